@@ -1,0 +1,52 @@
+// Package cli is the phoneprov command line: flags, environment, wiring of
+// the servers and signal handling. It holds no domain logic.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+const usage = `phoneprov: provisioning server for SIP desk phones and ATAs
+
+Usage:
+  phoneprov serve [flags]        run the servers (phoneprov serve -h lists the flags)
+  phoneprov version              print the version
+  phoneprov help                 print this help
+
+Start with:  phoneprov serve --demo
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "phoneprov %s\n", version())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "phoneprov: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,336 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision"
+	"github.com/phoneprov/phoneprov/provision/tlsca"
+)
+
+// serveConfig is every setting of `phoneprov serve`. Each flag's default
+// comes from its environment variable when set.
+type serveConfig struct {
+	Data       string // --data, PHONEPROV_DATA: ./phoneprov-data
+	HTTPAddr   string // --http-addr, PHONEPROV_HTTP_ADDR: :8080 (empty: off)
+	HTTPSAddr  string // --https-addr, PHONEPROV_HTTPS_ADDR: :8443 (empty: off)
+	SIPAddr    string // --sip-addr, PHONEPROV_SIP_ADDR: :5060
+	SIPSAddr   string // --sips-addr, PHONEPROV_SIPS_ADDR: :5061 (empty: off)
+	STUNAddr   string // --stun-addr, PHONEPROV_STUN_ADDR: :3478 (empty: off)
+	DNSAddr    string // --dns-addr, PHONEPROV_DNS_ADDR: :5300 (empty: off)
+	Domain     string // --domain, PHONEPROV_DOMAIN: phoneprov.test
+	PublicHost string // --public-host, PHONEPROV_PUBLIC_HOST: first non-loopback IP
+	Demo       bool   // --demo: seed a demo account on an empty database
+	LogLevel   string // --log-level, PHONEPROV_LOG_LEVEL: info
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("phoneprov serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Data, "data", envOr("PHONEPROV_DATA", "./phoneprov-data"), "data directory: SQLite file, local CA and certificates, secret key, admin token (env PHONEPROV_DATA)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", envOr("PHONEPROV_HTTP_ADDR", ":8080"), "config routes and admin API over HTTP; empty: off (env PHONEPROV_HTTP_ADDR)")
+	fs.StringVar(&c.HTTPSAddr, "https-addr", envOr("PHONEPROV_HTTPS_ADDR", ":8443"), "the same over TLS with the local CA; empty: off (env PHONEPROV_HTTPS_ADDR)")
+	fs.StringVar(&c.SIPAddr, "sip-addr", envOr("PHONEPROV_SIP_ADDR", ":5060"), "SIP registrar, UDP and TCP (env PHONEPROV_SIP_ADDR)")
+	fs.StringVar(&c.SIPSAddr, "sips-addr", envOr("PHONEPROV_SIPS_ADDR", ":5061"), "SIP registrar over TLS; empty: off (env PHONEPROV_SIPS_ADDR)")
+	fs.StringVar(&c.STUNAddr, "stun-addr", envOr("PHONEPROV_STUN_ADDR", ":3478"), "STUN binding responder, UDP; empty: off (env PHONEPROV_STUN_ADDR)")
+	fs.StringVar(&c.DNSAddr, "dns-addr", envOr("PHONEPROV_DNS_ADDR", ":5300"), "DNS responder for the SIP domain, UDP and TCP; use :53 in production; empty: off (env PHONEPROV_DNS_ADDR)")
+	fs.StringVar(&c.Domain, "domain", envOr("PHONEPROV_DOMAIN", "phoneprov.test"), "SIP domain: digest realm, AOR host, DNS zone (env PHONEPROV_DOMAIN)")
+	fs.StringVar(&c.PublicHost, "public-host", envOr("PHONEPROV_PUBLIC_HOST", ""), "host name or IP written into rendered configs; default: first non-loopback IP (env PHONEPROV_PUBLIC_HOST)")
+	fs.BoolVar(&c.Demo, "demo", false, "on an empty database, create a demo account and print what to try")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+func (c *serveConfig) validate() error {
+	if c.Data == "" {
+		return errors.New("--data: give a directory")
+	}
+	for name, v := range map[string]string{"--http-addr": c.HTTPAddr, "--https-addr": c.HTTPSAddr, "--sip-addr": c.SIPAddr,
+		"--sips-addr": c.SIPSAddr, "--stun-addr": c.STUNAddr, "--dns-addr": c.DNSAddr} {
+		if v == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("%s %q: use host:port, :port or host:0 (%v)", name, v, err)
+		}
+	}
+	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
+		return errors.New("--http-addr and --https-addr are both off: phones and admins need one")
+	}
+	if c.Domain == "" || strings.ContainsAny(c.Domain, " /:@") {
+		return fmt.Errorf("--domain %q: use a DNS name such as phoneprov.test", c.Domain)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("--log-level %q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// newLogger logs text on a terminal and JSON otherwise.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	l, _ := parseLevel(level)
+	opts := &slog.HandlerOptions{Level: l}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	c, err := parseServe(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneprov serve: %v\n", err)
+		return 2
+	}
+	log := newLogger(stderr, c.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c, log, stdout); err != nil {
+		log.Error("phoneprov stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// run starts everything, waits for ctx to end, then shuts down cleanly.
+func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return fmt.Errorf("creating data directory: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	txHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "phoneprov_db_transaction_duration_seconds",
+		Help: "Write transaction latency by operation.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9)}, []string{"op"})
+	reg.MustRegister(txHist)
+	store, err := devicedb.Open(ctx, devicedb.Options{Path: filepath.Join(c.Data, "phoneprov.db"),
+		ObserveTx: func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing database", "err", err)
+		} else {
+			log.Info("database closed")
+		}
+	}()
+	token, err := adminToken(filepath.Join(c.Data, "admin.token"))
+	if err != nil {
+		return err
+	}
+	if c.PublicHost == "" {
+		c.PublicHost = firstPublicIP()
+	}
+	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: reg})
+	if err != nil {
+		return err
+	}
+	ls, err := listen(c, log, []string{c.PublicHost, "localhost", "127.0.0.1", "::1", c.Domain})
+	if err != nil {
+		return err
+	}
+	servers := startHTTP(h, ls, log)
+	if c.Demo {
+		if err := seedDemo(ctx, store, c, ls, stdout); err != nil {
+			return err
+		}
+	}
+	if err := writePorts(filepath.Join(c.Data, "ports.json"), ls.ports()); err != nil {
+		return err
+	}
+	h.SetReady(true)
+	log.Info("phoneprov ready", "version", version(), "data", c.Data, "ports", ls.ports(), "public_host", c.PublicHost)
+	<-ctx.Done()
+	log.Info("shutting down: draining in-flight requests")
+	h.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+	}
+	return nil
+}
+
+// listeners are the sockets phoneprov serves on.
+type listeners struct {
+	http, https net.Listener
+}
+
+func (l *listeners) ports() map[string]string {
+	m := map[string]string{}
+	if l.http != nil {
+		m["http"] = l.http.Addr().String()
+	}
+	if l.https != nil {
+		m["https"] = l.https.Addr().String()
+	}
+	return m
+}
+
+func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error) {
+	ls := &listeners{}
+	var err error
+	if c.HTTPAddr != "" {
+		if ls.http, err = net.Listen("tcp", c.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("--http-addr: %w", err)
+		}
+	}
+	if c.HTTPSAddr != "" {
+		ca, err := tlsca.Load(c.Data, hosts, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		l, err := net.Listen("tcp", c.HTTPSAddr)
+		if err != nil {
+			return nil, fmt.Errorf("--https-addr: %w", err)
+		}
+		ls.https = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS10})
+	}
+	return ls, nil
+}
+
+func startHTTP(h http.Handler, ls *listeners, log *slog.Logger) []*http.Server {
+	var out []*http.Server
+	for _, l := range []net.Listener{ls.http, ls.https} {
+		if l == nil {
+			continue
+		}
+		s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+		go func(l net.Listener) {
+			if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server", "addr", l.Addr().String(), "err", err)
+			}
+		}(l)
+		out = append(out, s)
+	}
+	return out
+}
+
+// adminToken reads the admin token, creating a random one (mode 0600) on
+// first start.
+func adminToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		t := strings.TrimSpace(string(b))
+		if len(t) < 16 {
+			return "", fmt.Errorf("admin token %s is shorter than 16 characters; delete it to get a new one", path)
+		}
+		return t, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	t := hex.EncodeToString(raw)
+	if err := writeFileAtomic(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing admin token: %w", err)
+	}
+	return t, nil
+}
+
+func writePorts(path string, ports map[string]string) error {
+	b, err := json.MarshalIndent(ports, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o644)
+}
+
+func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// firstPublicIP is the first non-loopback unicast address, preferring IPv4.
+func firstPublicIP() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	var v6 string
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() || !ipn.IP.IsGlobalUnicast() {
+			continue
+		}
+		if ipn.IP.To4() != nil {
+			return ipn.IP.String()
+		}
+		if v6 == "" {
+			v6 = ipn.IP.String()
+		}
+	}
+	if v6 != "" {
+		return v6
+	}
+	return "127.0.0.1"
+}

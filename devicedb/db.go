@@ -1,0 +1,229 @@
+package devicedb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/phoneprov/phoneprov/templates"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// Options configure Open. The zero value of every field but Path is usable.
+type Options struct {
+	// Path is the SQLite file. Required.
+	Path string
+	// KeyFile holds the 32-byte key that encrypts secrets at rest; created
+	// with mode 0600 when missing. Default: "secret.key" beside Path.
+	KeyFile string
+	// Catalog is the model catalog. Default: templates.Default().
+	Catalog *templates.Catalog
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Readers is the size of the read-only connection pool. Default: 4.
+	Readers int
+	// ObserveTx, when set, is told how long each write transaction took.
+	ObserveTx func(op string, d time.Duration)
+}
+
+// Store is the database. It is safe for concurrent use: writes go through
+// one connection with BEGIN IMMEDIATE, reads through a small read-only pool.
+type Store struct {
+	w, r    *sql.DB
+	path    string
+	box     *secretBox
+	cat     *templates.Catalog
+	now     func() time.Time
+	observe func(string, time.Duration)
+	// locked, when non-zero, is the unix time until which an upgrade is
+	// expected to hold admin writes (see Lock).
+	locked atomic.Int64
+}
+
+// Open opens (creating if needed) the database, migrates it to the current
+// schema and loads the secret key.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Path == "" {
+		return nil, errors.New("opening database: no path")
+	}
+	if o.KeyFile == "" {
+		o.KeyFile = filepath.Join(filepath.Dir(o.Path), "secret.key")
+	}
+	if o.Catalog == nil {
+		o.Catalog = templates.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Readers <= 0 {
+		o.Readers = 4
+	}
+	box, err := loadSecretBox(o.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if !fileExists(o.Path) {
+		// Create the file owner-only before SQLite does; the WAL and shm
+		// files take its mode.
+		f, err := os.OpenFile(o.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("creating database %s: %w", o.Path, err)
+		}
+		f.Close()
+	}
+	base := "file:" + (&url.URL{Path: o.Path}).EscapedPath()
+	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL"
+	w, err := sql.Open("sqlite3", base+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", o.Path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{w: w, path: o.Path, box: box, cat: o.Catalog, now: o.Now, observe: o.ObserveTx}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening database %s: %w", o.Path, err)
+	}
+	r, err := sql.Open("sqlite3", base+"?"+common+"&mode=ro")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening database %s: %w", o.Path, err)
+	}
+	r.SetMaxOpenConns(o.Readers)
+	r.SetMaxIdleConns(o.Readers)
+	s.r = r
+	return s, nil
+}
+
+// Close checkpoints the WAL and closes the database.
+func (s *Store) Close() error {
+	rerr := s.r.Close()
+	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if err := s.w.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := s.w.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	return nil
+}
+
+// Catalog returns the model catalog the store validates against.
+func (s *Store) Catalog() *templates.Catalog { return s.cat }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	ents, err := fs.ReadDir(migrationsFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range ents {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		b, err := migrationsFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this binary writes.
+func SchemaVersion() int {
+	ms, _ := loadMigrations()
+	return len(ms)
+}
+
+// migrate applies every migration above PRAGMA user_version, each in its own
+// transaction, and refuses a database from a newer binary.
+func migrate(ctx context.Context, db *sql.DB) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	var cur int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if cur > len(ms) {
+		return fmt.Errorf("%w: it is at version %d, this phoneprov knows up to %d; run a newer phoneprov or restore a backup", ErrSchemaTooNew, cur, len(ms))
+	}
+	for _, m := range ms[cur:] {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// isBusy reports whether err is SQLite's busy or locked.
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// fileExists is a small helper for the key file.
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

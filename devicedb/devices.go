@@ -1,0 +1,250 @@
+package devicedb
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/phoneprov/phoneprov/templates"
+)
+
+// Device statuses.
+const (
+	// DeviceActive: a supported device, rendered from the database.
+	DeviceActive = "active"
+	// DeviceUnsupported: a device of an unsupported model carried over by
+	// the upgrade; it keeps its frozen config and cannot be edited.
+	DeviceUnsupported = "unsupported"
+	// DeviceRetired: replaced by another device; no config is served.
+	DeviceRetired = "retired"
+)
+
+// Device is a physical desk phone or adapter.
+type Device struct {
+	MAC       string `json:"mac"`
+	Vendor    string `json:"vendor"`
+	Model     string `json:"model"`
+	Supported bool   `json:"supported"`
+	Status    string `json:"status"`
+	// Replacement is the catalog's suggestion for an unsupported model.
+	Replacement string       `json:"replacement,omitempty"`
+	MaxLines    int          `json:"max_lines"`
+	Firmware    string       `json:"firmware"`
+	Lines       []DeviceLine `json:"lines"`
+	LastFetch   *Fetch       `json:"last_fetch"`
+	ReplacedBy  string       `json:"replaced_by,omitempty"`
+	Created     time.Time    `json:"created_at"`
+	Updated     time.Time    `json:"updated_at"`
+}
+
+// Fetch is a config fetch by a device.
+type Fetch struct {
+	At time.Time `json:"at"`
+	IP string    `json:"ip"`
+}
+
+// DeviceLine is one line of a device and the user it belongs to.
+type DeviceLine struct {
+	Line      int    `json:"line"`
+	UserID    int64  `json:"user_id"`
+	Username  string `json:"username"`
+	Extension string `json:"extension"`
+	// DisplayName is the user's first and last name.
+	DisplayName string `json:"display_name"`
+	AuthUser    string `json:"auth_user"`
+	// Enabled is false when the line cannot work: the user is deactivated
+	// or holds no license (a contact), the extension is virtual, or the
+	// device is retired. DisabledReason says which.
+	Enabled        bool   `json:"enabled"`
+	DisabledReason string `json:"disabled_reason,omitempty"`
+	// Password is the line's SIP password; only set by DeviceConfig, never
+	// in the admin API.
+	Password string `json:"-"`
+}
+
+// NewDevice is what CreateDevice takes.
+type NewDevice struct {
+	MAC   string `json:"mac"`
+	Model string `json:"model"`
+}
+
+// DeviceFilter narrows ListDevices.
+type DeviceFilter struct {
+	// Status is active (the default: supported devices), unsupported,
+	// retired or all.
+	Status string
+	Vendor string
+	Model  string
+	UserID int64
+}
+
+const deviceCols = `SELECT mac, vendor, model, status, firmware, last_fetch_at, last_fetch_ip, replaced_by, created_at, updated_at FROM devices `
+
+func (s *Store) scanDevice(sc interface{ Scan(...any) error }) (*Device, error) {
+	d := &Device{Lines: []DeviceLine{}}
+	var fetchAt sql.NullInt64
+	var fetchIP string
+	var created, updated int64
+	if err := sc.Scan(&d.MAC, &d.Vendor, &d.Model, &d.Status, &d.Firmware, &fetchAt, &fetchIP, &d.ReplacedBy, &created, &updated); err != nil {
+		return nil, err
+	}
+	d.Created, d.Updated = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	if fetchAt.Valid {
+		d.LastFetch = &Fetch{At: time.Unix(fetchAt.Int64, 0).UTC(), IP: fetchIP}
+	}
+	if m, ok := s.cat.Lookup(d.Model); ok {
+		d.Supported = m.Supported
+		d.MaxLines = m.Lines
+		if !m.Supported {
+			d.Replacement = m.Replacement
+		}
+	}
+	return d, nil
+}
+
+// lineCols reads a device's lines with what decides whether each works.
+const lineCols = `SELECT l.line, l.user_id, u.username, coalesce(e.number, ''), coalesce(e.kind, ''),
+	u.first_name, u.last_name, u.status, l.auth_user, l.password_enc,
+	EXISTS (SELECT 1 FROM licenses x WHERE x.user_id = u.id AND x.suspended = '')
+	FROM device_lines l JOIN users u ON u.id = l.user_id LEFT JOIN extensions e ON e.user_id = u.id
+	WHERE l.mac = ? ORDER BY l.line`
+
+func (s *Store) loadLines(ctx context.Context, q querier, d *Device, secrets bool) error {
+	rows, err := q.QueryContext(ctx, lineCols, d.MAC)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l DeviceLine
+		var kind, first, last, status string
+		var pw []byte
+		var licensed bool
+		if err := rows.Scan(&l.Line, &l.UserID, &l.Username, &l.Extension, &kind, &first, &last, &status,
+			&l.AuthUser, &pw, &licensed); err != nil {
+			return err
+		}
+		l.DisplayName = strings.TrimSpace(first + " " + last)
+		switch {
+		case d.Status == DeviceRetired:
+			l.DisabledReason = "device retired"
+		case status != "active":
+			l.DisabledReason = "user deactivated"
+		case !licensed:
+			l.DisabledReason = "user holds no license (a contact)"
+		case kind == "virtual":
+			l.DisabledReason = "virtual extension: no physical device can be activated on it"
+		case l.Extension == "":
+			l.DisabledReason = "user has no extension"
+		}
+		l.Enabled = l.DisabledReason == ""
+		if secrets {
+			if l.Password, err = s.box.open(pw); err != nil {
+				return err
+			}
+		}
+		d.Lines = append(d.Lines, l)
+	}
+	return rows.Err()
+}
+
+func (s *Store) getDevice(ctx context.Context, q querier, mac string, secrets bool) (*Device, error) {
+	d, err := s.scanDevice(q.QueryRowContext(ctx, deviceCols+`WHERE mac = ?`, mac))
+	if noRows(err) {
+		return nil, notFound("device %s does not exist", mac)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, s.loadLines(ctx, q, d, secrets)
+}
+
+// GetDevice returns a device with its lines (no secrets). mac may be in any
+// common spelling.
+func (s *Store) GetDevice(ctx context.Context, mac string) (*Device, error) {
+	m, err := NormalizeMAC(mac)
+	if err != nil {
+		return nil, err
+	}
+	return s.getDevice(ctx, s.r, m, false)
+}
+
+// DeviceConfig returns a device with its lines and their SIP passwords, for
+// the config server and the registrar. mac must be normalised.
+func (s *Store) DeviceConfig(ctx context.Context, mac string) (*Device, error) {
+	return s.getDevice(ctx, s.r, mac, true)
+}
+
+// ListDevices returns one page of devices ordered by MAC.
+func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Device, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	where := []string{"mac > ?"}
+	args := []any{after}
+	switch f.Status {
+	case "", DeviceActive:
+		where = append(where, "status = 'active'")
+	case DeviceUnsupported, DeviceRetired:
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	case "all":
+	default:
+		return nil, "", invalid("status %q: use active, unsupported, retired or all", f.Status)
+	}
+	if f.Vendor != "" {
+		where, args = append(where, "vendor = ? COLLATE NOCASE"), append(args, f.Vendor)
+	}
+	if f.Model != "" {
+		m, ok := s.cat.Lookup(f.Model)
+		name := f.Model
+		if ok {
+			name = m.Model
+		}
+		where, args = append(where, "model = ?"), append(args, name)
+	}
+	if f.UserID != 0 {
+		where, args = append(where, "mac IN (SELECT mac FROM device_lines WHERE user_id = ?)"), append(args, f.UserID)
+	}
+	rows, err := s.r.QueryContext(ctx, deviceCols+"WHERE "+strings.Join(where, " AND ")+" ORDER BY mac LIMIT ?", append(args, p.limit()+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Device
+	for rows.Next() {
+		d, err := s.scanDevice(rows)
+		if err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		out = append(out, *d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > p.limit() {
+		out = out[:p.limit()]
+		next = encodeCursor(out[len(out)-1].MAC)
+	}
+	for i := range out {
+		if err := s.loadLines(ctx, s.r, &out[i], false); err != nil {
+			return nil, "", err
+		}
+	}
+	if out == nil {
+		out = []Device{}
+	}
+	return out, next, nil
+}
+
+// lookupModel resolves a model name against the catalog.
+func (s *Store) lookupModel(name string) (templates.Model, error) {
+	m, ok := s.cat.Lookup(name)
+	if !ok {
+		return m, invalid("model %q is not in the catalog; GET /api/v1/models lists the known models", name)
+	}
+	return m, nil
+}

@@ -1,0 +1,150 @@
+package devicedb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+type actorKey struct{}
+
+// WithActor names who makes the changes done with ctx; it goes to the
+// audit log. Default: "system".
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+func actorOf(ctx context.Context) string {
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return "system"
+}
+
+type bypassLockKey struct{}
+
+// tx is one write transaction with its audit trail.
+type tx struct {
+	*sql.Tx
+	s     *Store
+	ctx   context.Context
+	actor string
+	now   time.Time
+}
+
+// write runs fn in one IMMEDIATE transaction on the writer connection and
+// commits it with every audit entry fn added. op names it for metrics.
+func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error {
+	if until := s.locked.Load(); until != 0 && ctx.Value(bypassLockKey{}) == nil {
+		return &Error{Kind: ErrUnavailable, Msg: fmt.Sprintf(
+			"an upgrade (Classic import) is in progress: admin changes are held until about %s; phones keep working, retry after that",
+			time.Unix(until, 0).UTC().Format(time.RFC3339))}
+	}
+	start := time.Now()
+	defer func() {
+		if s.observe != nil {
+			s.observe(op, time.Since(start))
+		}
+	}()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if !isBusy(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: database stayed busy: %w", op, err)
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	t := &tx{Tx: sqlTx, s: s, ctx: ctx, actor: actorOf(ctx), now: s.now().UTC()}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// audit records one change. before and after are marshalled as JSON and
+// must not carry secrets.
+func (t *tx) audit(action, entity, id string, before, after any) error {
+	enc := func(v any) (any, error) {
+		if v == nil {
+			return nil, nil
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	}
+	b, err := enc(before)
+	if err != nil {
+		return err
+	}
+	a, err := enc(after)
+	if err != nil {
+		return err
+	}
+	_, err = t.ExecContext(t.ctx, `INSERT INTO audit (at, actor, action, entity, entity_id, before, after) VALUES (?,?,?,?,?,?,?)`,
+		t.now.Unix(), t.actor, action, entity, id, b, a)
+	return err
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	// Limit is the page size. Default 100, at most 1000.
+	Limit int
+	// Cursor is the NextCursor of the previous page; empty for the first.
+	Cursor string
+}
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return 100
+	case p.Limit > 1000:
+		return 1000
+	}
+	return p.Limit
+}
+
+func encodeCursor(key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key))
+}
+
+func (p Page) after() (string, error) {
+	if p.Cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err != nil || len(b) > 200 {
+		return "", invalid("cursor %q is not one this server gave out; start again without cursor", p.Cursor)
+	}
+	return string(b), nil
+}
+
+// querier is what reads need: the read pool or a write transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func unixPtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.Unix(v.Int64, 0).UTC()
+	return &t
+}
+
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,120 @@
+package provision
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision/api"
+)
+
+// Config configures the HTTP handler.
+type Config struct {
+	// Store is the database. Required.
+	Store *devicedb.Store
+	// AdminToken is the API bearer token. Required.
+	AdminToken string
+	// Logger is the access and error log. Default: slog.Default().
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics.
+	// Default: a new registry.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP handler shared by the HTTP and HTTPS listeners.
+type Server struct {
+	router  chi.Router
+	ready   atomic.Bool
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+	log     *slog.Logger
+}
+
+// New builds the handler. It answers /healthz with 503 until SetReady.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("provision: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	a, err := api.New(api.Config{Store: cfg.Store, Token: cfg.AdminToken, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{log: cfg.Logger,
+		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status."}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "phoneprov_http_request_duration_seconds",
+			Help: "HTTP request latency by route pattern.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9)}, []string{"route"}),
+	}
+	if err := registerAll(cfg.Registry, s.reqs, s.latency); err != nil {
+		return nil, err
+	}
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, s.instrument)
+	r.Get("/healthz", s.healthz)
+	r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	r.Mount("/api/v1", a.Routes())
+	s.router = r
+	return s, nil
+}
+
+func registerAll(reg *prometheus.Registry, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetReady makes /healthz answer 200: the database is open and every
+// listener is up.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if !s.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"starting"}` + "\n"))
+		return
+	}
+	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// instrument counts requests by route pattern (never by MAC or IP).
+func (s *Server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.reqs.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+		s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+var _ http.Handler = (*Server)(nil)
