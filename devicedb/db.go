@@ -227,3 +227,15 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// Backup writes a consistent copy of the database to dest (which must not
+// exist) while the store stays in use.
+func (s *Store) Backup(ctx context.Context, dest string) error {
+	if fileExists(dest) {
+		return fmt.Errorf("backup: %s exists; name a new file", dest)
+	}
+	if _, err := s.r.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	return os.Chmod(dest, 0o600)
+}

@@ -150,3 +150,26 @@ func TestPasswordsEncryptedAtRest(t *testing.T) {
 		}
 	}
 }
+
+func TestBackup(t *testing.T) {
+	s, _ := openTest(t)
+	mustUser(t, s, "alice", "1001")
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	if err := s.Backup(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backup(ctx, dest); err == nil {
+		t.Fatal("backup overwrote an existing file")
+	}
+	c, err := Open(ctx, Options{Path: dest, KeyFile: filepath.Join(filepath.Dir(s.path), "secret.key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if us, _, err := c.ListUsers(ctx, UserFilter{Username: "alice"}, Page{}); err != nil || len(us) != 1 {
+		t.Fatalf("backup lacks the user: %v %v", us, err)
+	}
+	if err := c.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

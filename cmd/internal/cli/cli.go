@@ -25,6 +25,7 @@ const usage = `phoneprov: provisioning server for SIP desk phones and ATAs
 
 Usage:
   phoneprov serve [flags]        run the servers (phoneprov serve -h lists the flags)
+  phoneprov backup DEST.db       write a consistent copy of the database (also while serve runs)
   phoneprov version              print the version
   phoneprov help                 print this help
 
@@ -40,6 +41,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "backup":
+		return backup(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "phoneprov %s\n", version())
 		return 0
