@@ -50,6 +50,12 @@ type Store struct {
 	cat     *templates.Catalog
 	now     func() time.Time
 	observe func(string, time.Duration)
+	// hot are statements prepared once on the read pool for the
+	// config server's per-fetch lookups.
+	hot struct{ device, lines *sql.Stmt }
+	// gen counts committed write transactions; caches of anything derived
+	// from the database key on it.
+	gen atomic.Uint64
 	// locked, when non-zero, is the unix time until which an upgrade is
 	// expected to hold admin writes (see Lock).
 	locked atomic.Int64
@@ -107,12 +113,25 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
+	r.SetConnMaxLifetime(0)
 	s.r = r
+	if s.hot.device, err = r.PrepareContext(ctx, deviceCols+`WHERE mac = ?`); err == nil {
+		s.hot.lines, err = r.PrepareContext(ctx, lineCols)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("preparing statements: %w", err)
+	}
 	return s, nil
 }
 
 // Close checkpoints the WAL and closes the database.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.hot.device, s.hot.lines} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	rerr := s.r.Close()
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	if err := s.w.Close(); err != nil {
@@ -132,6 +151,10 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Generation changes after every committed write: a cache entry made at
+// one generation is stale at any other.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // Catalog returns the model catalog the store validates against.
 func (s *Store) Catalog() *templates.Catalog { return s.cat }
@@ -182,6 +205,10 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
+	return migrateWith(ctx, db, ms)
+}
+
+func migrateWith(ctx context.Context, db *sql.DB, ms []migration) error {
 	var cur int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
 		return fmt.Errorf("reading schema version: %w", err)

@@ -34,6 +34,8 @@ type Device struct {
 	Lines       []DeviceLine `json:"lines"`
 	LastFetch   *Fetch       `json:"last_fetch"`
 	ReplacedBy  string       `json:"replaced_by,omitempty"`
+	// HTTPAuth is true when the device must authenticate its fetches.
+	HTTPAuth bool `json:"http_auth"`
 	Created     time.Time    `json:"created_at"`
 	Updated     time.Time    `json:"updated_at"`
 }
@@ -79,14 +81,14 @@ type DeviceFilter struct {
 	UserID int64
 }
 
-const deviceCols = `SELECT mac, vendor, model, status, firmware, last_fetch_at, last_fetch_ip, replaced_by, created_at, updated_at FROM devices `
+const deviceCols = `SELECT mac, vendor, model, status, firmware, last_fetch_at, last_fetch_ip, replaced_by, http_user <> '', created_at, updated_at FROM devices `
 
 func (s *Store) scanDevice(sc interface{ Scan(...any) error }) (*Device, error) {
 	d := &Device{Lines: []DeviceLine{}}
 	var fetchAt sql.NullInt64
 	var fetchIP string
 	var created, updated int64
-	if err := sc.Scan(&d.MAC, &d.Vendor, &d.Model, &d.Status, &d.Firmware, &fetchAt, &fetchIP, &d.ReplacedBy, &created, &updated); err != nil {
+	if err := sc.Scan(&d.MAC, &d.Vendor, &d.Model, &d.Status, &d.Firmware, &fetchAt, &fetchIP, &d.ReplacedBy, &d.HTTPAuth, &created, &updated); err != nil {
 		return nil, err
 	}
 	d.Created, d.Updated = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
@@ -173,7 +175,25 @@ func (s *Store) GetDevice(ctx context.Context, mac string) (*Device, error) {
 // DeviceConfig returns a device with its lines and their SIP passwords, for
 // the config server and the registrar. mac must be normalised.
 func (s *Store) DeviceConfig(ctx context.Context, mac string) (*Device, error) {
-	return s.getDevice(ctx, s.r, mac, true)
+	return s.getDevice(ctx, hotReader{s}, mac, true)
+}
+
+// hotReader answers the config server's two queries from statements
+// prepared at Open.
+type hotReader struct{ s *Store }
+
+func (h hotReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if q == deviceCols+`WHERE mac = ?` {
+		return h.s.hot.device.QueryRowContext(ctx, args...)
+	}
+	return h.s.r.QueryRowContext(ctx, q, args...)
+}
+
+func (h hotReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if q == lineCols {
+		return h.s.hot.lines.QueryContext(ctx, args...)
+	}
+	return h.s.r.QueryContext(ctx, q, args...)
 }
 
 // ListDevices returns one page of devices ordered by MAC.

@@ -2,6 +2,7 @@ package devicedb
 
 import (
 	"bytes"
+	"database/sql"
 	"context"
 	"errors"
 	"os"
@@ -93,26 +94,34 @@ func TestOpenMigratesAndRefusesNewer(t *testing.T) {
 
 func TestOpenMigratesOlderDatabase(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "db.sqlite")
+	// A database as the first release left it: schema version 1 with a user.
+	db, err := sql.Open("sqlite3", "file:"+p+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil || len(ms) < 2 {
+		t.Fatalf("migrations: %d %v", len(ms), err)
+	}
+	if err := migrateWith(ctx, db, ms[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO users (username, time_zone, language, voicemail_to_email, status, created_at, updated_at)
+		VALUES ('old', 'UTC', 'en', 'disabled', 'active', 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	s, err := Open(ctx, Options{Path: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Pretend the database is at version 0 with an empty schema: every
-	// migration must run again on the next open.
-	for _, q := range []string{"PRAGMA foreign_keys=off", "DROP TABLE device_lines", "DROP TABLE device_tombstones", "DROP TABLE devices",
-		"DROP TABLE licenses", "DROP TABLE phone_numbers", "DROP TABLE extensions", "DROP TABLE audit", "DROP TABLE users", "DELETE FROM sqlite_sequence", "PRAGMA user_version = 0"} {
-		if _, err := s.w.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	s.Close()
-	s, err = Open(ctx, Options{Path: p})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer s.Close()
-	if _, err := s.CreateUser(ctx, NewUser{Username: "after"}); err != nil {
-		t.Fatal(err)
+	var v int
+	if err := s.w.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
+		t.Fatalf("user_version %d %v, want %d", v, err, SchemaVersion())
+	}
+	if us, _, err := s.ListUsers(ctx, UserFilter{Username: "old"}, Page{}); err != nil || len(us) != 1 {
+		t.Fatalf("user lost in migration: %v %v", us, err)
 	}
 }
 

@@ -71,7 +71,11 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 		sqlTx.Rollback()
 		return err
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	s.gen.Add(1)
+	return nil
 }
 
 // audit records one change. before and after are marshalled as JSON and
