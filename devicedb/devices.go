@@ -35,9 +35,9 @@ type Device struct {
 	LastFetch   *Fetch       `json:"last_fetch"`
 	ReplacedBy  string       `json:"replaced_by,omitempty"`
 	// HTTPAuth is true when the device must authenticate its fetches.
-	HTTPAuth bool `json:"http_auth"`
-	Created     time.Time    `json:"created_at"`
-	Updated     time.Time    `json:"updated_at"`
+	HTTPAuth bool      `json:"http_auth"`
+	Created  time.Time `json:"created_at"`
+	Updated  time.Time `json:"updated_at"`
 }
 
 // Fetch is a config fetch by a device.

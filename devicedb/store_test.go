@@ -2,8 +2,8 @@ package devicedb
 
 import (
 	"bytes"
-	"database/sql"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
