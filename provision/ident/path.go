@@ -1,0 +1,135 @@
+package ident
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// File kinds: the vocabulary the config routes and the renderers share.
+const (
+	// KindMaster is Poly's master file: "<mac>.cfg" asked by a Poly phone,
+	// and "000000000000.cfg".
+	KindMaster = "master"
+	// KindBoot is Yealink's boot file: "<mac>.boot", "y000000000000.boot".
+	KindBoot = "boot"
+	// KindCommon is a per-model file shared by devices: Yealink
+	// "y0000000000XX.cfg", Fanvil model files, Grandstream "cfg<model>.xml"
+	// and "cfg.xml", Snom "snom<model>.htm".
+	KindCommon = "common"
+	// KindDevice is a per-device config: Yealink and Fanvil "<mac>.cfg",
+	// Cisco "spa<PSN>.cfg", "<PSN>.xml", "<mac>.xml", "spa<mac>.xml",
+	// Grandstream "cfg<mac>[.xml|.bin]", Snom "snom<model>-<MAC>.htm" and
+	// "<MAC>.xml", Obihai "<MAC>.xml".
+	KindDevice = "device"
+	// KindPhoneConfig is the per-device file Poly's master file lists in
+	// CONFIG_FILES: "phoneprov-<mac>.cfg".
+	KindPhoneConfig = "phone"
+	// KindUpload is a file a Poly phone PUTs: "<mac>-phone.cfg",
+	// "<mac>-web.cfg", "<mac>-boot.log", "<mac>-app.log", "<mac>-calls.xml",
+	// "<mac>-directory.xml".
+	KindUpload = "upload"
+	// KindFirmware is a firmware image or firmware index: "sip.ld",
+	// "<part#>.sip.ld", "*.rom", "*.bin", "*.loads", "*.img", "*.zip" …
+	KindFirmware = "firmware"
+	// KindUnknown is anything else, and every hostile path.
+	KindUnknown = "unknown"
+)
+
+// Path is what a request path says.
+type Path struct {
+	// File is the base name of the path; "" when the path was rejected.
+	File string `json:"file"`
+	// Kind is one of the Kind constants.
+	Kind string `json:"kind"`
+	// MAC is 12 lower-case hex digits, or "" when the name has none.
+	MAC string `json:"mac,omitempty"`
+	// ModelHint is the canonical catalog model the file name points at
+	// (a model's common or firmware file), or "".
+	ModelHint string `json:"model_hint,omitempty"`
+	// Vendors are the families that could ask for this file. The slice is
+	// shared: do not modify it.
+	Vendors []string `json:"vendors,omitempty"`
+}
+
+// Limits on the paths parsed.
+const (
+	maxPathLen = 1024
+	maxFileLen = 128
+)
+
+// Families that may ask for each shape of file name; full slice
+// expressions keep appends from writing into them.
+var (
+	vPoly     = []string{FamilyPolycom}[:1:1]
+	vYealink  = []string{FamilyYealink}[:1:1]
+	vSPA      = []string{FamilyCiscoSPA}[:1:1]
+	vMPP      = []string{FamilyCiscoMPP}[:1:1]
+	vCisco    = []string{FamilyCiscoSPA, FamilyCiscoMPP}[:2:2]
+	vGS       = []string{FamilyGrandstream}[:1:1]
+	vSnom     = []string{FamilySnom}[:1:1]
+	vFanvil   = []string{FamilyFanvil}[:1:1]
+	vObihai   = []string{FamilyObihai}[:1:1]
+	vMACCfg   = []string{FamilyPolycom, FamilyYealink, FamilyFanvil}[:3:3]
+	vMACXML   = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai}[:4:4]
+	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,
+		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil}[:8:8]
+	vBin = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom}[:3:3]
+)
+
+// ParsePath reads the kind of file, the MAC and a model hint from a request
+// path (a URL path; a query or fragment is ignored). Only the base name
+// counts, so "/prov/0004f2a1b2c3.cfg" is "0004f2a1b2c3.cfg". MACs are
+// accepted in either case. A path that is too long, holds a NUL or other
+// control byte, invalid UTF-8, a ".." segment, or does not percent-decode
+// cleanly is KindUnknown with an empty File.
+func (id *Identifier) ParsePath(p string) Path {
+	base, ok := baseName(p)
+	if !ok {
+		return Path{Kind: KindUnknown}
+	}
+	out := id.classify(base)
+	out.File = base
+	return out
+}
+
+// baseName cleans p and returns its last segment.
+func baseName(p string) (string, bool) {
+	if len(p) > maxPathLen {
+		return "", false
+	}
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if strings.IndexByte(p, '%') >= 0 {
+		u, err := url.PathUnescape(p)
+		if err != nil || strings.IndexByte(u, '%') >= 0 {
+			return "", false
+		}
+		p = u
+	}
+	if !utf8.ValidString(p) {
+		return "", false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return "", false
+		}
+	}
+	for rest := p; rest != ""; {
+		seg := rest
+		if i := strings.IndexAny(rest, `/\`); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if seg == ".." {
+			return "", false
+		}
+	}
+	base := p[strings.LastIndexAny(p, `/\`)+1:]
+	if base == "" || base == "." || len(base) > maxFileLen {
+		return "", false
+	}
+	return base, true
+}
