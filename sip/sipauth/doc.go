@@ -1,0 +1,49 @@
+// Package sipauth is the server side of SIP digest authentication: it issues
+// challenges, parses and verifies Authorization headers and throttles sources
+// that keep failing.
+//
+// # Challenges and nonces
+//
+// [Authenticator.Challenges] returns one WWW-Authenticate value per configured
+// algorithm, SHA-256 first (RFC 8760), all with qop="auth" and one shared
+// nonce. Nonces are stateless: a timestamp, random bytes and an HMAC-SHA256
+// of both under Config.Secret, so issuing one costs no memory and any node
+// holding the same Secret can check it. A nonce older than Config.NonceTTL
+// still authenticates the phone but yields [Stale], so the registrar answers
+// 401 with stale=true and the phone retries without prompting.
+//
+// # Replay protection
+//
+// Each accepted (nonce, nc) pair is remembered in a map bounded by
+// Config.MaxNonces (least recently used nonces are forgotten first). A nonce
+// count may arrive out of order by up to 63 below the highest one seen (UDP
+// reorders), but each value is accepted once. A nonce that was forgotten to
+// keep within the bound, or that was issued before this Authenticator started,
+// yields [Stale]: the phone fetches a fresh nonce and replay stays impossible.
+// A replayed request whose digest is correct also yields [Stale] (with
+// [ErrReplay]), as OpenSIPS does: it gains nothing, and a phone that re-sent
+// an old nonce count recovers without prompting. The memory is per
+// Authenticator, so with several nodes sharing a Secret a captured request
+// could be replayed once on each other node within NonceTTL.
+//
+// # RFC 2069 compatibility
+//
+// Old phones may answer without qop. Such a response carries no nonce count,
+// so it is accepted only if the nonce was never used before; the nonce is then
+// spent, and a phone reusing it gets [Stale]. Set Config.RequireQOP to refuse
+// responses without qop altogether.
+//
+// # Timing
+//
+// The response is compared in constant time. A username the lookup does not
+// know is hashed against a dummy HA1 of the right length, so it costs the same
+// as a known one; only the lookup itself (the caller's code) may differ.
+//
+// # Throttling
+//
+// [Authenticator.Failure], [Authenticator.Success] and [Authenticator.Status]
+// keep a per-source count of failed attempts (IPv4 address, or IPv6 /64),
+// bounded by Config.MaxSources, and turn it into a [Verdict]: [Allow],
+// [Reject] (answer 403 without checking credentials) or [Drop] (send nothing)
+// for a cool-off period.
+package sipauth

@@ -1,0 +1,56 @@
+package sipauth_test
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/icholy/digest"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
+)
+
+// The registrar's flow for one REGISTER, with a phone answering the
+// challenge through icholy/digest (what sipgo's client uses).
+func Example() {
+	auth, err := sipauth.New(sipauth.Config{Realm: "phoneprov.test"})
+	if err != nil {
+		panic(err)
+	}
+	src := netip.MustParseAddr("192.0.2.10")
+	lookup := func(user, alg string) (string, bool) {
+		if user != "1001" {
+			return "", false
+		}
+		// phoneprov decrypts the line's password here.
+		return sipauth.HA1(alg, user, auth.Realm(), "secret"), true
+	}
+
+	// 1. No Authorization: answer 401 with one WWW-Authenticate per value.
+	fmt.Println(auth.Status(src))
+	chals := auth.Challenges(false)
+
+	// 2. The phone answers the first challenge it supports (SHA-256).
+	chal, _ := digest.ParseChallenge(chals[0])
+	cred, _ := digest.Digest(chal, digest.Options{
+		Method: "REGISTER", URI: "sip:phoneprov.test", Username: "1001", Password: "secret",
+	})
+
+	// 3. Verify the Authorization header.
+	c, err := sipauth.ParseAuthorization(cred.String())
+	if err != nil {
+		auth.Failure(src) // and answer 400 or 401
+		return
+	}
+	res, err := auth.Verify("REGISTER", c, lookup)
+	switch res {
+	case sipauth.OK:
+		auth.Success(src) // 200
+	case sipauth.Stale:
+		_ = auth.Challenges(true) // 401 with stale=true
+	case sipauth.Bad:
+		auth.Failure(src) // 401 again; log err
+	}
+	fmt.Println(c.Algorithm, res, err)
+	// Output:
+	// allow
+	// SHA-256 ok <nil>
+}
