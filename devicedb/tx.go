@@ -25,6 +25,9 @@ func actorOf(ctx context.Context) string {
 	return "system"
 }
 
+// bypassLockKey marks the writes of the servers' own records (fetches,
+// sightings, bindings): they go on while an upgrade holds admin writes, and
+// they leave Generation alone.
 type bypassLockKey struct{}
 
 // tx is one write transaction with its audit trail.
@@ -74,7 +77,11 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return err
 	}
-	s.gen.Add(1)
+	if ctx.Value(bypassLockKey{}) == nil {
+		// Only admin changes alter what is rendered or who may register;
+		// the records of fetches and bindings do not.
+		s.gen.Add(1)
+	}
 	return nil
 }
 
