@@ -1,0 +1,215 @@
+package templates
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// view is what every template executes against: the DeviceConfig checked,
+// with defaults applied, plus V, the family's own derived values (vendor
+// codes, time zone and language in the vendor's format).
+type view struct {
+	MAC      string // 12 lower-case hex digits, or "" for a generic file
+	MACUpper string
+	Model    Model
+	Firmware string
+	// Lines has one entry per line slot 1..Model.Lines, assigned or not, so
+	// templates can clear slots a previous config had filled.
+	Lines          []lineView
+	SIP            sipView
+	ProvisionURL   string
+	ResyncInterval int
+	NTPServer      string
+	STUN           bool // a STUN server is set
+	STUNHost       string
+	STUNPort       int
+	FirmwareURL    string
+	HTTPUser       string
+	HTTPPassword   string
+	// PerDevice is true for the per-device kinds (phone, device), which
+	// render credentials even when empty so a removed one is cleared;
+	// shared kinds leave credential parameters out.
+	PerDevice bool
+	TZ        tzRules
+	Lang      langTag
+	V         any
+}
+
+// lineView is one line slot.
+type lineView struct {
+	Index   int
+	Present bool // a user is assigned to the slot
+	Enabled bool // Present and the line may register
+	User    string
+	// AuthUser defaults to User, Label to User, Expiry to 3600.
+	AuthUser, Password, DisplayName, Label string
+	Expiry                                 int
+	AOR                                    string // user@domain, or user without a domain
+	// Registrar and HostPort are SIP.Registrar and SIP.HostPort for an
+	// assigned slot, "" for an empty one.
+	Registrar, HostPort string
+}
+
+// sipView is the registrar of every line.
+type sipView struct {
+	Domain    string
+	Host      string // registrar host; Domain when unset
+	Port      int    // 5060, 5061 for TLS, when unset
+	Transport string // "udp", "tcp" or "tls"
+	SRV       bool   // resolve Domain by DNS SRV instead of Host:Port
+	// Registrar is what goes into the vendor's server field: Domain with
+	// SRV, Host otherwise.
+	Registrar string
+	// HostPort is Registrar with ":Port" unless SRV is on.
+	HostPort string
+}
+
+const (
+	defaultExpiry   = 3600
+	defaultSTUNPort = 3478
+	maxLines        = 1024
+)
+
+// newView checks cfg and builds the family-independent part of the view.
+func newView(cfg *DeviceConfig, year int) (*view, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, a...))
+	}
+	v := &view{Model: cfg.Model, Firmware: cfg.Firmware, ResyncInterval: cfg.ResyncInterval,
+		NTPServer: cfg.NTPServer, ProvisionURL: cfg.ProvisionURL, FirmwareURL: cfg.FirmwareURL,
+		HTTPUser: cfg.HTTPUser, HTTPPassword: cfg.HTTPPassword, Lang: parseLang(cfg.Language)}
+	if cfg.MAC != "" {
+		mac := strings.ToLower(cfg.MAC)
+		if len(mac) != 12 || !isHexString(mac) {
+			return nil, bad("mac %q: want 12 hex digits", cfg.MAC)
+		}
+		v.MAC, v.MACUpper = mac, strings.ToUpper(mac)
+	}
+	if cfg.Model.Lines < 1 || cfg.Model.Lines > maxLines {
+		return nil, bad("model %q: %d lines, want 1..%d", cfg.Model.Model, cfg.Model.Lines, maxLines)
+	}
+	if cfg.ResyncInterval < 0 {
+		return nil, bad("resync interval %d: negative", cfg.ResyncInterval)
+	}
+	for _, u := range []struct{ name, val string }{{"provision url", cfg.ProvisionURL}, {"firmware url", cfg.FirmwareURL}} {
+		if err := checkURL(u.val); err != nil {
+			return nil, bad("%s %q: %v", u.name, u.val, err)
+		}
+	}
+	for _, c := range []struct{ name, val string }{{"http user", cfg.HTTPUser}, {"http password", cfg.HTTPPassword}} {
+		if strings.ContainsFunc(c.val, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '[' || r == ']' }) {
+			return nil, bad("%s: spaces, control characters and brackets are not allowed", c.name)
+		}
+	}
+	if (cfg.HTTPUser == "") != (cfg.HTTPPassword == "") {
+		return nil, bad("http user and password: set both or neither")
+	}
+	if cfg.STUNServer != "" {
+		host, port, err := splitHostPort(cfg.STUNServer, defaultSTUNPort)
+		if err != nil {
+			return nil, bad("stun server %q: %v", cfg.STUNServer, err)
+		}
+		v.STUN, v.STUNHost, v.STUNPort = true, host, port
+	}
+	tz, err := zoneRules(cfg.TimeZone, year)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	v.TZ = tz
+	if v.SIP, err = newSIPView(cfg.SIP); err != nil {
+		return nil, bad("%v", err)
+	}
+	if v.Lines, err = newLineViews(cfg, v.SIP); err != nil {
+		return nil, bad("%v", err)
+	}
+	return v, nil
+}
+
+// scrubSecrets empties the line slots and the HTTP credentials.
+func (v *view) scrubSecrets() {
+	v.HTTPUser, v.HTTPPassword = "", ""
+	for i := range v.Lines {
+		v.Lines[i] = lineView{Index: i + 1}
+	}
+}
+
+func newSIPView(s SIPServer) (sipView, error) {
+	v := sipView{Domain: s.Domain, Host: s.Host, Port: s.Port, SRV: s.UseSRV,
+		Transport: strings.ToLower(s.Transport)}
+	switch v.Transport {
+	case "":
+		v.Transport = "udp"
+	case "udp", "tcp", "tls":
+	default:
+		return v, fmt.Errorf("sip transport %q: want udp, tcp or tls", s.Transport)
+	}
+	if v.Port < 0 || v.Port > 65535 {
+		return v, fmt.Errorf("sip port %d: out of range", v.Port)
+	}
+	if v.Port == 0 {
+		v.Port = 5060
+		if v.Transport == "tls" {
+			v.Port = 5061
+		}
+	}
+	if v.Host == "" {
+		v.Host = v.Domain
+	}
+	v.Registrar, v.HostPort = v.Host, net.JoinHostPort(v.Host, strconv.Itoa(v.Port))
+	if v.SRV {
+		v.Registrar, v.HostPort = v.Domain, v.Domain
+	}
+	return v, nil
+}
+
+func newLineViews(cfg *DeviceConfig, sip sipView) ([]lineView, error) {
+	lines := make([]lineView, cfg.Model.Lines)
+	for i := range lines {
+		lines[i].Index = i + 1
+	}
+	for _, l := range cfg.Lines {
+		if l.Index < 1 || l.Index > cfg.Model.Lines {
+			return nil, fmt.Errorf("line %d: index outside 1..%d", l.Index, cfg.Model.Lines)
+		}
+		slot := &lines[l.Index-1]
+		if slot.Present {
+			return nil, fmt.Errorf("line %d: assigned twice", l.Index)
+		}
+		if l.User == "" {
+			return nil, fmt.Errorf("line %d: no user", l.Index)
+		}
+		if l.Expiry < 0 {
+			return nil, fmt.Errorf("line %d: negative expiry", l.Index)
+		}
+		if sip.Registrar == "" {
+			return nil, fmt.Errorf("line %d: no sip domain or host to register with", l.Index)
+		}
+		*slot = lineView{Index: l.Index, Present: true, Enabled: l.Enabled, User: l.User,
+			AuthUser: l.AuthUser, Password: l.Password, DisplayName: l.DisplayName,
+			Label: l.Label, Expiry: l.Expiry, AOR: l.User, Registrar: sip.Registrar, HostPort: sip.HostPort}
+		if slot.AuthUser == "" {
+			slot.AuthUser = l.User
+		}
+		if slot.Label == "" {
+			slot.Label = l.User
+		}
+		if slot.Expiry == 0 {
+			slot.Expiry = defaultExpiry
+		}
+		if sip.Domain != "" {
+			slot.AOR = l.User + "@" + sip.Domain
+		}
+	}
+	return lines, nil
+}
+
+func isHexString(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
