@@ -28,6 +28,14 @@ type Config struct {
 	// Registry receives the HTTP metrics and is served at /metrics.
 	// Default: a new registry.
 	Registry *prometheus.Registry
+	// Phones serves the phone-facing config routes; nil: none.
+	Phones *Phones
+	// CACert is the local CA certificate (PEM) served at /ca.crt for
+	// phones and admins to trust; nil: not served.
+	CACert []byte
+	// API carries the admin API's optional hooks (Store, Token and Logger
+	// are taken from this Config).
+	API api.Config
 }
 
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
@@ -50,7 +58,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	a, err := api.New(api.Config{Store: cfg.Store, Token: cfg.AdminToken, Logger: cfg.Logger})
+	ac := cfg.API
+	ac.Store, ac.Token, ac.Logger = cfg.Store, cfg.AdminToken, cfg.Logger
+	if cfg.Phones != nil && ac.Identify == nil {
+		ac.Identify = cfg.Phones.Explain
+	}
+	a, err := api.New(ac)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +81,15 @@ func New(cfg Config) (*Server, error) {
 	r.Get("/healthz", s.healthz)
 	r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	r.Mount("/api/v1", a.Routes())
+	if cfg.CACert != nil {
+		r.Get("/ca.crt", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-x509-ca-cert")
+			w.Write(cfg.CACert)
+		})
+	}
+	if cfg.Phones != nil {
+		r.Handle("/*", cfg.Phones)
+	}
 	s.router = r
 	return s, nil
 }

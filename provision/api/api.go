@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -31,13 +32,17 @@ type Config struct {
 	Token string
 	// Logger receives one line per failed request. Default: slog.Default().
 	Logger *slog.Logger
+	// Identify explains what the config server makes of a User-Agent and
+	// a path (GET /identify). Optional: without it the route answers 404.
+	Identify func(ctx context.Context, userAgent, path string) (any, error)
 }
 
 // API serves /api/v1.
 type API struct {
-	store *devicedb.Store
-	token []byte
-	log   *slog.Logger
+	store    *devicedb.Store
+	token    []byte
+	log      *slog.Logger
+	identify func(context.Context, string, string) (any, error)
 }
 
 // New checks the config and returns the API.
@@ -51,7 +56,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger}, nil
+	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify}, nil
 }
 
 // Routes returns the router to mount at /api/v1.
@@ -71,6 +76,7 @@ func (a *API) Routes() chi.Router {
 	r.Get("/models", a.handle(a.listModels))
 	r.Get("/extensions", a.handle(a.listExtensions))
 	r.Get("/audit", a.handle(a.listAudit))
+	r.Get("/identify", a.handle(a.identifyRequest))
 	return r
 }
 

@@ -13,7 +13,11 @@ import (
 func (a *API) deviceRoutes(r chi.Router) {
 	r.Get("/devices", a.handle(a.listDevices))
 	r.Post("/devices", a.handle(a.createDevice))
+	r.Get("/devices/pending", a.handle(a.listPending))
 	r.Get("/devices/{mac}", a.handle(a.getDevice))
+	r.Get("/devices/{mac}/uploads", a.handle(a.listUploads))
+	r.Get("/devices/{mac}/fetches", a.handle(a.recentFetches))
+	r.Put("/devices/{mac}/http-auth", a.handle(a.setHTTPAuth))
 	r.Delete("/devices/{mac}", a.handle(a.deleteDevice))
 	r.Put("/devices/{mac}/lines/{n}", a.handle(a.setLine))
 	r.Delete("/devices/{mac}/lines/{n}", a.handle(a.clearLine))

@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,6 +28,7 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/tlsca"
+	"github.com/phoneprov/phoneprov/templates"
 )
 
 // serveConfig is every setting of `phoneprov serve`. Each flag's default
@@ -42,6 +45,16 @@ type serveConfig struct {
 	PublicHost string // --public-host, PHONEPROV_PUBLIC_HOST: first non-loopback IP
 	Demo       bool   // --demo: seed a demo account on an empty database
 	LogLevel   string // --log-level, PHONEPROV_LOG_LEVEL: info
+	// TemplatesDir, --templates-dir, PHONEPROV_TEMPLATES_DIR: override
+	// templates (device > model > family); empty: embedded only.
+	TemplatesDir string
+	// NTPServer, --ntp-server, PHONEPROV_NTP_SERVER: pool.ntp.org
+	NTPServer string
+	// Allow, --allow, PHONEPROV_ALLOW: comma-separated networks phones may
+	// fetch configs from; empty: any.
+	Allow string
+	// ResyncInterval, --resync-interval, PHONEPROV_RESYNC_INTERVAL: 24h
+	ResyncInterval time.Duration
 }
 
 func envOr(name, def string) string {
@@ -65,6 +78,14 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.Domain, "domain", envOr("PHONEPROV_DOMAIN", "phoneprov.test"), "SIP domain: digest realm, AOR host, DNS zone (env PHONEPROV_DOMAIN)")
 	fs.StringVar(&c.PublicHost, "public-host", envOr("PHONEPROV_PUBLIC_HOST", ""), "host name or IP written into rendered configs; default: first non-loopback IP (env PHONEPROV_PUBLIC_HOST)")
 	fs.BoolVar(&c.Demo, "demo", false, "on an empty database, create a demo account and print what to try")
+	fs.StringVar(&c.TemplatesDir, "templates-dir", envOr("PHONEPROV_TEMPLATES_DIR", ""), "folder of override templates: device/<mac>/, model/<model>/, family/<family>/ (env PHONEPROV_TEMPLATES_DIR)")
+	fs.StringVar(&c.NTPServer, "ntp-server", envOr("PHONEPROV_NTP_SERVER", "pool.ntp.org"), "NTP server rendered into configs (env PHONEPROV_NTP_SERVER)")
+	fs.StringVar(&c.Allow, "allow", envOr("PHONEPROV_ALLOW", ""), "comma-separated networks (CIDR) phones may fetch configs from; empty: any (env PHONEPROV_ALLOW)")
+	resync, err := time.ParseDuration(envOr("PHONEPROV_RESYNC_INTERVAL", "24h"))
+	if err != nil {
+		return nil, fmt.Errorf("PHONEPROV_RESYNC_INTERVAL: %v", err)
+	}
+	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -97,7 +118,32 @@ func (c *serveConfig) validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
 	}
+	if _, err := c.allowNets(); err != nil {
+		return err
+	}
+	if c.ResyncInterval < time.Minute {
+		return fmt.Errorf("--resync-interval %v: at least 1m", c.ResyncInterval)
+	}
 	return nil
+}
+
+func (c *serveConfig) allowNets() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.Allow, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("--allow %q: use networks such as 10.0.0.0/8 or addresses", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {
@@ -168,15 +214,36 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if c.PublicHost == "" {
 		c.PublicHost = firstPublicIP()
 	}
-	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: reg})
+	renderer, err := templates.NewRenderer(templates.RendererConfig{OverrideDir: c.TemplatesDir})
 	if err != nil {
-		return err
+		return fmt.Errorf("--templates-dir: %w", err)
 	}
 	ls, err := listen(c, log, []string{c.PublicHost, "localhost", "127.0.0.1", "::1", c.Domain})
 	if err != nil {
 		return err
 	}
+	defer ls.close()
+	allow, _ := c.allowNets()
+	phones, err := provision.NewPhones(provision.PhonesConfig{Store: store, Renderer: renderer, Allow: allow,
+		Registry: reg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
+			ProvisionURL: ls.provisionURL(c.PublicHost), NTPServer: c.NTPServer,
+			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: portOf(c.SIPAddr, 5060),
+			STUNPort: ls.stunPort()}})
+	if err != nil {
+		return err
+	}
+	defer phones.Close()
+	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: reg,
+		Phones: phones, CACert: ls.caPEM})
+	if err != nil {
+		return err
+	}
 	servers := startHTTP(h, ls, log)
+	stopNet, err := startNetServices(c, ls, log)
+	if err != nil {
+		return err
+	}
+	defer stopNet()
 	if c.Demo {
 		if err := seedDemo(ctx, store, c, ls, stdout); err != nil {
 			return err
@@ -203,6 +270,44 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 // listeners are the sockets phoneprov serves on.
 type listeners struct {
 	http, https net.Listener
+	caPEM       []byte
+	dnsUDP      net.PacketConn
+	dnsTCP      net.Listener
+	stun        net.PacketConn
+}
+
+// close closes what was not handed to a server that closes it.
+func (l *listeners) close() {
+	for _, c := range []io.Closer{l.http, l.https, l.dnsUDP, l.dnsTCP, l.stun} {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// provisionURL is the base URL phones fetch from: plain HTTP when it is on
+// (phones that have not yet got the CA), else HTTPS.
+func (l *listeners) provisionURL(host string) string {
+	if l.http != nil {
+		return "http://" + net.JoinHostPort(host, fmt.Sprint(l.http.Addr().(*net.TCPAddr).Port)) + "/"
+	}
+	return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"
+}
+
+func (l *listeners) stunPort() int {
+	if l.stun == nil {
+		return 0
+	}
+	return l.stun.LocalAddr().(*net.UDPAddr).Port
+}
+
+// portOf is the port of a host:port flag, or def when it is empty or 0.
+func portOf(addr string, def int) int {
+	_, p, err := net.SplitHostPort(addr)
+	if n, _ := strconv.Atoi(p); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
 
 func (l *listeners) ports() map[string]string {
@@ -212,6 +317,12 @@ func (l *listeners) ports() map[string]string {
 	}
 	if l.https != nil {
 		m["https"] = l.https.Addr().String()
+	}
+	if l.dnsUDP != nil {
+		m["dns"] = l.dnsUDP.LocalAddr().String()
+	}
+	if l.stun != nil {
+		m["stun"] = l.stun.LocalAddr().String()
 	}
 	return m
 }
@@ -234,6 +345,17 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 			return nil, fmt.Errorf("--https-addr: %w", err)
 		}
 		ls.https = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS10})
+		ls.caPEM = ca.CertPEM
+	}
+	if c.STUNAddr != "" {
+		if ls.stun, err = net.ListenPacket("udp", c.STUNAddr); err != nil {
+			return nil, fmt.Errorf("--stun-addr: %w", err)
+		}
+	}
+	if c.DNSAddr != "" {
+		if ls.dnsUDP, ls.dnsTCP, err = listenPair(c.DNSAddr); err != nil {
+			return nil, fmt.Errorf("--dns-addr: %w", err)
+		}
 	}
 	return ls, nil
 }

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	sipdns "github.com/phoneprov/phoneprov/sip/dns"
+	"github.com/phoneprov/phoneprov/sip/stun"
+)
+
+// startNetServices starts the DNS (and later STUN and SIP) servers on the
+// listeners made for them and returns a function that stops them.
+func startNetServices(c *serveConfig, ls *listeners, log *slog.Logger) (func(), error) {
+	var stops []func(context.Context) error
+	if ls.stun != nil {
+		st, err := stun.New(stun.Config{Logger: log.With("server", "stun")})
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			if err := st.Serve(ls.stun); err != nil {
+				log.Error("stun server", "err", err)
+			}
+		}()
+		stops = append(stops, func(context.Context) error { return st.Close() })
+	}
+	if ls.dnsUDP != nil {
+		ip := net.ParseIP(c.PublicHost)
+		if ip == nil {
+			ip = net.ParseIP(firstPublicIP())
+		}
+		d, err := sipdns.New(sipdns.Config{Domain: c.Domain, Addresses: []net.IP{ip}, PublicHost: c.PublicHost,
+			STUNPort: ls.stunPort(), Logger: log.With("server", "dns")})
+		if err != nil {
+			return nil, err
+		}
+		for _, serve := range []func() error{func() error { return d.ServeUDP(ls.dnsUDP) }, func() error { return d.ServeTCP(ls.dnsTCP) }} {
+			go func() {
+				if err := serve(); err != nil && !errors.Is(err, sipdns.ErrServerClosed) {
+					log.Error("dns server", "err", err)
+				}
+			}()
+		}
+		stops = append(stops, d.Shutdown)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, stop := range stops {
+			if err := stop(ctx); err != nil {
+				log.Warn("stopping server", "err", err)
+			}
+		}
+	}, nil
+}

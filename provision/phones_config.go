@@ -1,0 +1,234 @@
+package provision
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
+	"github.com/phoneprov/phoneprov/provision/ident"
+	"github.com/phoneprov/phoneprov/templates"
+)
+
+// errNotServed means the request gets the uniform 404.
+var errNotServed = errors.New("not served")
+
+// rendered is one rendered file, cached until the store's generation moves.
+type rendered struct {
+	gen    uint64
+	body   []byte
+	etag   string
+	ctype  string
+	model  string // the device's catalog model, checked against the User-Agent
+	family string
+	frozen bool
+	// httpUser and httpPassword are the device's fetch credentials, when
+	// it has them.
+	httpUser, httpPassword string
+}
+
+// configCache holds rendered files by MAC, kind and reported firmware.
+// Entries of an older store generation are stale and re-rendered.
+type configCache struct {
+	mu  sync.RWMutex
+	m   map[string]*rendered
+	max int
+}
+
+func newConfigCache(max int) *configCache {
+	return &configCache{m: make(map[string]*rendered), max: max}
+}
+
+func (c *configCache) get(k string, gen uint64) *rendered {
+	c.mu.RLock()
+	e := c.m[k]
+	c.mu.RUnlock()
+	if e == nil || e.gen != gen {
+		return nil
+	}
+	return e
+}
+
+func (c *configCache) put(k string, e *rendered) {
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		n := 0
+		for k2, old := range c.m { // drop stale entries first, then any tenth
+			if old.gen != e.gen || n < c.max/10 {
+				delete(c.m, k2)
+				n++
+			}
+		}
+	}
+	c.m[k] = e
+	c.mu.Unlock()
+}
+
+// config returns the file a known device asked for, rendered or cached.
+func (p *Phones) config(r *http.Request, id *ident.Identity) (*rendered, error) {
+	gen := p.store.Generation()
+	key := id.MAC + "|" + id.Kind + "|" + id.Firmware
+	e := p.cache.get(key, gen)
+	if e == nil {
+		var err error
+		if e, err = p.renderDevice(r, id, gen); err != nil {
+			return nil, err
+		}
+		p.cache.put(key, e)
+	}
+	if (id.Known && id.Model != e.model) || (id.Family != "" && id.Family != e.family) {
+		return nil, errNotServed
+	}
+	return e, nil
+}
+
+func (p *Phones) renderDevice(r *http.Request, id *ident.Identity, gen uint64) (*rendered, error) {
+	d, err := p.store.DeviceConfig(r.Context(), id.MAC)
+	if errors.Is(err, devicedb.ErrNotFound) {
+		return nil, errNotServed
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, ok := p.store.Catalog().Lookup(d.Model)
+	if !ok || d.Status == devicedb.DeviceRetired {
+		return nil, errNotServed
+	}
+	kind := p.id.ParsePath(r.URL.Path).KindFor(m.Family)
+	e := &rendered{gen: gen, model: m.Model, family: m.Family}
+	if d.Status == devicedb.DeviceUnsupported {
+		return p.frozen(r, d, kind, e)
+	}
+	if d.HTTPAuth {
+		if e.httpUser, e.httpPassword, err = p.store.DeviceHTTPCredentials(r.Context(), d.MAC); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	cfg := p.deviceConfig(d, m, id.Firmware)
+	cfg.HTTPUser, cfg.HTTPPassword = e.httpUser, e.httpPassword
+	if e.ctype, err = p.render.Render(&buf, kind, cfg); errors.Is(err, templates.ErrUnknownKind) {
+		return nil, errNotServed
+	} else if err != nil {
+		return nil, err
+	}
+	e.body = buf.Bytes()
+	e.etag = etag(e.body)
+	return e, nil
+}
+
+// frozen serves the files snapshotted for an unsupported device at import.
+func (p *Phones) frozen(r *http.Request, d *devicedb.Device, kind string, e *rendered) (*rendered, error) {
+	raw, err := p.store.FrozenConfig(r.Context(), d.MAC)
+	if err != nil {
+		return nil, err
+	}
+	var files map[string]FrozenFile
+	if json.Unmarshal(raw, &files) != nil {
+		return nil, errNotServed
+	}
+	f, ok := files[kind]
+	if !ok {
+		return nil, errNotServed
+	}
+	e.body, e.ctype, e.frozen = []byte(f.Body), f.ContentType, true
+	e.etag = etag(e.body)
+	return e, nil
+}
+
+// FrozenFile is one file of an unsupported device's frozen config, stored
+// by kind as JSON at import.
+type FrozenFile struct {
+	ContentType string `json:"content_type"`
+	Body        string `json:"body"`
+}
+
+// serveShared answers the files a model shares between devices (Yealink
+// y0000000000XX.cfg, Poly 000000000000.cfg, Snom snom<model>.htm …): they
+// carry no line and no secret.
+func (p *Phones) serveShared(w http.ResponseWriter, r *http.Request, id *ident.Identity) string {
+	m, ok := p.store.Catalog().Lookup(id.Model)
+	if !ok {
+		writeNotFound(w)
+		return "unknown_model"
+	}
+	gen := p.store.Generation()
+	key := "shared|" + m.Model + "|" + id.Kind + "|" + id.File
+	e := p.cache.get(key, gen)
+	if e == nil {
+		var buf bytes.Buffer
+		cfg := p.deviceConfig(&devicedb.Device{}, m, "")
+		ct, err := p.render.Render(&buf, id.Kind, cfg)
+		if err != nil {
+			writeNotFound(w)
+			return "unknown_file"
+		}
+		e = &rendered{gen: gen, body: buf.Bytes(), ctype: ct, etag: etag(buf.Bytes()), model: m.Model, family: m.Family}
+		p.cache.put(key, e)
+	}
+	p.writeConfig(w, r, e)
+	return "shared"
+}
+
+// deviceConfig builds what the templates render from a device, its model
+// and the firmware it reports.
+func (p *Phones) deviceConfig(d *devicedb.Device, m templates.Model, fw string) *templates.DeviceConfig {
+	s := p.set
+	cfg := &templates.DeviceConfig{MAC: d.MAC, Model: m, Firmware: fw, ProvisionURL: s.ProvisionURL,
+		ResyncInterval: s.ResyncInterval, NTPServer: s.NTPServer, TimeZone: devicedb.DefaultTimeZone,
+		Language: devicedb.DefaultLanguage,
+		SIP: templates.SIPServer{Domain: s.Domain, Host: s.PublicHost, Port: s.SIPPort, Transport: s.SIPTransport,
+			UseSRV: s.DNSSRV && m.DNSSRV}}
+	if s.STUNPort != 0 {
+		cfg.STUNServer = net.JoinHostPort(s.PublicHost, strconv.Itoa(s.STUNPort))
+	}
+	belowMin := fw != "" && m.MinFirmware != "" && firmware.VersionLess(fw, m.MinFirmware)
+	for i, l := range d.Lines {
+		if i == 0 {
+			cfg.TimeZone, cfg.Language = l.TimeZone, l.Language
+		}
+		cfg.Lines = append(cfg.Lines, templates.Line{Index: l.Line, Enabled: l.Enabled && !belowMin, User: l.Extension,
+			AuthUser: l.AuthUser, Password: l.Password, DisplayName: l.DisplayName, Label: l.Extension, Expiry: s.Expiry})
+	}
+	return cfg
+}
+
+func etag(b []byte) string {
+	h := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(h[:16]) + `"`
+}
+
+// writeConfig answers with a rendered file, or 304 when the phone has it.
+func (p *Phones) writeConfig(w http.ResponseWriter, r *http.Request, e *rendered) {
+	h := w.Header()
+	h.Set("ETag", e.etag)
+	h.Set("Cache-Control", "no-cache")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", e.ctype)
+	h.Set("Content-Length", strconv.Itoa(len(e.body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(e.body)
+	}
+}
+
+// etagMatch applies If-None-Match's list and weak comparison.
+func etagMatch(header, tag string) bool {
+	for _, part := range bytes.Split([]byte(header), []byte(",")) {
+		t := string(bytes.TrimSpace(part))
+		if t == "*" || t == tag || t == "W/"+tag {
+			return true
+		}
+	}
+	return false
+}

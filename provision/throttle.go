@@ -1,0 +1,142 @@
+package provision
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// ThrottleConfig bounds what one source may ask for. The zero value of
+// every field is a usable default.
+type ThrottleConfig struct {
+	// MaxUnknown is how many distinct unknown MACs one source may ask for
+	// within Window before it is blocked. Repeat fetches by known devices
+	// never count, so a NATed office rebooting 300 phones is never blocked.
+	// Default 20.
+	MaxUnknown int
+	// Window is how long an unknown MAC counts against its source.
+	// Default 10 minutes.
+	Window time.Duration
+	// BlockFor is how long a blocked source is answered 429. Default 15
+	// minutes.
+	BlockFor time.Duration
+	// MaxSources bounds the sources tracked; past it the least recently
+	// seen are forgotten. Default 10000.
+	MaxSources int
+}
+
+func (c *ThrottleConfig) defaults() {
+	if c.MaxUnknown <= 0 {
+		c.MaxUnknown = 20
+	}
+	if c.Window <= 0 {
+		c.Window = 10 * time.Minute
+	}
+	if c.BlockFor <= 0 {
+		c.BlockFor = 15 * time.Minute
+	}
+	if c.MaxSources <= 0 {
+		c.MaxSources = 10000
+	}
+}
+
+// throttle counts distinct unknown MACs per source (an IPv4 address or an
+// IPv6 /64) and blocks sources that walk MACs. Memory is bounded: at most
+// MaxSources sources with at most MaxUnknown MACs each.
+type throttle struct {
+	cfg ThrottleConfig
+	mu  sync.Mutex
+	src map[netip.Prefix]*source
+	// onBlock is told when a source gets blocked.
+	onBlock func()
+}
+
+type source struct {
+	macs    map[string]time.Time // unknown MAC -> first asked
+	blocked time.Time            // zero, or blocked until
+	seen    time.Time
+}
+
+func newThrottle(cfg ThrottleConfig, onBlock func()) *throttle {
+	cfg.defaults()
+	return &throttle{cfg: cfg, src: make(map[netip.Prefix]*source), onBlock: onBlock}
+}
+
+func sourceKey(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	bits := 32
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+// blocked reports whether a source is blocked at now.
+func (t *throttle) blocked(a netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.src[sourceKey(a)]
+	return s != nil && now.Before(s.blocked)
+}
+
+// unknown records that a source asked for a MAC we do not serve and says
+// whether the source is now blocked.
+func (t *throttle) unknown(a netip.Addr, mac string, now time.Time) bool {
+	k := sourceKey(a)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.src[k]
+	if s == nil {
+		if len(t.src) >= t.cfg.MaxSources {
+			t.evict(now)
+		}
+		s = &source{macs: make(map[string]time.Time)}
+		t.src[k] = s
+	}
+	s.seen = now
+	if now.Before(s.blocked) {
+		return true
+	}
+	for m, at := range s.macs {
+		if now.Sub(at) > t.cfg.Window {
+			delete(s.macs, m)
+		}
+	}
+	if _, ok := s.macs[mac]; !ok {
+		s.macs[mac] = now
+	}
+	if len(s.macs) > t.cfg.MaxUnknown {
+		s.blocked = now.Add(t.cfg.BlockFor)
+		clear(s.macs)
+		if t.onBlock != nil {
+			t.onBlock()
+		}
+		return true
+	}
+	return false
+}
+
+// evict drops sources that are neither blocked nor recent, and if none
+// qualify, the least recently seen tenth.
+func (t *throttle) evict(now time.Time) {
+	for k, s := range t.src {
+		if !now.Before(s.blocked) && now.Sub(s.seen) > t.cfg.Window {
+			delete(t.src, k)
+		}
+	}
+	for len(t.src) >= t.cfg.MaxSources {
+		var oldK netip.Prefix
+		var old time.Time
+		n := 0
+		for k, s := range t.src {
+			if n == 0 || s.seen.Before(old) {
+				oldK, old = k, s.seen
+			}
+			if n++; n > 64 {
+				break
+			}
+		}
+		delete(t.src, oldK)
+	}
+}
