@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/phoneprov/phoneprov/devicedb"
@@ -102,6 +103,11 @@ func (p *Phones) renderDevice(r *http.Request, id *ident.Identity, gen uint64) (
 		return nil, errNotServed
 	}
 	kind := p.id.ParsePath(r.URL.Path).KindFor(m.Family)
+	if m.Family == ident.FamilyGrandstream && !strings.HasSuffix(strings.ToLower(id.File), ".xml") {
+		// cfg<mac> and cfg<mac>.bin are the legacy encrypted binary format;
+		// a 404 makes the phone go on to cfg<mac>.xml.
+		return nil, errNotServed
+	}
 	e := &rendered{gen: gen, model: m.Model, family: m.Family}
 	if d.Status == devicedb.DeviceUnsupported {
 		return p.frozen(r, d, kind, e)
