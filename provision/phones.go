@@ -231,7 +231,7 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 		writeNotFound(w)
 		return "unknown_file"
 	}
-	if id.MAC == "" || id.MACMismatch {
+	if id.MAC == "" || id.MACMismatch || !certMACMatches(r, id.MAC) {
 		p.refuse(w, id, src, now)
 		return "refused"
 	}
@@ -281,7 +281,7 @@ func (p *Phones) refuse(w http.ResponseWriter, id *ident.Identity, src netip.Add
 
 // upload takes a file a known phone PUTs (Poly logs and override files).
 func (p *Phones) upload(w http.ResponseWriter, r *http.Request, id *ident.Identity, src netip.Addr, now time.Time) string {
-	if id.Kind != ident.KindUpload || id.MAC == "" || id.MACMismatch {
+	if id.Kind != ident.KindUpload || id.MAC == "" || id.MACMismatch || !certMACMatches(r, id.MAC) {
 		p.refuse(w, id, src, now)
 		return "refused"
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -55,6 +56,10 @@ type serveConfig struct {
 	Allow string
 	// ResyncInterval, --resync-interval, PHONEPROV_RESYNC_INTERVAL: 24h
 	ResyncInterval time.Duration
+	// DeviceCA, --device-ca, PHONEPROV_DEVICE_CA: PEM bundle of vendor
+	// device CAs; HTTPS clients presenting a certificate must chain to it
+	// and its MAC must be the path's. Empty: no client certificates asked.
+	DeviceCA string
 }
 
 func envOr(name, def string) string {
@@ -86,6 +91,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		return nil, fmt.Errorf("PHONEPROV_RESYNC_INTERVAL: %v", err)
 	}
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
+	fs.StringVar(&c.DeviceCA, "device-ca", envOr("PHONEPROV_DEVICE_CA", ""), "PEM bundle of vendor device CAs for mutual TLS on HTTPS; a phone's certificate must name the MAC it asks for (env PHONEPROV_DEVICE_CA)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -344,7 +350,19 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		if err != nil {
 			return nil, fmt.Errorf("--https-addr: %w", err)
 		}
-		ls.https = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS10})
+		tc := &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS10}
+		if c.DeviceCA != "" {
+			pem, err := os.ReadFile(c.DeviceCA)
+			if err != nil {
+				return nil, fmt.Errorf("--device-ca: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--device-ca %s: no PEM certificate in it", c.DeviceCA)
+			}
+			tc.ClientCAs, tc.ClientAuth = pool, tls.VerifyClientCertIfGiven
+		}
+		ls.https = tls.NewListener(l, tc)
 		ls.caPEM = ca.CertPEM
 	}
 	if c.STUNAddr != "" {

@@ -1,0 +1,69 @@
+package provision
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestFindMAC(t *testing.T) {
+	for in, want := range map[string]string{
+		"0004f2a1b2c3": "0004f2a1b2c3", "CP-8841-3PCC-SEP00562B043615": "00562b043615", "80:5E:C0:A1:B2:C3": "805ec0a1b2c3",
+		"phone": "", "0004f2a1b2": "", "SN 0004-f2a1-b2c3 x": "0004f2a1b2c3",
+	} {
+		if got := findMAC(in); got != want {
+			t.Errorf("findMAC(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDeviceCertificateMustMatchPath runs mutual TLS with a vendor-like CA:
+// a phone whose certificate names its own MAC is served, the same
+// certificate asking for another device's file gets the uniform 404.
+func TestDeviceCertificateMustMatchPath(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{})
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Vendor Device CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	devKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	devDER, _ := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(2),
+		Subject: pkix.Name{CommonName: yealinkMAC}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca, &devKey.PublicKey, caKey)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	srv := httptest.NewUnstartedServer(e.srv.Config.Handler)
+	srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+	srv.StartTLS()
+	defer srv.Close()
+	c := srv.Client()
+	c.Transport.(*http.Transport).TLSClientConfig.Certificates = []tls.Certificate{{Certificate: [][]byte{devDER}, PrivateKey: devKey}}
+	get := func(path, ua string) int {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("User-Agent", ua)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := get("/"+yealinkMAC+".cfg", yealinkUA); code != 200 {
+		t.Fatalf("own config with own certificate: %d", code)
+	}
+	if code := get("/phoneprov-"+polyMAC+".cfg", polyUA); code != 404 {
+		t.Fatalf("another device's config with this certificate: %d", code)
+	}
+}
