@@ -63,6 +63,9 @@ type DeviceLine struct {
 	// Password is the line's SIP password; only set by DeviceConfig, never
 	// in the admin API.
 	Password string `json:"-"`
+	// TimeZone and Language are the user's, for rendering.
+	TimeZone string `json:"-"`
+	Language string `json:"-"`
 }
 
 // NewDevice is what CreateDevice takes.
@@ -107,7 +110,7 @@ func (s *Store) scanDevice(sc interface{ Scan(...any) error }) (*Device, error) 
 
 // lineCols reads a device's lines with what decides whether each works.
 const lineCols = `SELECT l.line, l.user_id, u.username, coalesce(e.number, ''), coalesce(e.kind, ''),
-	u.first_name, u.last_name, u.status, l.auth_user, l.password_enc,
+	u.first_name, u.last_name, u.status, l.auth_user, l.password_enc, u.time_zone, u.language,
 	EXISTS (SELECT 1 FROM licenses x WHERE x.user_id = u.id AND x.suspended = '')
 	FROM device_lines l JOIN users u ON u.id = l.user_id LEFT JOIN extensions e ON e.user_id = u.id
 	WHERE l.mac = ? ORDER BY l.line`
@@ -124,7 +127,7 @@ func (s *Store) loadLines(ctx context.Context, q querier, d *Device, secrets boo
 		var pw []byte
 		var licensed bool
 		if err := rows.Scan(&l.Line, &l.UserID, &l.Username, &l.Extension, &kind, &first, &last, &status,
-			&l.AuthUser, &pw, &licensed); err != nil {
+			&l.AuthUser, &pw, &l.TimeZone, &l.Language, &licensed); err != nil {
 			return err
 		}
 		l.DisplayName = strings.TrimSpace(first + " " + last)
