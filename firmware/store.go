@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -74,6 +75,7 @@ type Store struct {
 	wmu sync.Mutex // serialises mutations and index writes
 	mu  sync.RWMutex
 	st  *state // guarded by mu; replaced, never modified
+	gen atomic.Uint64
 }
 
 // Names inside Config.Dir.
@@ -194,8 +196,13 @@ func (s *Store) commit(st *state) error {
 	s.mu.Lock()
 	s.st = st
 	s.mu.Unlock()
+	s.gen.Add(1)
 	return nil
 }
+
+// Generation changes after every change of the store: configs that name
+// a firmware version cache on it.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // isSHA256Hex reports whether x is 64 lower-case hex digits.
 func isSHA256Hex(x string) bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/ident"
 	"github.com/phoneprov/phoneprov/sip/sipauth"
 	"github.com/phoneprov/phoneprov/templates"
@@ -80,6 +81,8 @@ type PhonesConfig struct {
 	// Allow, when not empty, is the list of networks phones may fetch
 	// from; others get the same 404 as unknown devices.
 	Allow []netip.Prefix
+	// Firmware is the firmware store; nil: no firmware served or offered.
+	Firmware *firmware.Store
 	// OnFetch is told of every config fetch by a known device (the
 	// registrar confirms a pending re-sync with it). Optional.
 	OnFetch func(mac string, at time.Time)
@@ -105,6 +108,7 @@ type Phones struct {
 	rec      *recorder
 	cache    *configCache
 	auth     *sipauth.Authenticator
+	fw       *firmware.Store
 	fetches  *prometheus.CounterVec
 }
 
@@ -124,7 +128,7 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 		cfg.Now = time.Now
 	}
 	p := &Phones{store: cfg.Store, render: cfg.Renderer, id: ident.New(cfg.Store.Catalog()), set: cfg.Settings,
-		allow: cfg.Allow, onFetch: cfg.OnFetch, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(50000),
+		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(50000),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_config_fetches_total",
 			Help: "Config fetches by vendor, model and outcome."}, []string{"vendor", "model", "outcome"})}
 	throttled := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_throttled_sources_total",
@@ -227,6 +231,8 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 			return p.serveShared(w, r, id)
 		}
 	case ident.KindDevice, ident.KindPhoneConfig:
+	case ident.KindFirmware:
+		return p.serveFirmware(w, r, id)
 	default:
 		writeNotFound(w)
 		return "unknown_file"
@@ -258,6 +264,23 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 		return "frozen"
 	}
 	return "ok"
+}
+
+// serveFirmware answers a firmware image request: the model comes from the
+// User-Agent or the file name. Firmware is not secret, so a known device is
+// not required, but an unknown file gets the uniform 404.
+func (p *Phones) serveFirmware(w http.ResponseWriter, r *http.Request, id *ident.Identity) string {
+	if p.fw == nil || !id.Known {
+		writeNotFound(w)
+		return "unknown_file"
+	}
+	e, ok := p.fw.ByFilename(id.Model, id.File)
+	if !ok {
+		writeNotFound(w)
+		return "unknown_file"
+	}
+	p.fw.Serve(w, r, e)
+	return "firmware"
 }
 
 // refuse answers the uniform 404, records the sighting of an unknown device

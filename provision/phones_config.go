@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,7 +75,7 @@ func (c *configCache) put(k string, e *rendered) {
 
 // config returns the file a known device asked for, rendered or cached.
 func (p *Phones) config(r *http.Request, id *ident.Identity) (*rendered, error) {
-	gen := p.store.Generation()
+	gen := p.generation()
 	key := id.MAC + "|" + id.Kind + "|" + id.Firmware
 	e := p.cache.get(key, gen)
 	if e == nil {
@@ -165,7 +166,7 @@ func (p *Phones) serveShared(w http.ResponseWriter, r *http.Request, id *ident.I
 		writeNotFound(w)
 		return "unknown_model"
 	}
-	gen := p.store.Generation()
+	gen := p.generation()
 	key := "shared|" + m.Model + "|" + id.Kind + "|" + id.File
 	e := p.cache.get(key, gen)
 	if e == nil {
@@ -196,6 +197,11 @@ func (p *Phones) deviceConfig(d *devicedb.Device, m templates.Model, fw string) 
 		cfg.STUNServer = net.JoinHostPort(s.PublicHost, strconv.Itoa(s.STUNPort))
 	}
 	belowMin := fw != "" && m.MinFirmware != "" && firmware.VersionLess(fw, m.MinFirmware)
+	if p.fw != nil {
+		if t, ok := p.fw.Target(m.Model); ok && (fw == "" || firmware.VersionLess(fw, t.Version)) {
+			cfg.FirmwareURL = s.ProvisionURL + url.PathEscape(t.Filename)
+		}
+	}
 	for i, l := range d.Lines {
 		if i == 0 {
 			cfg.TimeZone, cfg.Language = l.TimeZone, l.Language
@@ -204,6 +210,16 @@ func (p *Phones) deviceConfig(d *devicedb.Device, m templates.Model, fw string) 
 			AuthUser: l.AuthUser, Password: l.Password, DisplayName: l.DisplayName, Label: l.Extension, Expiry: s.Expiry})
 	}
 	return cfg
+}
+
+// generation changes whenever the database or the firmware store does; a
+// cached file of another generation is stale.
+func (p *Phones) generation() uint64 {
+	g := p.store.Generation()
+	if p.fw != nil {
+		g += p.fw.Generation() << 40
+	}
+	return g
 }
 
 func etag(b []byte) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
 )
 
 // MaxBody is the largest request body the API reads.
@@ -35,6 +36,8 @@ type Config struct {
 	// Identify explains what the config server makes of a User-Agent and
 	// a path (GET /identify). Optional: without it the route answers 404.
 	Identify func(ctx context.Context, userAgent, path string) (any, error)
+	// Firmware is the firmware store; nil: the firmware routes answer 404.
+	Firmware *firmware.Store
 }
 
 // API serves /api/v1.
@@ -43,6 +46,7 @@ type API struct {
 	token    []byte
 	log      *slog.Logger
 	identify func(context.Context, string, string) (any, error)
+	fw       *firmware.Store
 }
 
 // New checks the config and returns the API.
@@ -56,7 +60,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify}, nil
+	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware}, nil
 }
 
 // Routes returns the router to mount at /api/v1.
@@ -77,6 +81,7 @@ func (a *API) Routes() chi.Router {
 	r.Get("/extensions", a.handle(a.listExtensions))
 	r.Get("/audit", a.handle(a.listAudit))
 	r.Get("/identify", a.handle(a.identifyRequest))
+	a.firmwareRoutes(r)
 	return r
 }
 

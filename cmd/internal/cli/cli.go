@@ -25,6 +25,8 @@ const usage = `phoneprov: provisioning server for SIP desk phones and ATAs
 
 Usage:
   phoneprov serve [flags]        run the servers (phoneprov serve -h lists the flags)
+  phoneprov firmware add FILE --model M --version V [--target] [--server URL]
+                                 add a firmware image
   phoneprov backup DEST.db       write a consistent copy of the database (also while serve runs)
   phoneprov version              print the version
   phoneprov help                 print this help
@@ -41,6 +43,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "firmware":
+		return firmwareCmd(args[1:], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
 	case "version", "--version", "-v":

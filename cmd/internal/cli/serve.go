@@ -27,7 +27,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision"
+	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/provision/tlsca"
 	"github.com/phoneprov/phoneprov/templates"
 )
@@ -230,7 +232,15 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	defer ls.close()
 	allow, _ := c.allowNets()
-	phones, err := provision.NewPhones(provision.PhonesConfig{Store: store, Renderer: renderer, Allow: allow,
+	fwRefused := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_firmware_refused_total",
+		Help: "Firmware downloads refused (503) because the concurrent-download cap was reached."})
+	reg.MustRegister(fwRefused)
+	fw, err := firmware.Open(firmware.Config{Dir: filepath.Join(c.Data, "firmware"), OnRefused: fwRefused.Inc,
+		Logger: log.With("component", "firmware")})
+	if err != nil {
+		return err
+	}
+	phones, err := provision.NewPhones(provision.PhonesConfig{Store: store, Renderer: renderer, Allow: allow, Firmware: fw,
 		Registry: reg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
 			ProvisionURL: ls.provisionURL(c.PublicHost), NTPServer: c.NTPServer,
 			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: portOf(c.SIPAddr, 5060),
@@ -240,7 +250,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	defer phones.Close()
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: reg,
-		Phones: phones, CACert: ls.caPEM})
+		Phones: phones, CACert: ls.caPEM, API: api.Config{Firmware: fw}})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# run-wrk.sh — config-server benchmark: phoneprov against nginx in one run.
+#
+# Builds phoneprov, starts it on 127.0.0.1 (ports via :0, temp data dir),
+# seeds N (10,000) licensed users with one phone each on line 1 (a mix of
+# Yealink T46U, Poly VVX 410 and Fanvil X4U) through the admin API
+# (provision/bench/seed), checks with GET /api/v1/identify that each would
+# be served, fetches every config once and writes it as a static file for
+# nginx (byte-identical content). nginx (2 workers, access log off,
+# keep-alive, as /work/shared/peers/nginx/nginx.conf) serves those files on
+# its own loopback port. wrk with targets.lua then rotates over all N
+# (path, User-Agent) pairs against each server, alternating, REPEATS times,
+# each run after a WARMUP-second warm-up.
+#
+# Per run: requests/s, p50/p99 (wrk --latency), non-2xx, socket errors,
+# server CPU (utime+stime of the server's processes from /proc, % of one
+# core and µs per request), wrk CPU, CPU of everything else on the machine
+# meanwhile, and the 1-minute load average at the start. Then medians, the
+# ratio phoneprov/nginx and the target (ratio >= 0.8, p99 < 10 ms, 0 non-2xx).
+#
+# Environment (defaults): N=10000 DURATION=15 REPEATS=3 THREADS=2 CONNS=64
+# WARMUP=3 SEED_WORKERS=32 QUIET_WAIT=30 (seconds to wait for a quiet
+# machine before each run) RESULTS=/tmp/phoneprov-bench PROFILE=0 (1: after
+# the runs, `perf record -g` phoneprov under the same load for DURATION s and
+# write the top symbols to the results) KEEP=0 (1: keep the temp dir).
+# Output: summary on stdout (also appended to $RESULTS/summary.txt), one TSV
+# per run in $RESULTS/run-<time>.tsv, wrk outputs in $RESULTS/run-<time>/.
+# Exit status: 0 when all runs completed (target met or not; see summary),
+# 1 on a setup failure or when phoneprov answered anything but 200.
+# Bounds: every wait is bounded, wrk runs under `timeout`; traffic goes to
+# 127.0.0.1 only; everything started here is stopped on exit. Runs as root
+# (installs nginx and wrk with apt-get when missing).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+N="${N:-10000}"; DURATION="${DURATION:-15}"; REPEATS="${REPEATS:-3}"
+THREADS="${THREADS:-2}"; CONNS="${CONNS:-64}"; WARMUP="${WARMUP:-3}"
+SEED_WORKERS="${SEED_WORKERS:-32}"; QUIET_WAIT="${QUIET_WAIT:-30}"
+RESULTS="${RESULTS:-/tmp/phoneprov-bench}"; PROFILE="${PROFILE:-0}"; KEEP="${KEEP:-0}"
+for v in N DURATION REPEATS THREADS CONNS WARMUP SEED_WORKERS QUIET_WAIT; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "run-wrk.sh: $v=${!v}: give a whole number" >&2; exit 1; }
+done
+((N >= 1 && DURATION >= 1 && REPEATS >= 1 && REPEATS <= 20 && THREADS >= 1 && CONNS >= THREADS)) ||
+  { echo "run-wrk.sh: need N>=1, DURATION>=1, 1<=REPEATS<=20, CONNS>=THREADS>=1" >&2; exit 1; }
+CLK_TCK="$(getconf CLK_TCK)"
+
+# --- tools -----------------------------------------------------------------
+need=()
+command -v nginx >/dev/null || need+=(nginx)
+command -v wrk >/dev/null || need+=(wrk)
+command -v curl >/dev/null || need+=(curl)
+[ "$PROFILE" = 1 ] && ! command -v perf >/dev/null && need+=(linux-perf)
+if ((${#need[@]})); then
+  echo "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+command -v go >/dev/null || { echo "run-wrk.sh: go is not on PATH" >&2; exit 1; }
+
+# --- helpers ---------------------------------------------------------------
+# cpu_ticks PID... -> utime+stime (clock ticks) summed over the live PIDs
+cpu_ticks() {
+  local p
+  for p in "$@"; do sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null || true; done |
+    awk '{ s += $12 + $13 } END { print s + 0 }'
+}
+# all_ticks -> utime+stime+cutime+cstime over every process (conserved when
+# children are reaped), for the CPU the rest of the machine used meanwhile
+all_ticks() {
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^.*) //' |
+    awk '{ s += $12 + $13 + $14 + $15 } END { print s + 0 }'
+}
+# wait_quiet MAX_S -> wait (<= MAX_S s) until the machine used < 20% of a core over 1 s
+wait_quiet() {
+  local i a b
+  for ((i = 0; i < $1; i++)); do
+    a=$(all_ticks); sleep 1; b=$(all_ticks)
+    (((b - a) * 100 / CLK_TCK < 20)) && return 0
+  done
+  return 1
+}
+# stop PID -> TERM, wait <= 20 s, then KILL; only the PIDs this script started
+stop() {
+  local p="$1" i
+  kill -0 "$p" 2>/dev/null || return 0
+  kill "$p" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+}
+# free_port -> a TCP port nothing listens on (nginx cannot take :0)
+free_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+# to_ms "123.45us" / "1.23ms" / "1.02s" -> milliseconds
+to_ms() {
+  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 } else print "nan" }'
+}
+# median V... -> the median (mean of the middle two for an even count)
+median() { printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit }
+  m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print (m == int(m)) ? m : sprintf("%.3f", m) }'; }
+# metric NAME -> phoneprov's value of a Prometheus series (0 when absent)
+metric() { curl -s --max-time 5 "http://$PP/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { printf "%.0f", v + 0 }'; }
+
+# --- start -----------------------------------------------------------------
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RESULTS"
+RUN="$RESULTS/run-$STAMP"; TSV="$RESULTS/run-$STAMP.tsv"; mkdir -p "$RUN"
+W="$(mktemp -d /tmp/phoneprov-bench.XXXXXX)"
+chmod 755 "$W" # nginx workers run as nobody and read $W/nginx/www (fake test data only)
+PP_PID=""; NG_PID=""
+cleanup() {
+  [ -n "$NG_PID" ] && stop "$NG_PID"
+  [ -n "$PP_PID" ] && stop "$PP_PID"
+  [ -f "$W/phoneprov.log" ] && cp "$W/phoneprov.log" "$RUN/" 2>/dev/null
+  [ -f "$W/nginx/logs/error.log" ] && cp "$W/nginx/logs/error.log" "$RUN/nginx-error.log" 2>/dev/null
+  if [ "$KEEP" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== building phoneprov and the seeder"
+(cd "$REPO" && go build -o "$W/phoneprov" ./cmd/phoneprov && go build -o "$W/seed" ./provision/bench/seed)
+
+mkdir -p "$W/data"
+"$W/phoneprov" serve --data "$W/data" --http-addr 127.0.0.1:0 --https-addr "" --sip-addr 127.0.0.1:0 \
+  --sips-addr "" --stun-addr "" --dns-addr "" --public-host 127.0.0.1 >"$W/phoneprov.log" 2>&1 &
+PP_PID=$!
+PP=""
+for ((i = 0; i < 600; i++)); do
+  kill -0 "$PP_PID" 2>/dev/null || { echo "phoneprov exited:"; cat "$W/phoneprov.log"; exit 1; }
+  PP="$(sed -n 's/.*"http": *"\([^"]*\)".*/\1/p' "$W/data/ports.json" 2>/dev/null || true)"
+  [ -n "$PP" ] && break
+  sleep 0.1
+done
+[ -n "$PP" ] || { echo "phoneprov wrote no ports.json in 60 s"; exit 1; }
+case "$PP" in 127.0.0.1:*) ;; *) echo "phoneprov listens on $PP, not loopback"; exit 1 ;; esac
+echo "phoneprov pid=$PP_PID http://$PP"
+
+echo "== seeding $N devices"
+mkdir -p "$W/nginx/www" "$W/nginx/logs" "$W/nginx/tmp"
+t0=$(date +%s.%N)
+timeout 1800 "$W/seed" -api "http://$PP" -token-file "$W/data/admin.token" -n "$N" -workers "$SEED_WORKERS" \
+  -targets "$W/targets.tsv" -www "$W/nginx/www" | tee "$RUN/seed.txt"
+SEED_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+echo "seed total (users, licenses, devices, lines, identify, fetch): $SEED_S s" | tee -a "$RUN/seed.txt"
+cp "$W/targets.tsv" "$RUN/targets.tsv"
+
+NGPORT="$(free_port)" || { echo "no free port for nginx"; exit 1; }
+cat >"$W/nginx/nginx.conf" <<EOF
+# generated by provision/bench/run-wrk.sh, modelled on /work/shared/peers/nginx/nginx.conf
+worker_processes 2;
+pid nginx.pid;
+error_log logs/error.log warn;
+daemon off;
+events { worker_connections 4096; use epoll; }
+http {
+    default_type text/plain;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    open_file_cache max=20000 inactive=60s;
+    open_file_cache_valid 60s;
+    etag on;
+    client_body_temp_path tmp/body;
+    proxy_temp_path tmp/proxy;
+    fastcgi_temp_path tmp/fastcgi;
+    uwsgi_temp_path tmp/uwsgi;
+    scgi_temp_path tmp/scgi;
+    server {
+        listen 127.0.0.1:$NGPORT reuseport backlog=4096;
+        server_name localhost;
+        root www;
+        location / { try_files \$uri =404; }
+    }
+}
+EOF
+nginx -p "$W/nginx/" -c "$W/nginx/nginx.conf" -e "$W/nginx/logs/error.log" >"$W/nginx/logs/stdout.log" 2>&1 &
+NG_PID=$!
+for ((i = 0; i < 100; i++)); do ss -Hltn "sport = :$NGPORT" | grep -q . && break; sleep 0.1; done
+ss -Hltn "sport = :$NGPORT" | grep -q . || { echo "nginx did not start"; cat "$W/nginx/logs/error.log"; exit 1; }
+NG="127.0.0.1:$NGPORT"
+echo "nginx pid=$NG_PID http://$NG workers=$(pgrep -P "$NG_PID" | wc -l)"
+
+# both answer byte-identical bodies, phoneprov only to the right User-Agent
+checks=0
+while IFS=$'\t' read -r path ua; do
+  curl -sf -A "$ua" -o "$W/a" "http://$PP$path" && curl -sf -A "$ua" -o "$W/b" "http://$NG$path" &&
+    cmp -s "$W/a" "$W/b" || { echo "check failed for $path ($ua)"; exit 1; }
+  checks=$((checks + 1))
+done < <(sed -n '1,6p;$p' "$W/targets.tsv")
+echo "checks: $checks configs byte-identical from phoneprov and nginx"
+
+# --- runs ------------------------------------------------------------------
+printf "server\trepeat\tthreads\tconns\tduration_s\trps\tp50_ms\tp99_ms\tnon2xx\tsock_errors\tserver_cpu_pct\tserver_cpu_us_per_req\twrk_cpu_pct\tother_cpu_pct\tload1\talloc_bytes_per_req\tgc_cycles\trecords_dropped\n" >"$TSV"
+run_one() { # run_one NAME REPEAT ADDR ROOT_PID
+  local name="$1" rep="$2" addr="$3" root="$4" out="$RUN/wrk-$1-$2.txt"
+  wait_quiet "$QUIET_WAIT" || echo "  (machine not quiet after $QUIET_WAIT s; running anyway)" >&2
+  timeout $((WARMUP + 15)) wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$HERE/targets.lua" "http://$addr" -- "$W/targets.tsv" >/dev/null 2>&1 || true
+  local pids=("$root") load s0 s1 a0 a1 wall wu ws
+  [ "$name" = nginx ] && pids+=($(pgrep -P "$root" || true))
+  local m0=(- - -) m1=(- - -) alloc=- gcs=- dropped=-
+  [ "$name" = phoneprov ] && m0=("$(metric go_memstats_alloc_bytes_total)" "$(metric go_gc_duration_seconds_count)" \
+    "$(metric phoneprov_fetch_records_dropped_total)")
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  s0=$(cpu_ticks "${pids[@]}"); a0=$(all_ticks)
+  TIMEFORMAT="%R %U %S"
+  { time (timeout $((DURATION + 20)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 5s --latency \
+      -s "$HERE/targets.lua" "http://$addr" -- "$W/targets.tsv" >"$out" 2>&1) || true; } 2>"$out.time"
+  s1=$(cpu_ticks "${pids[@]}"); a1=$(all_ticks)
+  read -r wall wu ws < <(tail -1 "$out.time")
+  if [ "$name" = phoneprov ]; then
+    m1=("$(metric go_memstats_alloc_bytes_total)" "$(metric go_gc_duration_seconds_count)" "$(metric phoneprov_fetch_records_dropped_total)")
+  fi
+  local rps reqs p50 p99 non2xx serr scpu sus wcpu other
+  rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out"); rps=${rps:-0}
+  reqs=$(awk '/requests in/ { print $1 }' "$out"); reqs=${reqs:-0}
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out"); non2xx=${non2xx:-0}
+  serr=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out"); serr=${serr:-0}
+  scpu=$(awk -v t=$((s1 - s0)) -v h="$CLK_TCK" -v w="$wall" 'BEGIN { printf "%.0f", 100 * t / h / w }')
+  sus=$(awk -v t=$((s1 - s0)) -v h="$CLK_TCK" -v r="$reqs" 'BEGIN { if (r > 0) printf "%.1f", t / h * 1e6 / r; else print "nan" }')
+  wcpu=$(awk -v u="$wu" -v s="$ws" -v w="$wall" 'BEGIN { printf "%.0f", 100 * (u + s) / w }')
+  other=$(awk -v a=$((a1 - a0)) -v k=$((s1 - s0)) -v u="$wu" -v s="$ws" -v w="$wall" -v h="$CLK_TCK" \
+    'BEGIN { x = (a - k - (u + s) * h) / h / w * 100; if (x < 0) x = 0; printf "%.0f", x }')
+  if [ "$name" = phoneprov ]; then
+    alloc=$(awk -v a="${m0[0]}" -v b="${m1[0]}" -v r="$reqs" 'BEGIN { if (r > 0) printf "%.0f", (b - a) / r; else print "nan" }')
+    gcs=$((m1[1] - m0[1])); dropped=$((m1[2] - m0[2]))
+  fi
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$rep" "$THREADS" "$CONNS" \
+    "$DURATION" "$rps" "$p50" "$p99" "$non2xx" "$serr" "$scpu" "$sus" "$wcpu" "$other" "$load" "$alloc" "$gcs" "$dropped" | tee -a "$TSV"
+}
+
+echo "== wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEATS repeats, warm-up ${WARMUP}s; results in $TSV"
+for ((rep = 1; rep <= REPEATS; rep++)); do
+  if ((rep % 2)); then order="phoneprov nginx"; else order="nginx phoneprov"; fi
+  for s in $order; do
+    if [ "$s" = phoneprov ]; then run_one phoneprov "$rep" "$PP" "$PP_PID"; else run_one nginx "$rep" "$NG" "$NG_PID"; fi
+  done
+done
+
+curl -s "http://$PP/metrics" >"$RUN/metrics.txt" || true
+
+if [ "$PROFILE" = 1 ]; then
+  echo "== perf record -g on phoneprov under the same load (${DURATION}s)"
+  timeout $((DURATION + 20)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$HERE/targets.lua" "http://$PP" -- "$W/targets.tsv" \
+    >"$RUN/wrk-profile.txt" 2>&1 &
+  WRK_PID=$!
+  sleep 1
+  timeout $((DURATION + 20)) perf record -q -F 499 -g -p "$PP_PID" -o "$W/perf.data" -- sleep $((DURATION > 3 ? DURATION - 2 : 1)) \
+    >/dev/null 2>&1 || echo "  perf record failed" >&2
+  wait "$WRK_PID" || true
+  if [ -s "$W/perf.data" ]; then
+    perf report -i "$W/perf.data" --stdio --no-children --sort symbol --percent-limit 0.5 2>/dev/null |
+      grep -v '^$' | grep -E '^ +[0-9]' >"$RUN/perf-self.txt" || true
+    perf report -i "$W/perf.data" --stdio --children --sort symbol --percent-limit 0.2 -g none 2>/dev/null |
+      grep -E '^ +[0-9]' | sed 's/ *- *- *$//' >"$RUN/perf-children.txt" || true
+    echo "top self (perf-self.txt):"; head -25 "$RUN/perf-self.txt" | sed 's/ *- *- *$//'
+    # the request path's parts, inclusive of what they call (perf-focus.txt)
+    grep -E 'conn\)\.serve$|readRequest$|finishRequest$|Server\)\.ServeHTTP$|instrument|Recoverer|NewWrapResponseWriter|chi/v5\.\(\*Mux\)\.routeHTTP$|FindRoute|Phones\)\.(ServeHTTP|serve|config|writeConfig)$|ident\.\(\*Identifier\)|throttle|configCache|recorder\)\.(fetch|run)$|RecordFetches$|WithLabelValues|Observe$|Header\)\.Set$|runtime\.mallocgc$|gcBgMarkWorker$|syscall\.(read|write)$|strconv' \
+      "$RUN/perf-children.txt" | awk '{ c = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); print c "\t" $0 }' >"$RUN/perf-focus.txt" || true
+    echo "request path, inclusive (perf-focus.txt):"; cat "$RUN/perf-focus.txt"
+  fi
+fi
+
+# --- summary ---------------------------------------------------------------
+col() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $1 == s { print $c }' "$TSV"; }
+PP_RPS=$(median $(col phoneprov 6)); NG_RPS=$(median $(col nginx 6))
+PP_P99=$(median $(col phoneprov 8)); PP_NON2XX=$(col phoneprov 9 | awk '{ s += $1 } END { print s + 0 }')
+PP_SERR=$(col phoneprov 10 | awk '{ s += $1 } END { print s + 0 }')
+RATIO=$(awk -v a="$PP_RPS" -v b="$NG_RPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')
+MET=$(awk -v r="$RATIO" -v p="$PP_P99" -v n="$PP_NON2XX" -v e="$PP_SERR" \
+  'BEGIN { print (r >= 0.8 && p < 10 && n == 0 && e == 0) ? "MET" : "NOT MET" }')
+{
+  echo "== phoneprov vs nginx $STAMP: $N phones (Yealink T46U, Poly VVX 410, Fanvil X4U), wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEATS repeats, $(nproc) cores"
+  echo "seeding: $SEED_S s total; $(grep -E '^seeded' "$RUN/seed.txt" || true)"
+  for s in phoneprov nginx; do
+    printf "%-9s rps median %s [%s] | p50 ms %s | p99 ms %s | cpu us/req %s | server cpu %% %s | non2xx %s | sock err %s | load1 [%s] | other cpu %% [%s]\n" \
+      "$s" "$(median $(col $s 6))" "$(col $s 6 | paste -sd' ')" "$(median $(col $s 7))" "$(median $(col $s 8))" \
+      "$(median $(col $s 12))" "$(median $(col $s 11))" "$(col $s 9 | paste -sd+)" "$(col $s 10 | paste -sd+)" \
+      "$(col $s 15 | paste -sd' ')" "$(col $s 14 | paste -sd' ')"
+  done
+  echo "ratio phoneprov/nginx (median rps): $RATIO; target >= 0.80 with p99 < 10 ms and 0 non-2xx: $MET"
+  grep -E '^phoneprov_fetch_records_dropped_total ' "$RUN/metrics.txt" 2>/dev/null || true
+} | tee -a "$RESULTS/summary.txt"
+((PP_NON2XX == 0)) || { echo "phoneprov answered $PP_NON2XX non-2xx responses: the measurement is not valid"; exit 1; }
