@@ -267,3 +267,10 @@ func (s *Store) SetDeviceHTTPCredentials(ctx context.Context, mac string, on boo
 	})
 	return d, err
 }
+
+// CountPending says how many unknown devices are on the pending list.
+func (s *Store) CountPending(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM pending_devices p WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = p.mac)`).Scan(&n)
+	return n, err
+}

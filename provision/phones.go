@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -135,8 +136,15 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 		Help: "Sources blocked for asking for too many unknown MACs."})
 	dropped := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_fetch_records_dropped_total",
 		Help: "Fetch records not stored because the write queue was full."})
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_pending_devices",
+		Help: "Unknown devices that asked for config, waiting to be adopted."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, _ := cfg.Store.CountPending(ctx)
+		return float64(n)
+	})
 	if cfg.Registry != nil {
-		for _, c := range []prometheus.Collector{p.fetches, throttled, dropped} {
+		for _, c := range []prometheus.Collector{p.fetches, throttled, dropped, pending} {
 			if err := cfg.Registry.Register(c); err != nil {
 				return nil, err
 			}
