@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,8 +32,18 @@ type proc struct {
 	cmd   *exec.Cmd
 	ports map[string]string
 	token string
-	log   *bytes.Buffer
+	log   *syncBuffer
 }
+
+// syncBuffer is the process's output, written by exec's copying goroutine
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func start(t *testing.T, bin, data string, extra ...string) *proc {
 	t.Helper()
@@ -40,7 +51,7 @@ func start(t *testing.T, bin, data string, extra ...string) *proc {
 	args := append([]string{"serve", "--data", data, "--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0",
 		"--sip-addr", "127.0.0.1:0", "--sips-addr", "127.0.0.1:0", "--stun-addr", "127.0.0.1:0", "--dns-addr", "127.0.0.1:0"}, extra...)
 	cmd := exec.Command(bin, args...)
-	p := &proc{cmd: cmd, log: &bytes.Buffer{}}
+	p := &proc{cmd: cmd, log: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
