@@ -65,10 +65,6 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEn
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.limit() {
-		out = out[:p.limit()]
-		next = encodeCursor(idStr(out[len(out)-1].ID))
-	}
+	out, next := trimPage(out, p.limit(), func(e AuditEntry) string { return idStr(e.ID) })
 	return out, next, nil
 }

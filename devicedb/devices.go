@@ -131,18 +131,7 @@ func (s *Store) loadLines(ctx context.Context, q querier, d *Device, secrets boo
 			return err
 		}
 		l.DisplayName = strings.TrimSpace(first + " " + last)
-		switch {
-		case d.Status == DeviceRetired:
-			l.DisabledReason = "device retired"
-		case status != "active":
-			l.DisabledReason = "user deactivated"
-		case !licensed:
-			l.DisabledReason = "user holds no license (a contact)"
-		case kind == "virtual":
-			l.DisabledReason = "virtual extension: no physical device can be activated on it"
-		case l.Extension == "":
-			l.DisabledReason = "user has no extension"
-		}
+		l.DisabledReason = lineRefusal(d.Status, status, kind, l.Extension, licensed)
 		l.Enabled = l.DisabledReason == ""
 		if secrets {
 			if l.Password, err = s.box.open(pw); err != nil {
@@ -152,6 +141,24 @@ func (s *Store) loadLines(ctx context.Context, q querier, d *Device, secrets boo
 		d.Lines = append(d.Lines, l)
 	}
 	return rows.Err()
+}
+
+// lineRefusal says why a line cannot work (render disabled, refuse its
+// REGISTER), or "" when it can.
+func lineRefusal(deviceStatus, userStatus, extKind, extension string, licensed bool) string {
+	switch {
+	case deviceStatus == DeviceRetired:
+		return "device retired"
+	case userStatus != "active":
+		return "user deactivated"
+	case !licensed:
+		return "user holds no license (a contact)"
+	case extKind == "virtual":
+		return "virtual extension: no physical device can be activated on it"
+	case extension == "":
+		return "user has no extension"
+	}
+	return ""
 }
 
 func (s *Store) getDevice(ctx context.Context, q querier, mac string, secrets bool) (*Device, error) {
@@ -247,11 +254,7 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Devi
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.limit() {
-		out = out[:p.limit()]
-		next = encodeCursor(out[len(out)-1].MAC)
-	}
+	out, next := trimPage(out, p.limit(), func(d Device) string { return d.MAC })
 	for i := range out {
 		if err := s.loadLines(ctx, s.r, &out[i], false); err != nil {
 			return nil, "", err

@@ -41,10 +41,6 @@ func (s *Store) ListExtensions(ctx context.Context, p Page) ([]Extension, string
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.limit() {
-		out = out[:p.limit()]
-		next = encodeCursor(out[len(out)-1].Number)
-	}
+	out, next := trimPage(out, p.limit(), func(e Extension) string { return e.Number })
 	return out, next, nil
 }

@@ -149,11 +149,7 @@ func (s *Store) ListLicenses(ctx context.Context, f LicenseFilter, p Page) ([]Li
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(ls) > p.limit() {
-		ls = ls[:p.limit()]
-		next = encodeCursor(ls[len(ls)-1].ID)
-	}
+	ls, next := trimPage(ls, p.limit(), func(l License) string { return l.ID })
 	return ls, next, nil
 }
 

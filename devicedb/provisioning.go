@@ -109,11 +109,7 @@ func (s *Store) ListPending(ctx context.Context, p Page) ([]PendingDevice, strin
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.limit() {
-		out = out[:p.limit()]
-		next = encodeCursor(out[len(out)-1].MAC)
-	}
+	out, next := trimPage(out, p.limit(), func(d PendingDevice) string { return d.MAC })
 	return out, next, nil
 }
 

@@ -48,18 +48,7 @@ func (s *Store) LineByAuthUser(ctx context.Context, authUser string) (*LineCrede
 	if c.Password, err = s.box.open(pw); err != nil {
 		return nil, err
 	}
-	switch {
-	case devStatus == DeviceRetired:
-		c.Refusal = "device retired"
-	case userStatus != "active":
-		c.Refusal = "user deactivated"
-	case !licensed:
-		c.Refusal = "user holds no license (a contact)"
-	case kind == "virtual":
-		c.Refusal = "virtual extension"
-	case c.Extension == "":
-		c.Refusal = "user has no extension"
-	}
+	c.Refusal = lineRefusal(devStatus, userStatus, kind, c.Extension, licensed)
 	c.Allowed = c.Refusal == ""
 	return c, nil
 }

@@ -159,3 +159,13 @@ func unixPtr(v sql.NullInt64) *time.Time {
 }
 
 func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// trimPage cuts a list read with limit+1 rows to the page and returns the
+// cursor of the next page ("" on the last one).
+func trimPage[T any](out []T, limit int, key func(T) string) ([]T, string) {
+	if len(out) <= limit {
+		return out, ""
+	}
+	out = out[:limit]
+	return out, encodeCursor(key(out[len(out)-1]))
+}

@@ -426,7 +426,7 @@ func adminToken(path string) (string, error) {
 		return "", err
 	}
 	t := hex.EncodeToString(raw)
-	if err := writeFileAtomic(path, []byte(t+"\n"), 0o600); err != nil {
+	if err := tlsca.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("writing admin token: %w", err)
 	}
 	return t, nil
@@ -437,28 +437,9 @@ func writePorts(path string, ports map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'), 0o644)
+	return tlsca.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
 
 // firstPublicIP is the first non-loopback unicast address, preferring IPv4.
 func firstPublicIP() string {
