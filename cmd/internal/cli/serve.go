@@ -440,7 +440,6 @@ func writePorts(path string, ports map[string]string) error {
 	return tlsca.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-
 // firstPublicIP is the first non-loopback unicast address, preferring IPv4.
 func firstPublicIP() string {
 	addrs, err := net.InterfaceAddrs()
