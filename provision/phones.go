@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -110,6 +111,8 @@ type Phones struct {
 	cache    *configCache
 	auth     *sipauth.Authenticator
 	fw       *firmware.Store
+	servedMu sync.Mutex
+	served   map[string]served // by MAC: the per-device file it last fetched
 	fetches  *prometheus.CounterVec
 }
 
@@ -129,7 +132,7 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 		cfg.Now = time.Now
 	}
 	p := &Phones{store: cfg.Store, render: cfg.Renderer, id: ident.New(cfg.Store.Catalog()), set: cfg.Settings,
-		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(50000),
+		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(50000), served: make(map[string]served),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_config_fetches_total",
 			Help: "Config fetches by vendor, model and outcome."}, []string{"vendor", "model", "outcome"})}
 	throttled := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_throttled_sources_total",
@@ -263,6 +266,7 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 		return "unauthorized"
 	}
 	p.writeConfig(w, r, e)
+	p.noteServed(id, r.URL.Path, e.etag)
 	p.rec.fetch(devicedb.FetchRecord{MAC: id.MAC, At: now, IP: src.String(), File: id.File, Status: http.StatusOK,
 		UserAgent: r.UserAgent(), Firmware: id.Firmware})
 	if p.onFetch != nil {
