@@ -114,6 +114,7 @@ type Phones struct {
 	servedMu sync.Mutex
 	served   map[string]served // by MAC: the per-device file it last fetched
 	fetches  *prometheus.CounterVec
+	counters sync.Map // "vendor|model|outcome" -> prometheus.Counter
 }
 
 // NewPhones builds the config routes' handler. Close stops its background
@@ -216,8 +217,21 @@ func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ua := r.UserAgent()
 	id := p.id.Identify(ua, r.URL.Path)
 	outcome := p.serve(w, r, &id, src, now)
-	p.fetches.WithLabelValues(id.Vendor, metricModel(id), outcome).Inc()
+	p.count(id.Vendor, metricModel(id), outcome)
 }
+
+// count increments the fetch counter, keeping the labelled counters so the
+// hot path does not hash its labels every time.
+func (p *Phones) count(vendor, model, outcome string) {
+	k := fetchKey{vendor, model, outcome}
+	c, ok := p.counters.Load(k)
+	if !ok {
+		c, _ = p.counters.LoadOrStore(k, p.fetches.WithLabelValues(vendor, model, outcome))
+	}
+	c.(prometheus.Counter).Inc()
+}
+
+type fetchKey struct{ vendor, model, outcome string }
 
 func metricModel(id ident.Identity) string {
 	if id.Known {
@@ -267,8 +281,7 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 	}
 	p.writeConfig(w, r, e)
 	p.noteServed(id, r.URL.Path, e.etag)
-	p.rec.fetch(devicedb.FetchRecord{MAC: id.MAC, At: now, IP: src.String(), File: id.File, Status: http.StatusOK,
-		UserAgent: r.UserAgent(), Firmware: id.Firmware})
+	p.rec.fetch(id.MAC, fetchNote{at: now, ip: src, file: id.File, status: http.StatusOK, ua: r.UserAgent(), firmware: id.Firmware})
 	if p.onFetch != nil {
 		p.onFetch(id.MAC, now)
 	}

@@ -40,15 +40,19 @@ type rendered struct {
 // Entries of an older store generation are stale and re-rendered.
 type configCache struct {
 	mu  sync.RWMutex
-	m   map[string]*rendered
+	m   map[cacheKey]*rendered
 	max int
 }
 
+// cacheKey names a rendered file: a device's (mac, kind, the firmware it
+// reports), or a model's shared file (model in fw, mac empty).
+type cacheKey struct{ mac, kind, fw, file string }
+
 func newConfigCache(max int) *configCache {
-	return &configCache{m: make(map[string]*rendered), max: max}
+	return &configCache{m: make(map[cacheKey]*rendered), max: max}
 }
 
-func (c *configCache) get(k string, gen uint64) *rendered {
+func (c *configCache) get(k cacheKey, gen uint64) *rendered {
 	c.mu.RLock()
 	e := c.m[k]
 	c.mu.RUnlock()
@@ -58,7 +62,7 @@ func (c *configCache) get(k string, gen uint64) *rendered {
 	return e
 }
 
-func (c *configCache) put(k string, e *rendered) {
+func (c *configCache) put(k cacheKey, e *rendered) {
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		n := 0
@@ -76,7 +80,7 @@ func (c *configCache) put(k string, e *rendered) {
 // config returns the file a known device asked for, rendered or cached.
 func (p *Phones) config(r *http.Request, id *ident.Identity) (*rendered, error) {
 	gen := p.generation()
-	key := id.MAC + "|" + id.Kind + "|" + id.Firmware
+	key := cacheKey{mac: id.MAC, kind: id.Kind, fw: id.Firmware}
 	e := p.cache.get(key, gen)
 	if e == nil {
 		var err error
@@ -167,7 +171,7 @@ func (p *Phones) serveShared(w http.ResponseWriter, r *http.Request, id *ident.I
 		return "unknown_model"
 	}
 	gen := p.generation()
-	key := "shared|" + m.Model + "|" + id.Kind + "|" + id.File
+	key := cacheKey{kind: id.Kind, fw: m.Model, file: id.File}
 	e := p.cache.get(key, gen)
 	if e == nil {
 		var buf bytes.Buffer

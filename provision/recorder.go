@@ -3,116 +3,120 @@ package provision
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
-// recorder writes fetches and sightings behind the request path: requests
-// only queue them, and one goroutine stores a batch at a time. When the
-// queue is full a record is dropped (and counted), never the request.
+// maxQueued bounds each of the recorder's maps between two flushes.
+const maxQueued = 50000
+
+// recorder writes fetches and sightings behind the request path. Requests
+// only note them in a map keyed by MAC, so a device that fetches several
+// files in a row (or a boot storm) costs one record per device per flush;
+// one goroutine stores what accumulated every flushEvery. When a map is
+// full, a record is dropped (and counted), never the request.
 type recorder struct {
-	store   *devicedb.Store
-	log     *slog.Logger
-	fetches chan devicedb.FetchRecord
-	seen    chan devicedb.Sighting
-	dropped func()
-	quit    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	store      *devicedb.Store
+	log        *slog.Logger
+	dropped    func()
+	flushEvery time.Duration
+
+	mu      sync.Mutex
+	fetches map[string]fetchNote
+	seen    map[string]devicedb.Sighting
+
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// fetchNote is a fetch as the request path notes it: no string formatting
+// there, that waits for the flush.
+type fetchNote struct {
+	at       time.Time
+	ip       netip.Addr
+	file, ua string
+	status   int
+	firmware string
 }
 
 func newRecorder(s *devicedb.Store, log *slog.Logger, dropped func()) *recorder {
-	r := &recorder{store: s, log: log, fetches: make(chan devicedb.FetchRecord, 8192),
-		seen: make(chan devicedb.Sighting, 4096), dropped: dropped, quit: make(chan struct{}), done: make(chan struct{})}
+	r := &recorder{store: s, log: log, dropped: dropped, flushEvery: time.Second,
+		fetches: make(map[string]fetchNote), seen: make(map[string]devicedb.Sighting),
+		quit: make(chan struct{}), done: make(chan struct{})}
 	go r.run()
 	return r
 }
 
-func (r *recorder) fetch(f devicedb.FetchRecord) {
-	select {
-	case r.fetches <- f:
-	default:
+func (r *recorder) fetch(mac string, f fetchNote) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.fetches[mac]; !ok && len(r.fetches) >= maxQueued {
 		r.dropped()
+		return
 	}
+	r.fetches[mac] = f
 }
 
 func (r *recorder) sighting(s devicedb.Sighting) {
-	select {
-	case r.seen <- s:
-	default:
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seen[s.MAC]; !ok && len(r.seen) >= maxQueued {
 		r.dropped()
+		return
 	}
+	r.seen[s.MAC] = s
 }
 
-// run stores what is queued every 500 ms or when 1000 records wait.
 func (r *recorder) run() {
 	defer close(r.done)
-	tick := time.NewTicker(500 * time.Millisecond)
+	tick := time.NewTicker(r.flushEvery)
 	defer tick.Stop()
-	var fs []devicedb.FetchRecord
-	var ss []devicedb.Sighting
-	flush := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := r.store.RecordFetches(ctx, fs); err != nil {
-			r.log.Warn("recording fetches", "n", len(fs), "err", err)
-		}
-		if err := r.store.RecordPending(ctx, dedupSightings(ss)); err != nil {
-			r.log.Warn("recording pending devices", "n", len(ss), "err", err)
-		}
-		fs, ss = fs[:0], ss[:0]
-	}
 	for {
 		select {
 		case <-r.quit:
-			for {
-				select {
-				case f := <-r.fetches:
-					fs = append(fs, f)
-				case s := <-r.seen:
-					ss = append(ss, s)
-				default:
-					flush()
-					return
-				}
-			}
-		case f := <-r.fetches:
-			if fs = append(fs, f); len(fs) >= 1000 {
-				flush()
-			}
-		case s := <-r.seen:
-			if ss = append(ss, s); len(ss) >= 1000 {
-				flush()
-			}
+			r.flush()
+			return
 		case <-tick.C:
-			if len(fs)+len(ss) > 0 {
-				flush()
-			}
+			r.flush()
 		}
 	}
 }
 
-// dedupSightings keeps the last sighting of each MAC in a batch.
-func dedupSightings(ss []devicedb.Sighting) []devicedb.Sighting {
-	if len(ss) < 2 {
-		return ss
+// flush stores what accumulated: per device its last fetch (the fetch log
+// keeps one row per device per flush), per unknown MAC its last sighting.
+func (r *recorder) flush() {
+	r.mu.Lock()
+	fs, ss := r.fetches, r.seen
+	if len(fs)+len(ss) == 0 {
+		r.mu.Unlock()
+		return
 	}
-	last := make(map[string]int, len(ss))
-	for i, s := range ss {
-		last[s.MAC] = i
+	r.fetches, r.seen = make(map[string]fetchNote, len(fs)), make(map[string]devicedb.Sighting, len(ss))
+	r.mu.Unlock()
+	batch := make([]devicedb.FetchRecord, 0, len(fs))
+	for mac, f := range fs {
+		batch = append(batch, devicedb.FetchRecord{MAC: mac, At: f.at, IP: f.ip.String(), File: f.file, Status: f.status,
+			UserAgent: f.ua, Firmware: f.firmware})
 	}
-	out := ss[:0:0]
-	for i, s := range ss {
-		if last[s.MAC] == i {
-			out = append(out, s)
-		}
+	sights := make([]devicedb.Sighting, 0, len(ss))
+	for _, s := range ss {
+		sights = append(sights, s)
 	}
-	return out
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.store.RecordFetches(ctx, batch); err != nil {
+		r.log.Warn("recording fetches", "n", len(batch), "err", err)
+	}
+	if err := r.store.RecordPending(ctx, sights); err != nil {
+		r.log.Warn("recording pending devices", "n", len(sights), "err", err)
+	}
 }
 
-// close stores what is queued and stops.
+// close stores what is noted and stops.
 func (r *recorder) close() {
 	r.once.Do(func() {
 		close(r.quit)

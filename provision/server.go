@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,10 @@ type Config struct {
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
 type Server struct {
 	router  chi.Router
+	phones  *Phones
+	// phoneReqs counts phone-route requests by status class, looked up
+	// once: the phone route is the hot path and skips the router.
+	phoneReqs [6]prometheus.Counter
 	ready   atomic.Bool
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
@@ -89,6 +94,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Phones != nil {
 		r.Handle("/*", cfg.Phones)
+		s.phones = cfg.Phones
+		for i := range s.phoneReqs {
+			s.phoneReqs[i] = s.reqs.WithLabelValues("/*", "phone", strconv.Itoa(i)+"xx")
+		}
 	}
 	s.router = r
 	return s, nil
@@ -117,8 +126,46 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"status":"ok"}` + "\n"))
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Phone requests (any path outside
+// /api/, /healthz, /metrics and /ca.crt) go straight to the config routes:
+// they are the hot path during a boot storm.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.phones != nil && isPhonePath(r.URL.Path) {
+		sw := statusWriter{ResponseWriter: w}
+		s.phones.ServeHTTP(&sw, r)
+		s.phoneReqs[sw.status/100%6].Inc()
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
+
+func isPhonePath(p string) bool {
+	switch {
+	case strings.HasPrefix(p, "/api/"), p == "/api", p == "/healthz", p == "/metrics", p == "/ca.crt":
+		return false
+	}
+	return true
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
 
 // instrument counts requests by route pattern (never by MAC or IP).
 func (s *Server) instrument(next http.Handler) http.Handler {

@@ -1,0 +1,34 @@
+package provision
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// BenchmarkPhoneFetch is the config route's hot path in process: a known
+// device fetching its cached config (identification, throttle check, cache
+// lookup, headers, body, fetch record, metrics).
+func BenchmarkPhoneFetch(b *testing.B) {
+	t := &testing.T{}
+	e := newPhoneEnv(t, ThrottleConfig{})
+	defer e.srv.Close()
+	h := e.srv.Config.Handler
+	req := httptest.NewRequest("GET", "/"+yealinkMAC+".cfg", nil)
+	req.Header.Set("User-Agent", yealinkUA)
+	req.RemoteAddr = "192.0.2.50:5060"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		b.Fatalf("status %d", w.Code)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
+)
+
+// credential is a line's credential with its HA1 under each algorithm.
+type credential struct {
+	devicedb.LineCredential
+	ha1MD5, ha1SHA256 string
+}
+
+// ha1 returns the HA1 under alg (sipauth.MD5 or sipauth.SHA256).
+func (c *credential) ha1(alg string) string {
+	if alg == sipauth.SHA256 {
+		return c.ha1SHA256
+	}
+	return c.ha1MD5
+}
+
+// credCache keeps the credentials of the lines that registered, keyed by
+// auth user, so that a refresh costs no database read. It is emptied when
+// the Directory's generation moves (an admin change). Unknown auth users are
+// not cached: they are bounded by the auth throttle instead, and caching
+// them would let a scanner fill memory.
+type credCache struct {
+	dir    Directory
+	realm  string
+	intern func(string) string
+
+	mu  sync.RWMutex
+	gen uint64
+	m   map[string]*credential
+}
+
+func newCredCache(dir Directory, realm string, intern func(string) string) *credCache {
+	return &credCache{dir: dir, realm: realm, intern: intern, gen: dir.Generation(), m: make(map[string]*credential)}
+}
+
+// get returns the credential of authUser, nil without error when the auth
+// user is unknown.
+func (c *credCache) get(ctx context.Context, authUser string) (*credential, error) {
+	gen := c.dir.Generation()
+	c.mu.RLock()
+	cached, ok := c.m[authUser]
+	fresh := c.gen == gen
+	c.mu.RUnlock()
+	if ok && fresh {
+		return cached, nil
+	}
+	if !fresh {
+		c.mu.Lock()
+		if c.gen != gen {
+			c.m = make(map[string]*credential, len(c.m))
+			c.gen = gen
+		}
+		c.mu.Unlock()
+	}
+	lc, err := c.dir.LineByAuthUser(ctx, authUser)
+	if errors.Is(err, devicedb.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cr := &credential{LineCredential: *lc}
+	cr.AuthUser = c.intern(lc.AuthUser)
+	cr.MAC = c.intern(lc.MAC)
+	cr.ha1MD5 = sipauth.HA1(sipauth.MD5, lc.AuthUser, c.realm, lc.Password)
+	cr.ha1SHA256 = sipauth.HA1(sipauth.SHA256, lc.AuthUser, c.realm, lc.Password)
+	c.mu.Lock()
+	// Keep it only if no admin change happened while it was read.
+	if c.gen == gen && c.dir.Generation() == gen {
+		c.m[cr.AuthUser] = cr
+	}
+	c.mu.Unlock()
+	return cr, nil
+}

@@ -1,0 +1,56 @@
+// Package sip is phoneprov's SIP registrar: it authenticates REGISTERs
+// against the device lines of the database, keeps the bindings, and pushes
+// re-sync NOTIFYs to registered phones.
+//
+// # Serving
+//
+// One sipgo user agent carries a server and a client, so that NOTIFYs leave
+// from the listening sockets: over UDP from the listening port, over TCP
+// and TLS through the connection the phone registered on. The caller makes
+// the listeners ([Registrar.ServeUDP], [Registrar.ServeTCP],
+// [Registrar.ServeTLS]) and stops them with [Registrar.Shutdown].
+//
+// # Registration (RFC 3261 section 10.3)
+//
+// A REGISTER is authenticated with digest (package sipauth: MD5 and
+// SHA-256 challenges, in that order by default, qop=auth, stale nonces, no
+// replay). The digest username
+// is a line's auth user; its To URI must be the line's extension at
+// Config.Domain, and the line must be allowed (licensed, active user,
+// regular extension, device not retired), else 403. Unknown auth users get
+// the same 401 as wrong passwords. Sources that keep failing get 403, then
+// silence (sipauth's throttle). Credentials are cached in memory by auth
+// user and dropped when the Directory's Generation changes.
+//
+// Each contact's expiry is its expires parameter, else the Expires header,
+// else Config.DefaultExpires; a non-zero expiry below Config.MinExpires gets
+// 423 with Min-Expires, one above Config.MaxExpires is capped. Expiry 0
+// removes the contact. "Contact: *" with "Expires: 0" removes the bindings
+// of the AOR registered by the same line (auth user) — not those of other
+// devices sharing the extension; "*" with other contacts or a non-zero
+// expiry gets 400. A binding with the request's Call-ID and a CSeq not below
+// the request's makes the whole request fail with 500 and change nothing.
+// A contact carrying +sip.instance (and reg-id) replaces the bindings with
+// the same instance and reg-id (RFC 5626). Past Config.MaxContactsPerAOR,
+// the bindings nearest to expiry are evicted, never the ones the request
+// writes; a request with more contacts than the cap gets 403. The 200 lists
+// every live contact of the AOR with its remaining expires and carries a
+// Date header. A REGISTER without Contact is a query.
+//
+// # Bindings
+//
+// Bindings live in a sharded in-memory table keyed by AOR, each with the
+// source address and transport it came from (where NOTIFYs go, through
+// NAT). Changes are written to the Directory behind the hot path, every
+// Config.FlushInterval or Config.FlushBatch changes, coalesced per binding,
+// and on Shutdown; a sweeper removes expired ones; New loads the live ones.
+//
+// # Hygiene
+//
+// Requests from scanners (User-Agent fragments in Config.ScannerUserAgents)
+// get no answer. A CR or LF inside a header gets 400, or no answer when it
+// sits in a header the answer would copy. Messages above
+// Config.MaxMessageSize are dropped. OPTIONS gets 200; other methods 405.
+// Idle TCP/TLS connections are closed after Config.IdleTimeout; CRLF
+// keepalives on them are answered by sipgo.
+package sip

@@ -1,0 +1,141 @@
+package sip
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+)
+
+// TestRestartKeepsBindings: bindings written on Shutdown come back in a
+// new Registrar on the same store with their expiry, and keep working.
+func TestRestartKeepsBindings(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	ln2 := newLine(t, st, "1002", lineOpts{})
+	srv := startServer(t, st, func(c *Config) { c.FlushInterval = time.Hour })
+	p := newPhone(t, "udp")
+	p.register(t, reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1), contactURI("1001", 2) + ";expires=120"}})
+	p.register(t, reg{line: ln2, server: srv.udp, contacts: []string{contactURI("1002", 3)}, expires: "600"})
+	before := srv.Bindings("", 0)
+	if len(before) != 3 {
+		t.Fatalf("bindings before: %+v", before)
+	}
+	if n := srv.persist.pending(); n != 3 {
+		t.Fatalf("%d bindings pending before Shutdown, want 3", n)
+	}
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(ctx); err != ErrServerClosed {
+		t.Fatalf("second Shutdown: %v", err)
+	}
+
+	again := startServer(t, st, nil)
+	after := again.Bindings("", 0)
+	if len(after) != len(before) {
+		t.Fatalf("after restart %d bindings, want %d: %+v", len(after), len(before), after)
+	}
+	for i := range before {
+		b, a := before[i], after[i]
+		if !a.Expires.Equal(b.Expires) || !a.RegisteredAt.Equal(b.RegisteredAt) {
+			t.Errorf("binding %d times changed: %v %v, want %v %v", i, a.Expires, a.RegisteredAt, b.Expires, b.RegisteredAt)
+		}
+		a.Expires, a.RegisteredAt, b.Expires, b.RegisteredAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if a != b {
+			t.Errorf("binding %d:\n%+v\nwant\n%+v", i, a, b)
+		}
+	}
+	if got := again.Bindings(ln2.mac, 0); len(got) != 1 || got[0].AOR != "sip:1002@phoneprov.test" {
+		t.Errorf("Bindings(mac) = %+v", got)
+	}
+	if got := again.Bindings("", ln.userID); len(got) != 2 {
+		t.Errorf("Bindings(user) = %+v", got)
+	}
+	if got := again.Bindings("00:15:65:00:00:00", 0); len(got) != 0 {
+		t.Errorf("Bindings(other mac) = %+v", got)
+	}
+	// A refresh of a reloaded binding with its Call-ID and a higher CSeq.
+	q := newPhone(t, "udp")
+	if _, final := q.register(t, reg{line: ln2, server: again.udp, contacts: []string{contactURI("1002", 3)},
+		callID: before[2].CallID, cseq: before[2].CSeq + 1}); final.StatusCode != 200 {
+		t.Fatalf("refresh after restart answered %d", final.StatusCode)
+	}
+}
+
+// TestWriteBehind: changes reach the store within FlushInterval, a batch
+// of FlushBatch changes at once, without waiting for Shutdown.
+func TestWriteBehind(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, func(c *Config) { c.FlushInterval, c.FlushBatch = 50*time.Millisecond, 5 })
+	p := newPhone(t, "udp")
+	p.register(t, reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}})
+	waitStored(t, st, 1)
+	p.register(t, reg{line: ln, server: srv.udp, contacts: []string{"*"}, expires: "0"})
+	waitStored(t, st, 0)
+}
+
+// waitStored waits until the store holds n live bindings.
+func waitStored(t *testing.T, st *devicedb.Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		bs, err := st.LoadBindings(bg, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bs) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("store holds %d bindings, want %d", len(bs), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSweeper: expired bindings leave memory and the store; with an
+// injected clock.
+func TestSweeper(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	clk := newClock()
+	srv := startServer(t, st, func(c *Config) { c.Now = clk.Now; c.FlushInterval = time.Hour })
+	p := newPhone(t, "udp")
+	p.register(t, reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1) + ";expires=60", contactURI("1001", 2) + ";expires=600"}})
+	if err := srv.persist.flush(bg); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(61 * time.Second)
+	if got := srv.Bindings("", 0); len(got) != 1 || got[0].Contact != "sip:1001@192.0.2.2:5060" {
+		t.Fatalf("live bindings after 61s: %+v", got)
+	}
+	if n := srv.table.len(); n != 2 {
+		t.Fatalf("table holds %d before the sweep, want 2", n)
+	}
+	if err := srv.sweep(bg); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.table.len(); n != 1 {
+		t.Fatalf("table holds %d after the sweep, want 1", n)
+	}
+	// Loading as of the registration time shows what rows are left.
+	rows, err := st.LoadBindings(bg, clk.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Contact != "sip:1001@192.0.2.2:5060" {
+		t.Fatalf("rows after the sweep: %+v", rows)
+	}
+	clk.Add(600 * time.Second)
+	if err := srv.sweep(bg); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.table.len(); n != 0 {
+		t.Fatalf("table holds %d, want 0", n)
+	}
+}

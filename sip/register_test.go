@@ -1,0 +1,242 @@
+package sip
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/phoneprov/phoneprov/sip/sipauth"
+)
+
+// TestRegisterDigest registers with each algorithm: 401 with the
+// configured challenges, then 200 listing the contact with its expiry and a
+// Date header, and the binding recorded with its source and transport.
+func TestRegisterDigest(t *testing.T) {
+	checkGoroutines(t)
+	for _, tc := range []struct {
+		name      string
+		algs      []string
+		wantChals []string
+	}{
+		{"default offers MD5 then SHA-256", nil, []string{"algorithm=MD5", "algorithm=SHA-256"}},
+		{"SHA-256 first", []string{sipauth.SHA256, sipauth.MD5}, []string{"algorithm=SHA-256", "algorithm=MD5"}},
+		{"MD5", []string{sipauth.MD5}, []string{"algorithm=MD5"}},
+		{"SHA-256", []string{sipauth.SHA256}, []string{"algorithm=SHA-256"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t)
+			ln := newLine(t, st, "1001", lineOpts{})
+			srv := startServer(t, st, func(c *Config) { c.Auth.Algorithms = tc.algs })
+			p := newPhone(t, "udp")
+			first, final := p.register(t, reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}, expires: "600"})
+			chals := first.GetHeaders("WWW-Authenticate")
+			if first.StatusCode != 401 || len(chals) != len(tc.wantChals) {
+				t.Fatalf("first answer %d with %d challenges, want 401 with %d", first.StatusCode, len(chals), len(tc.wantChals))
+			}
+			for i, want := range tc.wantChals {
+				if v := chals[i].Value(); !strings.Contains(v, want) || !strings.Contains(v, `qop="auth"`) || !strings.Contains(v, `realm="phoneprov.test"`) {
+					t.Errorf("challenge %d = %s, want %s with qop auth", i, v, want)
+				}
+			}
+			if final.StatusCode != 200 {
+				t.Fatalf("digest REGISTER answered %d %s", final.StatusCode, final.Reason)
+			}
+			if got := contactsOf(final); len(got) != 1 || got[0] != "<sip:1001@192.0.2.1:5060>;expires=600" {
+				t.Errorf("200 contacts = %q", got)
+			}
+			if d, err := http.ParseTime(header(final, "Date")); err != nil || time.Since(d) > time.Minute {
+				t.Errorf("Date header %q: %v", header(final, "Date"), err)
+			}
+			if header(final, "Server") != "phoneprov" {
+				t.Errorf("Server header %q", header(final, "Server"))
+			}
+			bs := srv.Bindings(ln.mac, 0)
+			if len(bs) != 1 {
+				t.Fatalf("Bindings = %+v", bs)
+			}
+			b := bs[0]
+			if b.AOR != "sip:1001@phoneprov.test" || b.Contact != "sip:1001@192.0.2.1:5060" || b.Source != p.addr ||
+				b.Transport != "UDP" || b.AuthUser != ln.authUser || b.UserID != ln.userID || b.Line != 1 ||
+				b.UserAgent != "Yealink SIP-T46S 66.86.0.15" || b.CallID == "" || b.CSeq == 0 {
+				t.Errorf("binding %+v", b)
+			}
+			if left := time.Until(b.Expires); left < 590*time.Second || left > 601*time.Second {
+				t.Errorf("binding expires in %v, want 600s", left)
+			}
+			if o := []string{srv.lastOutcome(t), srv.lastOutcome(t)}; o[0] != OutcomeChallenge || o[1] != OutcomeOK {
+				t.Errorf("outcomes %v", o)
+			}
+		})
+	}
+}
+
+// TestWrongPasswordThrottle: a wrong password and an unknown auth user take
+// the same path: 401 until the throttle rejects (403), then silence.
+func TestWrongPasswordThrottle(t *testing.T) {
+	for _, unknown := range []bool{false, true} {
+		name := "wrong password"
+		if unknown {
+			name = "unknown auth user"
+		}
+		t.Run(name, func(t *testing.T) {
+			st := openStore(t)
+			ln := newLine(t, st, "1001", lineOpts{})
+			srv := startServer(t, st, func(c *Config) { c.Auth.RejectAfter, c.Auth.DropAfter = 2, 4 })
+			p := newPhone(t, "udp")
+			bad := ln
+			bad.password = "wrong"
+			if unknown {
+				bad.authUser = "9999xnobody"
+			}
+			g := reg{line: bad, server: srv.udp, contacts: []string{contactURI("1001", 1)}}
+			var got []int
+			for i := 0; i < 3; i++ {
+				_, final := p.register(t, g)
+				got = append(got, final.StatusCode)
+			}
+			if got[0] != 401 || got[1] != 401 || got[2] != 403 {
+				t.Fatalf("answers %v, want 401 401 403", got)
+			}
+			// One more 403 reaches DropAfter; then no answer at all.
+			if _, final := p.register(t, g); final.StatusCode != 403 {
+				t.Fatalf("fourth attempt answered %d, want 403", final.StatusCode)
+			}
+			if res := rawExchange(t, "udp", srv.udp, rawRegister("1001", "")); res != "" {
+				t.Fatalf("dropped source got %q", firstLine(res))
+			}
+			if len(srv.Bindings("", 0)) != 0 {
+				t.Error("a binding was made")
+			}
+		})
+	}
+}
+
+// TestStaleNonce: a response to a nonce past its TTL gets 401 stale=true,
+// and the phone succeeds with the new nonce.
+func TestStaleNonce(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	clk := newClock()
+	srv := startServer(t, st, func(c *Config) { c.Now = clk.Now })
+	p := newPhone(t, "udp")
+	g := reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}}
+	first := p.challenge(t, reg{line: ln, server: srv.udp})
+	clk.Add(6 * time.Minute)
+	req := g.request()
+	res := doWithAuth(t, p, req, authorization(t, first, ln.authUser, ln.password, "REGISTER", req.Recipient.Addr(), 1))
+	if res.StatusCode != 401 || !strings.Contains(header(res, "WWW-Authenticate"), "stale=true") {
+		t.Fatalf("old nonce answered %d %q, want 401 stale=true", res.StatusCode, header(res, "WWW-Authenticate"))
+	}
+	if _, final := p.register(t, g); final.StatusCode != 200 {
+		t.Fatalf("retry answered %d", final.StatusCode)
+	}
+}
+
+// TestNonceReplay: the same nonce and nonce count sent again are refused
+// with 401 stale=true, so a captured REGISTER cannot be replayed.
+func TestNonceReplay(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	p := newPhone(t, "udp")
+	first := p.challenge(t, reg{line: ln, server: srv.udp})
+	g := reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}, callID: "replay-1", cseq: 10}
+	req := g.request()
+	authz := authorization(t, first, ln.authUser, ln.password, "REGISTER", req.Recipient.Addr(), 1)
+	if res := doWithAuth(t, p, req, authz); res.StatusCode != 200 {
+		t.Fatalf("first use answered %d", res.StatusCode)
+	}
+	g.cseq = 11
+	replay := g.request()
+	if res := doWithAuth(t, p, replay, authz); res.StatusCode != 401 || !strings.Contains(header(res, "WWW-Authenticate"), "stale=true") {
+		t.Fatalf("replay answered %d %q, want 401 stale=true", res.StatusCode, header(res, "WWW-Authenticate"))
+	}
+	g.cseq = 12
+	next := g.request()
+	if res := doWithAuth(t, p, next, authorization(t, first, ln.authUser, ln.password, "REGISTER", req.Recipient.Addr(), 2)); res.StatusCode != 200 {
+		t.Fatalf("next nonce count answered %d", res.StatusCode)
+	}
+}
+
+// TestCredentialCache: a warm REGISTER reads no credentials from the
+// database; an admin change drops the cache.
+func TestCredentialCache(t *testing.T) {
+	st := openStore(t)
+	dir := &countingDir{Store: st}
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, dir, nil)
+	p := newPhone(t, "udp")
+	g := reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}}
+	for i := 0; i < 3; i++ {
+		if _, final := p.register(t, g); final.StatusCode != 200 {
+			t.Fatalf("register %d: %d", i, final.StatusCode)
+		}
+	}
+	if n := dir.reads.Load(); n != 1 {
+		t.Fatalf("%d credential reads for 3 registrations, want 1", n)
+	}
+	newLine(t, st, "1002", lineOpts{}) // an admin change
+	p.register(t, g)
+	if n := dir.reads.Load(); n != 2 {
+		t.Fatalf("%d credential reads after an admin change, want 2", n)
+	}
+}
+
+// TestRefusedLines: lines that may not register get 403 after a correct
+// digest, as does a To URI that is not the line's AOR.
+func TestRefusedLines(t *testing.T) {
+	st := openStore(t)
+	srv := startServer(t, st, nil)
+	ok := newLine(t, st, "1001", lineOpts{})
+	deact := newLine(t, st, "1004", lineOpts{})
+	if _, err := st.DeactivateUser(bg, deact.userID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		g    reg
+	}{
+		{"unlicensed user", reg{line: newLine(t, st, "1002", lineOpts{unlicensed: true})}},
+		{"virtual extension", reg{line: newLine(t, st, "1003", lineOpts{virtual: true})}},
+		{"deactivated user", reg{line: deact}},
+		{"To user of another extension", reg{line: ok, toUser: "1002"}},
+		{"To host of another domain", reg{line: ok, toHost: "example.com"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPhone(t, "udp")
+			tc.g.server, tc.g.contacts = srv.udp, []string{contactURI(tc.g.line.ext, 1)}
+			if _, final := p.register(t, tc.g); final.StatusCode != 403 {
+				t.Fatalf("answered %d %s, want 403", final.StatusCode, final.Reason)
+			}
+		})
+	}
+	if bs := srv.Bindings("", 0); len(bs) != 0 {
+		t.Fatalf("bindings made: %+v", bs)
+	}
+}
+
+// TestBadRegister: malformed REGISTERs get 400 or 420.
+func TestBadRegister(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	for _, tc := range []struct {
+		name string
+		g    reg
+		want int
+	}{
+		{"non-SIP contact", reg{contacts: []string{"<tel:+14155550101>"}}, 400},
+		{"Require of an extension", reg{headers: []sipmsg.Header{sipmsg.NewHeader("Require", "gruu")}}, 420},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPhone(t, "udp")
+			tc.g.line, tc.g.server = ln, srv.udp
+			if _, final := p.register(t, tc.g); final.StatusCode != tc.want {
+				t.Fatalf("answered %d %s, want %d", final.StatusCode, final.Reason, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,242 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
+)
+
+// Directory is what the registrar needs from the device database.
+// *devicedb.Store satisfies it.
+type Directory interface {
+	// LineByAuthUser returns the line of an auth user, or an error
+	// wrapping devicedb.ErrNotFound.
+	LineByAuthUser(ctx context.Context, authUser string) (*devicedb.LineCredential, error)
+	// Generation changes after every admin change; cached credentials are
+	// dropped when it does.
+	Generation() uint64
+	SaveBindings(ctx context.Context, upserts []devicedb.Binding, deletes []devicedb.BindingKey) error
+	LoadBindings(ctx context.Context, now time.Time) ([]devicedb.Binding, error)
+	DeleteExpiredBindings(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Outcomes of a REGISTER, as passed to Config.OnRegister.
+const (
+	OutcomeOK           = "ok"                 // 200: bindings changed or listed
+	OutcomeChallenge    = "challenge"          // 401: no credentials yet
+	OutcomeStale        = "stale"              // 401 stale=true: old or reused nonce
+	OutcomeUnauthorized = "unauthorized"       // 401: wrong credentials or unknown user
+	OutcomeForbidden    = "forbidden"          // 403: line refused, AOR not the line's, too many contacts
+	OutcomeBadRequest   = "bad_request"        // 400 or 420
+	OutcomeTooBrief     = "interval_too_brief" // 423
+	OutcomeOutOfOrder   = "out_of_order"       // 500: CSeq not above the stored one for the Call-ID
+	OutcomeThrottled    = "throttled"          // 403 or silence: the source failed too often
+	OutcomeDropped      = "dropped"            // silence: scanner, or unsafe headers
+	OutcomeError        = "error"              // 500: the Directory failed
+)
+
+// Registrar is a SIP registrar: it serves REGISTER and OPTIONS on the
+// listeners it is given, keeps bindings in memory and in the Directory,
+// and sends re-sync NOTIFYs to registered devices.
+type Registrar struct {
+	cfg     Config
+	dir     Directory
+	auth    *sipauth.Authenticator
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	client  *sipgo.Client
+	log     *slog.Logger
+	table   *table
+	creds   *credCache
+	strs    *interner
+	persist *persister
+	resyncs resyncStore
+
+	mu        sync.RWMutex
+	closed    bool
+	listeners []io.Closer
+	udpAddrs  []netip.AddrPort
+	inflight  sync.WaitGroup
+}
+
+// New checks cfg, loads the bindings persisted in dir that are still live
+// and starts the background writer and sweeper. Call Shutdown to stop them.
+func New(cfg Config, dir Directory) (*Registrar, error) {
+	if dir == nil {
+		return nil, ErrNoDirectory
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("registrar config: %w", err)
+	}
+	auth, err := sipauth.New(cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("registrar config: %w", err)
+	}
+	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
+	r.log = slog.New(quietHandler{cfg.Logger.Handler()})
+	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
+	r.resyncs.m = make(map[string]*ResyncInfo)
+	parser := sipmsg.NewParser()
+	parser.MaxMessageLength = cfg.MaxMessageSize
+	r.ua, err = sipgo.NewUA(
+		sipgo.WithUserAgent(cfg.UserAgent),
+		sipgo.WithUserAgentHostname(cfg.Domain),
+		sipgo.WithUserAgentParser(parser),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(r.log)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(r.log),
+			// A NOTIFY sent on a connection the phone closed fails at once.
+			sipmsg.WithTransactionLayerTerminateOnConnClose()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip user agent: %w", err)
+	}
+	if r.srv, err = sipgo.NewServer(r.ua, sipgo.WithServerLogger(r.log)); err == nil {
+		// With no hostname the transport writes the socket's address in Via.
+		r.client, err = sipgo.NewClient(r.ua, sipgo.WithClientLogger(r.log), sipgo.WithClientHostname(cfg.AdvertiseHost))
+	}
+	if err != nil {
+		_ = r.ua.Close()
+		return nil, fmt.Errorf("sip server: %w", err)
+	}
+	r.srv.OnRegister(r.guard(r.onRegister))
+	r.srv.OnOptions(r.guard(r.onOptions))
+	r.srv.OnNoRoute(r.guard(r.onOther))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	recs, err := dir.LoadBindings(ctx, cfg.Now())
+	if err != nil {
+		_ = r.ua.Close()
+		return nil, fmt.Errorf("loading bindings: %w", err)
+	}
+	r.table.load(recs, r.strs.intern)
+	r.persist = startPersister(r)
+	return r, nil
+}
+
+// ServeUDP answers SIP over pc until Shutdown, and sends NOTIFYs over UDP
+// from it. It returns ErrServerClosed after Shutdown.
+func (r *Registrar) ServeUDP(pc net.PacketConn) error {
+	if pc == nil {
+		return ErrNoListener
+	}
+	if ap, err := netip.ParseAddrPort(pc.LocalAddr().String()); err == nil {
+		r.mu.Lock()
+		r.udpAddrs = append(r.udpAddrs, ap)
+		r.mu.Unlock()
+	}
+	return r.serve(pc, func() error { return r.srv.ServeUDP(pc) })
+}
+
+// ServeTCP answers SIP over connections accepted from l until Shutdown.
+// NOTIFYs to phones registered over TCP reuse their connection.
+func (r *Registrar) ServeTCP(l net.Listener) error {
+	if l == nil {
+		return ErrNoListener
+	}
+	il := idleListener{l, r.cfg.IdleTimeout}
+	return r.serve(l, func() error { return r.srv.ServeTCP(il) })
+}
+
+// ServeTLS answers SIP over TLS on l, a listener the caller made with
+// tls.NewListener (or tls.Listen) and the certificate it chose; otherwise
+// as ServeTCP.
+func (r *Registrar) ServeTLS(l net.Listener) error {
+	if l == nil {
+		return ErrNoListener
+	}
+	il := idleListener{l, r.cfg.IdleTimeout}
+	return r.serve(l, func() error { return r.srv.ServeTLS(il) })
+}
+
+func (r *Registrar) serve(c io.Closer, run func() error) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrServerClosed
+	}
+	r.listeners = append(r.listeners, c)
+	r.mu.Unlock()
+	err := run()
+	r.mu.RLock()
+	closed := r.closed
+	r.mu.RUnlock()
+	if closed {
+		return ErrServerClosed
+	}
+	return err
+}
+
+// Shutdown stops the listeners, waits for the requests being handled,
+// writes the pending binding changes to the Directory and closes the
+// transports. It returns the error of the last write, or ctx's error if ctx
+// ends first.
+func (r *Registrar) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrServerClosed
+	}
+	r.closed = true
+	for _, l := range r.listeners {
+		_ = l.Close()
+	}
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() { r.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	err := r.persist.stop(ctx)
+	if cerr := r.ua.Close(); err == nil && cerr != nil && ctx.Err() == nil {
+		err = fmt.Errorf("closing sip transports: %w", cerr)
+	}
+	return err
+}
+
+// guard wraps a handler: requests arriving during Shutdown are ignored,
+// the others are counted so Shutdown can wait for them.
+func (r *Registrar) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		r.mu.RLock()
+		if r.closed {
+			r.mu.RUnlock()
+			return
+		}
+		r.inflight.Add(1)
+		r.mu.RUnlock()
+		defer r.inflight.Done()
+		h(req, tx)
+	}
+}
+
+// Bindings returns the live bindings, of the device mac and/or of the user
+// userID (a zero value matches any), sorted by AOR and contact.
+func (r *Registrar) Bindings(mac string, userID int64) []devicedb.Binding {
+	if mac != "" {
+		if m, err := devicedb.NormalizeMAC(mac); err == nil {
+			mac = m
+		}
+	}
+	var out []devicedb.Binding
+	r.table.each(r.cfg.Now().Unix(), func(aor string, b *binding) {
+		if (mac == "" || b.mac == mac) && (userID == 0 || b.userID == userID) {
+			out = append(out, b.record(aor))
+		}
+	})
+	sortBindings(out)
+	return out
+}

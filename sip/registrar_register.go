@@ -1,0 +1,206 @@
+package sip
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
+)
+
+// onRegister handles a REGISTER (RFC 3261 section 10.3) and reports its
+// outcome.
+func (r *Registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	outcome := r.register(req, tx)
+	if r.cfg.OnRegister != nil {
+		r.cfg.OnRegister(outcome)
+	}
+}
+
+// register answers req and returns the outcome.
+func (r *Registrar) register(req *sipmsg.Request, tx sipmsg.ServerTransaction) string {
+	if r.isScanner(req) {
+		return OutcomeDropped
+	}
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return OutcomeDropped // not from a socket: nowhere to answer
+	}
+	src := ap.Addr().Unmap()
+	switch r.auth.Status(src) {
+	case sipauth.Drop:
+		return OutcomeThrottled
+	case sipauth.Reject:
+		r.auth.Failure(src)
+		r.reply(req, tx, 403, "Forbidden")
+		return OutcomeThrottled
+	}
+	if drop, bad := r.unsafeHeaders(req); drop {
+		return OutcomeDropped
+	} else if bad {
+		r.reply(req, tx, 400, "Bad Request (CR or LF in a header)")
+		return OutcomeBadRequest
+	}
+	to, from, callID, cseq := req.To(), req.From(), req.CallID(), req.CSeq()
+	if to == nil || from == nil || callID == nil || cseq == nil || cseq.MethodName != sipmsg.REGISTER {
+		r.reply(req, tx, 400, "Bad Request (missing To, From, Call-ID or CSeq)")
+		return OutcomeBadRequest
+	}
+	if h := req.GetHeader("Require"); h != nil {
+		res := r.response(req, 420, "Bad Extension")
+		res.AppendHeader(sipmsg.NewHeader("Unsupported", h.Value()))
+		r.send(tx, res)
+		return OutcomeBadRequest
+	}
+
+	cred, outcome := r.authenticate(req, tx, src)
+	if cred == nil {
+		return outcome
+	}
+	if !cred.Allowed || !strings.EqualFold(to.Address.Host, r.cfg.Domain) || to.Address.User != cred.Extension {
+		r.reply(req, tx, 403, "Forbidden")
+		return OutcomeForbidden
+	}
+	aor := devicedb.AOR(cred.Extension, r.cfg.Domain)
+	contacts, wildcard, err := r.parseContacts(req)
+	if err != nil {
+		ce, _ := asContactError(err)
+		res := r.response(req, ce.code, ce.reason)
+		if ce == errTooBrief {
+			res.AppendHeader(sipmsg.NewHeader("Min-Expires", strconv.Itoa(r.cfg.MinExpires)))
+		}
+		r.send(tx, res)
+		return ce.outcome
+	}
+	now := r.cfg.Now().Unix()
+	if wildcard || len(contacts) > 0 {
+		ch := &regChange{
+			wildcard: wildcard, contacts: contacts, cred: cred, callID: callID.Value(), cseq: cseq.SeqNo,
+			source: req.Source(), transport: transportCode(req.Transport()), now: now, max: r.cfg.MaxContactsPerAOR,
+		}
+		if h := req.GetHeader("User-Agent"); h != nil {
+			ch.userAgent = r.strs.intern(clip(h.Value(), 256))
+		}
+		if err := r.table.update(aor, ch.apply); err != nil {
+			ce, _ := asContactError(err)
+			r.reply(req, tx, ce.code, ce.reason)
+			return ce.outcome
+		}
+		r.persist.mark(aor, ch.changed)
+	}
+	res := r.response(req, 200, "OK")
+	for _, b := range r.table.live(aor, now) {
+		res.AppendHeader(contactHeader(&b, now))
+	}
+	res.AppendHeader(sipmsg.NewHeader("Date", r.cfg.Now().UTC().Format(http.TimeFormat)))
+	r.send(tx, res)
+	return OutcomeOK
+}
+
+// authenticate checks the Authorization of req. It returns the line's
+// credential, or nil after answering (401, 400, 500) with the outcome.
+func (r *Registrar) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransaction, src netip.Addr) (*credential, string) {
+	hdrs := req.GetHeaders("Authorization")
+	if len(hdrs) == 0 {
+		r.challenge(req, tx, false)
+		return nil, OutcomeChallenge
+	}
+	// Phones may answer several realms; use ours when present.
+	c, err := sipauth.ParseAuthorization(hdrs[0].Value())
+	for _, h := range hdrs[1:] {
+		if c2, err2 := sipauth.ParseAuthorization(h.Value()); err2 == nil && c2.Realm == r.auth.Realm() {
+			c, err = c2, nil
+			break
+		}
+	}
+	if err != nil {
+		r.auth.Failure(src)
+		r.reply(req, tx, 400, "Bad Request (Authorization)")
+		return nil, OutcomeBadRequest
+	}
+	var cred *credential
+	var dbErr error
+	res, _ := r.auth.Verify(sipmsg.REGISTER.String(), c, func(user, alg string) (string, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cred, dbErr = r.creds.get(ctx, user)
+		if cred == nil {
+			return "", false
+		}
+		return cred.ha1(alg), true
+	})
+	switch {
+	case dbErr != nil:
+		r.log.Warn("registrar: reading line credentials", "auth_user", c.Username, "error", dbErr)
+		r.reply(req, tx, 500, "Server Internal Error")
+		return nil, OutcomeError
+	case res == sipauth.Stale:
+		r.challenge(req, tx, true)
+		return nil, OutcomeStale
+	case res != sipauth.OK:
+		r.auth.Failure(src)
+		r.challenge(req, tx, false)
+		return nil, OutcomeUnauthorized
+	}
+	r.auth.Success(src)
+	return cred, ""
+}
+
+// challenge answers 401 with one WWW-Authenticate per algorithm.
+func (r *Registrar) challenge(req *sipmsg.Request, tx sipmsg.ServerTransaction, stale bool) {
+	res := r.response(req, 401, "Unauthorized")
+	for _, v := range r.auth.Challenges(stale) {
+		res.AppendHeader(sipmsg.NewHeader("WWW-Authenticate", v))
+	}
+	r.send(tx, res)
+}
+
+// contactHeader renders a binding for a 200: its URI, remaining expiry and
+// RFC 5626 parameters.
+func contactHeader(b *binding, now int64) *sipmsg.ContactHeader {
+	h := &sipmsg.ContactHeader{}
+	if err := sipmsg.ParseUri(b.contact, &h.Address); err != nil {
+		h.Address = sipmsg.Uri{Scheme: "sip", Host: "invalid"}
+	}
+	h.Params.Add("expires", strconv.FormatInt(b.expires-now, 10))
+	if b.instance != "" {
+		h.Params.Add("+sip.instance", `"`+b.instance+`"`)
+		if b.regID != 0 {
+			h.Params.Add("reg-id", strconv.Itoa(int(b.regID)))
+		}
+	}
+	return h
+}
+
+// response builds a response to req carrying the Server header.
+func (r *Registrar) response(req *sipmsg.Request, code int, reason string) *sipmsg.Response {
+	res := sipmsg.NewResponseFromRequest(req, code, reason, nil)
+	res.AppendHeader(sipmsg.NewHeader("Server", r.cfg.UserAgent))
+	return res
+}
+
+func (r *Registrar) reply(req *sipmsg.Request, tx sipmsg.ServerTransaction, code int, reason string) {
+	r.send(tx, r.response(req, code, reason))
+}
+
+// send writes res; a failure means the phone is gone, which it learns by
+// itself, so it is only logged at debug level.
+func (r *Registrar) send(tx sipmsg.ServerTransaction, res *sipmsg.Response) {
+	if err := tx.Respond(res); err != nil {
+		r.log.Debug("registrar: sending response", "status", res.StatusCode, "error", err)
+	}
+}
+
+// clip shortens s to at most n bytes.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
