@@ -41,15 +41,15 @@ type Config struct {
 
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
 type Server struct {
-	router  chi.Router
-	phones  *Phones
+	router chi.Router
+	phones *Phones
 	// phoneReqs counts phone-route requests by status class, looked up
 	// once: the phone route is the hot path and skips the router.
 	phoneReqs [6]prometheus.Counter
-	ready   atomic.Bool
-	reqs    *prometheus.CounterVec
-	latency *prometheus.HistogramVec
-	log     *slog.Logger
+	ready     atomic.Bool
+	reqs      *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	log       *slog.Logger
 }
 
 // New builds the handler. It answers /healthz with 503 until SetReady.
