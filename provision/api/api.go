@@ -38,6 +38,8 @@ type Config struct {
 	Identify func(ctx context.Context, userAgent, path string) (any, error)
 	// Firmware is the firmware store; nil: the firmware routes answer 404.
 	Firmware *firmware.Store
+	// Registrar is the SIP registrar; nil: no registrations, no re-sync.
+	Registrar Registrar
 }
 
 // API serves /api/v1.
@@ -47,6 +49,7 @@ type API struct {
 	log      *slog.Logger
 	identify func(context.Context, string, string) (any, error)
 	fw       *firmware.Store
+	reg      Registrar
 }
 
 // New checks the config and returns the API.
@@ -60,7 +63,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware}, nil
+	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar}, nil
 }
 
 // Routes returns the router to mount at /api/v1.
@@ -82,6 +85,7 @@ func (a *API) Routes() chi.Router {
 	r.Get("/audit", a.handle(a.listAudit))
 	r.Get("/identify", a.handle(a.identifyRequest))
 	a.firmwareRoutes(r)
+	a.sipRoutes(r)
 	return r
 }
 

@@ -61,7 +61,7 @@ func (a *API) getDevice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, deviceView{Device: d, Registrations: a.registrations(d.MAC, 0)})
 	return nil
 }
 
