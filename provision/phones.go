@@ -83,6 +83,9 @@ type PhonesConfig struct {
 	// Allow, when not empty, is the list of networks phones may fetch
 	// from; others get the same 404 as unknown devices.
 	Allow []netip.Prefix
+	// DigestAlgorithms are offered in per-device HTTP digest challenges,
+	// in order. Default: MD5 (what phones implement).
+	DigestAlgorithms []string
 	// Firmware is the firmware store; nil: no firmware served or offered.
 	Firmware *firmware.Store
 	// OnFetch is told of every config fetch by a known device (the
@@ -156,7 +159,10 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 	}
 	p.throttle = newThrottle(cfg.Throttle, throttled.Inc)
 	var err error
-	if p.auth, err = sipauth.New(sipauth.Config{Realm: cfg.Settings.Domain, Now: cfg.Now}); err != nil {
+	if len(cfg.DigestAlgorithms) == 0 {
+		cfg.DigestAlgorithms = []string{sipauth.MD5}
+	}
+	if p.auth, err = sipauth.New(sipauth.Config{Realm: cfg.Settings.Domain, Now: cfg.Now, Algorithms: cfg.DigestAlgorithms}); err != nil {
 		return nil, err
 	}
 	p.rec = newRecorder(cfg.Store, cfg.Logger, dropped.Inc)

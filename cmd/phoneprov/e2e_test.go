@@ -19,6 +19,9 @@ import (
 // binary builds phoneprov once per test run.
 func binary(t *testing.T) string {
 	t.Helper()
+	if b := os.Getenv("PHONEPROV_TEST_BINARY"); b != "" {
+		return b // a binary built beforehand, e.g. by a load script
+	}
 	bin := filepath.Join(t.TempDir(), "phoneprov")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {

@@ -29,8 +29,8 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision"
-	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/provision/tlsca"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -58,6 +58,10 @@ type serveConfig struct {
 	Allow string
 	// ResyncInterval, --resync-interval, PHONEPROV_RESYNC_INTERVAL: 24h
 	ResyncInterval time.Duration
+	// DigestAlgorithms, --digest-algorithms, PHONEPROV_DIGEST_ALGORITHMS:
+	// MD5. The algorithms offered in SIP and HTTP digest challenges, in
+	// order.
+	DigestAlgorithms string
 	// DeviceCA, --device-ca, PHONEPROV_DEVICE_CA: PEM bundle of vendor
 	// device CAs; HTTPS clients presenting a certificate must chain to it
 	// and its MAC must be the path's. Empty: no client certificates asked.
@@ -94,6 +98,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
 	fs.StringVar(&c.DeviceCA, "device-ca", envOr("PHONEPROV_DEVICE_CA", ""), "PEM bundle of vendor device CAs for mutual TLS on HTTPS; a phone's certificate must name the MAC it asks for (env PHONEPROV_DEVICE_CA)")
+	fs.StringVar(&c.DigestAlgorithms, "digest-algorithms", envOr("PHONEPROV_DIGEST_ALGORITHMS", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (MD5,SHA-256); some clients fail when offered one they lack (env PHONEPROV_DIGEST_ALGORITHMS)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -129,10 +134,28 @@ func (c *serveConfig) validate() error {
 	if _, err := c.allowNets(); err != nil {
 		return err
 	}
+	if _, err := c.digestAlgorithms(); err != nil {
+		return err
+	}
 	if c.ResyncInterval < time.Minute {
 		return fmt.Errorf("--resync-interval %v: at least 1m", c.ResyncInterval)
 	}
 	return nil
+}
+
+func (c *serveConfig) digestAlgorithms() ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(c.DigestAlgorithms, ",") {
+		switch strings.ToUpper(strings.TrimSpace(a)) {
+		case "MD5":
+			out = append(out, sipauth.MD5)
+		case "SHA-256", "SHA256":
+			out = append(out, sipauth.SHA256)
+		default:
+			return nil, fmt.Errorf("--digest-algorithms %q: use MD5, SHA-256 or MD5,SHA-256", c.DigestAlgorithms)
+		}
+	}
+	return out, nil
 }
 
 func (c *serveConfig) allowNets() ([]netip.Prefix, error) {
@@ -198,11 +221,11 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	txHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "phoneprov_db_transaction_duration_seconds",
 		Help: "Write transaction latency by operation.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9)}, []string{"op"})
-	reg.MustRegister(txHist)
+	promReg.MustRegister(txHist)
 	store, err := devicedb.Open(ctx, devicedb.Options{Path: filepath.Join(c.Data, "phoneprov.db"),
 		ObserveTx: func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }})
 	if err != nil {
@@ -234,32 +257,44 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	allow, _ := c.allowNets()
 	fwRefused := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_firmware_refused_total",
 		Help: "Firmware downloads refused (503) because the concurrent-download cap was reached."})
-	reg.MustRegister(fwRefused)
+	promReg.MustRegister(fwRefused)
 	fw, err := firmware.Open(firmware.Config{Dir: filepath.Join(c.Data, "firmware"), OnRefused: fwRefused.Inc,
 		Logger: log.With("component", "firmware")})
 	if err != nil {
 		return err
 	}
-	phones, err := provision.NewPhones(provision.PhonesConfig{Store: store, Renderer: renderer, Allow: allow, Firmware: fw,
-		Registry: reg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
+	reg, err := newRegistrar(c, ls, store, promReg, log)
+	if err != nil {
+		return err
+	}
+	var onFetch func(string, time.Time)
+	if reg != nil {
+		onFetch = reg.NoteFetch
+	}
+	algs, _ := c.digestAlgorithms()
+	phones, err := provision.NewPhones(provision.PhonesConfig{DigestAlgorithms: algs, Store: store, Renderer: renderer, Allow: allow, Firmware: fw, OnFetch: onFetch,
+		Registry: promReg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
 			ProvisionURL: ls.provisionURL(c.PublicHost), NTPServer: c.NTPServer,
-			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: portOf(c.SIPAddr, 5060),
-			STUNPort: ls.stunPort()}})
+			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: ls.sipPort(),
+			DNSSRV: ls.dnsUDP != nil && reg != nil, STUNPort: ls.stunPort()}})
 	if err != nil {
 		return err
 	}
 	defer phones.Close()
-	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: reg,
-		Phones: phones, CACert: ls.caPEM, API: api.Config{Firmware: fw}})
+	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
+		Phones: phones, CACert: ls.caPEM, API: apiConfig(fw, reg)})
 	if err != nil {
 		return err
 	}
 	servers := startHTTP(h, ls, log)
-	stopNet, err := startNetServices(c, ls, log)
+	stopNet, err := startNetServices(c, ls, reg, log)
 	if err != nil {
 		return err
 	}
 	defer stopNet()
+	if reg != nil {
+		go phones.WatchChanges(ctx, pusher{reg}, 2*time.Second)
+	}
 	if c.Demo {
 		if err := seedDemo(ctx, store, c, ls, stdout); err != nil {
 			return err
@@ -287,6 +322,10 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 type listeners struct {
 	http, https net.Listener
 	caPEM       []byte
+	caCert      tls.Certificate
+	sipUDP      net.PacketConn
+	sipTCP      net.Listener
+	sips        net.Listener
 	dnsUDP      net.PacketConn
 	dnsTCP      net.Listener
 	stun        net.PacketConn
@@ -294,7 +333,7 @@ type listeners struct {
 
 // close closes what was not handed to a server that closes it.
 func (l *listeners) close() {
-	for _, c := range []io.Closer{l.http, l.https, l.dnsUDP, l.dnsTCP, l.stun} {
+	for _, c := range []io.Closer{l.http, l.https, l.sipUDP, l.sipTCP, l.sips, l.dnsUDP, l.dnsTCP, l.stun} {
 		if c != nil {
 			c.Close()
 		}
@@ -308,6 +347,20 @@ func (l *listeners) provisionURL(host string) string {
 		return "http://" + net.JoinHostPort(host, fmt.Sprint(l.http.Addr().(*net.TCPAddr).Port)) + "/"
 	}
 	return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"
+}
+
+func (l *listeners) sipPort() int {
+	if l.sipUDP == nil {
+		return 0
+	}
+	return l.sipUDP.LocalAddr().(*net.UDPAddr).Port
+}
+
+func (l *listeners) sipsPort() int {
+	if l.sips == nil {
+		return 0
+	}
+	return l.sips.Addr().(*net.TCPAddr).Port
 }
 
 func (l *listeners) stunPort() int {
@@ -337,6 +390,12 @@ func (l *listeners) ports() map[string]string {
 	if l.dnsUDP != nil {
 		m["dns"] = l.dnsUDP.LocalAddr().String()
 	}
+	if l.sipUDP != nil {
+		m["sip"] = l.sipUDP.LocalAddr().String()
+	}
+	if l.sips != nil {
+		m["sips"] = l.sips.Addr().String()
+	}
 	if l.stun != nil {
 		m["stun"] = l.stun.LocalAddr().String()
 	}
@@ -351,16 +410,31 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 			return nil, fmt.Errorf("--http-addr: %w", err)
 		}
 	}
-	if c.HTTPSAddr != "" {
+	if c.HTTPSAddr != "" || c.SIPSAddr != "" {
 		ca, err := tlsca.Load(c.Data, hosts, time.Now())
 		if err != nil {
 			return nil, err
 		}
+		ls.caPEM, ls.caCert = ca.CertPEM, ca.Server
+	}
+	if c.SIPAddr != "" {
+		if ls.sipUDP, ls.sipTCP, err = listenPair(c.SIPAddr); err != nil {
+			return nil, fmt.Errorf("--sip-addr: %w", err)
+		}
+	}
+	if c.SIPSAddr != "" {
+		l, err := net.Listen("tcp", c.SIPSAddr)
+		if err != nil {
+			return nil, fmt.Errorf("--sips-addr: %w", err)
+		}
+		ls.sips = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{ls.caCert}, MinVersion: tls.VersionTLS10})
+	}
+	if c.HTTPSAddr != "" {
 		l, err := net.Listen("tcp", c.HTTPSAddr)
 		if err != nil {
 			return nil, fmt.Errorf("--https-addr: %w", err)
 		}
-		tc := &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS10}
+		tc := &tls.Config{Certificates: []tls.Certificate{ls.caCert}, MinVersion: tls.VersionTLS10}
 		if c.DeviceCA != "" {
 			pem, err := os.ReadFile(c.DeviceCA)
 			if err != nil {
@@ -373,7 +447,6 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 			tc.ClientCAs, tc.ClientAuth = pool, tls.VerifyClientCertIfGiven
 		}
 		ls.https = tls.NewListener(l, tc)
-		ls.caPEM = ca.CertPEM
 	}
 	if c.STUNAddr != "" {
 		if ls.stun, err = net.ListenPacket("udp", c.STUNAddr); err != nil {

@@ -7,14 +7,29 @@ import (
 	"net"
 	"time"
 
+	"github.com/phoneprov/phoneprov/sip"
 	sipdns "github.com/phoneprov/phoneprov/sip/dns"
 	"github.com/phoneprov/phoneprov/sip/stun"
 )
 
 // startNetServices starts the DNS (and later STUN and SIP) servers on the
 // listeners made for them and returns a function that stops them.
-func startNetServices(c *serveConfig, ls *listeners, log *slog.Logger) (func(), error) {
+func startNetServices(c *serveConfig, ls *listeners, reg *sip.Registrar, log *slog.Logger) (func(), error) {
 	var stops []func(context.Context) error
+	if reg != nil {
+		serves := []func() error{func() error { return reg.ServeUDP(ls.sipUDP) }, func() error { return reg.ServeTCP(ls.sipTCP) }}
+		if ls.sips != nil {
+			serves = append(serves, func() error { return reg.ServeTLS(ls.sips) })
+		}
+		for _, serve := range serves {
+			go func() {
+				if err := serve(); err != nil && !errors.Is(err, sip.ErrServerClosed) {
+					log.Error("sip server", "err", err)
+				}
+			}()
+		}
+		stops = append(stops, reg.Shutdown)
+	}
 	if ls.stun != nil {
 		st, err := stun.New(stun.Config{Logger: log.With("server", "stun")})
 		if err != nil {
@@ -32,8 +47,12 @@ func startNetServices(c *serveConfig, ls *listeners, log *slog.Logger) (func(), 
 		if ip == nil {
 			ip = net.ParseIP(firstPublicIP())
 		}
-		d, err := sipdns.New(sipdns.Config{Domain: c.Domain, Addresses: []net.IP{ip}, PublicHost: c.PublicHost,
-			STUNPort: ls.stunPort(), Logger: log.With("server", "dns")})
+		dc := sipdns.Config{Domain: c.Domain, Addresses: []net.IP{ip}, PublicHost: c.PublicHost,
+			STUNPort: ls.stunPort(), Logger: log.With("server", "dns")}
+		if reg != nil {
+			dc.SIPUDPPort, dc.SIPTCPPort, dc.SIPSPort = ls.sipPort(), ls.sipPort(), ls.sipsPort()
+		}
+		d, err := sipdns.New(dc)
 		if err != nil {
 			return nil, err
 		}

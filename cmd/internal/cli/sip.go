@@ -8,7 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
+	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/sip"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
 )
 
 // newRegistrar builds the SIP registrar when --sip-addr is on (nil when
@@ -20,7 +23,9 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	regs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_sip_registers_total",
 		Help: "REGISTER requests by outcome."}, []string{"outcome"})
 	promReg.MustRegister(regs)
+	algs, _ := c.digestAlgorithms()
 	r, err := sip.New(sip.Config{Domain: c.Domain, AdvertiseHost: c.PublicHost, Logger: log.With("server", "sip"),
+		Auth:       sipauth.Config{Algorithms: algs},
 		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc() }}, store)
 	if err != nil {
 		return nil, err
@@ -49,4 +54,25 @@ func (p pusher) RegisteredMACs() []string {
 func (p pusher) Push(ctx context.Context, mac, event string) error {
 	_, err := p.r.Resync(ctx, mac, event)
 	return err
+}
+
+// apiRegistrar adapts the registrar to the admin API.
+type apiRegistrar struct{ r *sip.Registrar }
+
+func (a apiRegistrar) Bindings(mac string, userID int64) []devicedb.Binding {
+	return a.r.Bindings(mac, userID)
+}
+
+func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error) {
+	return a.r.Resync(ctx, mac, event)
+}
+
+func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.ResyncState(mac) }
+
+func apiConfig(fw *firmware.Store, reg *sip.Registrar) api.Config {
+	c := api.Config{Firmware: fw}
+	if reg != nil {
+		c.Registrar = apiRegistrar{reg}
+	}
+	return c
 }
