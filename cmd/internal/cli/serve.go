@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only on --debug-addr
 	"net/netip"
 	"os"
 	"os/signal"
@@ -62,6 +63,9 @@ type serveConfig struct {
 	// MD5. The algorithms offered in SIP and HTTP digest challenges, in
 	// order.
 	DigestAlgorithms string
+	// DebugAddr, --debug-addr, PHONEPROV_DEBUG_ADDR: Go profiling
+	// (/debug/pprof/) on its own listener, for loopback use; empty: off.
+	DebugAddr string
 	// DeviceCA, --device-ca, PHONEPROV_DEVICE_CA: PEM bundle of vendor
 	// device CAs; HTTPS clients presenting a certificate must chain to it
 	// and its MAC must be the path's. Empty: no client certificates asked.
@@ -99,6 +103,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
 	fs.StringVar(&c.DeviceCA, "device-ca", envOr("PHONEPROV_DEVICE_CA", ""), "PEM bundle of vendor device CAs for mutual TLS on HTTPS; a phone's certificate must name the MAC it asks for (env PHONEPROV_DEVICE_CA)")
 	fs.StringVar(&c.DigestAlgorithms, "digest-algorithms", envOr("PHONEPROV_DIGEST_ALGORITHMS", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (MD5,SHA-256); some clients fail when offered one they lack (env PHONEPROV_DIGEST_ALGORITHMS)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("PHONEPROV_DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof/) here, e.g. 127.0.0.1:6060; empty: off (env PHONEPROV_DEBUG_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -287,6 +292,16 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	servers := startHTTP(h, ls, log)
+	if c.DebugAddr != "" {
+		dl, err := net.Listen("tcp", c.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		ds := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go ds.Serve(dl)
+		servers = append(servers, ds)
+		log.Info("profiling on", "addr", dl.Addr().String())
+	}
 	stopNet, err := startNetServices(c, ls, reg, log)
 	if err != nil {
 		return err
@@ -409,6 +424,7 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		if ls.http, err = net.Listen("tcp", c.HTTPAddr); err != nil {
 			return nil, fmt.Errorf("--http-addr: %w", err)
 		}
+		ls.http = provision.CoalescingListener(ls.http)
 	}
 	if c.HTTPSAddr != "" || c.SIPSAddr != "" {
 		ca, err := tlsca.Load(c.Data, hosts, time.Now())
