@@ -40,6 +40,16 @@ type Config struct {
 	Firmware *firmware.Store
 	// Registrar is the SIP registrar; nil: no registrations, no re-sync.
 	Registrar Registrar
+	// Freeze renders the frozen config of an unsupported device during a
+	// Classic import (provision.Phones.Freeze). nil: an export with
+	// unsupported devices is refused.
+	Freeze devicedb.FreezeFunc
+	// WelcomeLinkBase prefixes the set-password links of welcome messages
+	// (the token is appended). Default: devicedb.DefaultWelcomeLinkBase.
+	WelcomeLinkBase string
+	// OnReplaced, when set, is called after a device replacement (not a
+	// dry run) with both MACs: drop the old device's bindings, NOTIFY both.
+	OnReplaced func(ctx context.Context, oldMAC, newMAC string)
 }
 
 // API serves /api/v1.
@@ -50,6 +60,7 @@ type API struct {
 	identify func(context.Context, string, string) (any, error)
 	fw       *firmware.Store
 	reg      Registrar
+	upgrade  upgradeHooks
 }
 
 // New checks the config and returns the API.
@@ -63,7 +74,8 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar}, nil
+	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
+		upgrade: upgradeHooks{freeze: cfg.Freeze, linkBase: cfg.WelcomeLinkBase, onReplaced: cfg.OnReplaced}}, nil
 }
 
 // Routes returns the router to mount at /api/v1.
@@ -86,6 +98,7 @@ func (a *API) Routes() chi.Router {
 	r.Get("/identify", a.handle(a.identifyRequest))
 	a.firmwareRoutes(r)
 	a.sipRoutes(r)
+	a.upgradeRoutes(r)
 	return r
 }
 

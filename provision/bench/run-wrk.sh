@@ -22,7 +22,9 @@
 # WARMUP=3 SEED_WORKERS=32 QUIET_WAIT=30 (seconds to wait for a quiet
 # machine before each run) RESULTS=/tmp/phoneprov-bench PROFILE=0 (1: after
 # the runs, `perf record -g` phoneprov under the same load for DURATION s and
-# write the top symbols to the results) KEEP=0 (1: keep the temp dir).
+# write the top symbols and syscalls per request to the results) KEEP=0 (1:
+# keep the temp dir) PHONEPROV_BIN= (a prebuilt phoneprov; default: build
+# ./cmd/phoneprov from this checkout).
 # Output: summary on stdout (also appended to $RESULTS/summary.txt), one TSV
 # per run in $RESULTS/run-<time>.tsv, wrk outputs in $RESULTS/run-<time>/.
 # Exit status: 0 when all runs completed (target met or not; see summary),
@@ -126,8 +128,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== building phoneprov and the seeder"
-(cd "$REPO" && go build -o "$W/phoneprov" ./cmd/phoneprov && go build -o "$W/seed" ./provision/bench/seed)
+if [ -n "${PHONEPROV_BIN:-}" ]; then
+  echo "== building the seeder (phoneprov: $PHONEPROV_BIN)"
+  cp "$PHONEPROV_BIN" "$W/phoneprov"
+else
+  echo "== building phoneprov and the seeder"
+  (cd "$REPO" && go build -o "$W/phoneprov" ./cmd/phoneprov)
+fi
+(cd "$REPO" && go build -o "$W/seed" ./provision/bench/seed)
 
 mkdir -p "$W/data"
 "$W/phoneprov" serve --data "$W/data" --http-addr 127.0.0.1:0 --https-addr "" --sip-addr 127.0.0.1:0 \
@@ -199,7 +207,13 @@ while IFS=$'\t' read -r path ua; do
     cmp -s "$W/a" "$W/b" || { echo "check failed for $path ($ua)"; exit 1; }
   checks=$((checks + 1))
 done < <(sed -n '1,6p;$p' "$W/targets.tsv")
-echo "checks: $checks configs byte-identical from phoneprov and nginx"
+# one request with another model's User-Agent must get phoneprov's 404 (a
+# single unknown MAC stays far below the MAC-walking throttle's limit)
+IFS=$'\t' read -r path ua < "$W/targets.tsv"
+mac="${path#/}"; mac="${mac%.cfg}"; mac="${mac#phoneprov-}"
+code=$(curl -s -o /dev/null -w '%{http_code}' -A "Fanvil X4U 2.12.1 $mac" "http://$PP$path")
+[ "$code" = 404 ] || { echo "check failed: $path with another model's User-Agent answered $code, want 404"; exit 1; }
+echo "checks: $checks configs byte-identical from phoneprov and nginx; a wrong User-Agent gets 404 from phoneprov"
 
 # --- runs ------------------------------------------------------------------
 printf "server\trepeat\tthreads\tconns\tduration_s\trps\tp50_ms\tp99_ms\tnon2xx\tsock_errors\tserver_cpu_pct\tserver_cpu_us_per_req\twrk_cpu_pct\tother_cpu_pct\tload1\talloc_bytes_per_req\tgc_cycles\trecords_dropped\n" >"$TSV"
@@ -252,7 +266,27 @@ done
 
 curl -s "http://$PP/metrics" >"$RUN/metrics.txt" || true
 
+# syscalls_per_req NAME ADDR PID... -> syscalls per request of the server
+# under the same load for 5 s (perf stat on syscall tracepoints; robust to
+# the machine's noise, unlike time)
+syscalls_per_req() {
+  local name="$1" addr="$2"; shift 2
+  local pids ev="read,write,writev,sendfile64,recvfrom,sendto,epoll_wait,epoll_pwait,futex,pread64,pwrite64,fdatasync,nanosleep"
+  pids="$(printf '%s,' "$@")"; pids="${pids%,}"
+  timeout 30 wrk -t"$THREADS" -c"$CONNS" -d7s -s "$HERE/targets.lua" "http://$addr" -- "$W/targets.tsv" >"$RUN/wrk-syscalls-$name.txt" 2>&1 &
+  local wp=$!
+  sleep 1
+  timeout 20 perf stat -x, -e "$(echo "$ev" | sed 's/\([a-z0-9_]*\)/syscalls:sys_enter_\1/g')" -p "$pids" -- sleep 5 \
+    2>"$RUN/perf-stat-$name.csv" >/dev/null || true
+  wait "$wp" || true
+  local rps; rps=$(awk '/^Requests\/sec:/ { print $2 }' "$RUN/wrk-syscalls-$name.txt")
+  awk -F, -v n="$name" -v r="${rps:-0}" '$3 ~ /^syscalls:/ && $1 + 0 > 0 { sub(/syscalls:sys_enter_/, "", $3)
+    printf "%s%s=%.2f", (k++ ? " " : n " syscalls/request: "), $3, (r > 0 ? $1 / 5 / r : 0) } END { print "" }' "$RUN/perf-stat-$name.csv"
+}
+
 if [ "$PROFILE" = 1 ]; then
+  echo "== syscalls per request (perf stat, 5 s of load each)"
+  { syscalls_per_req phoneprov "$PP" "$PP_PID"; syscalls_per_req nginx "$NG" "$NG_PID" $(pgrep -P "$NG_PID"); } | tee "$RUN/syscalls.txt"
   echo "== perf record -g on phoneprov under the same load (${DURATION}s)"
   timeout $((DURATION + 20)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$HERE/targets.lua" "http://$PP" -- "$W/targets.tsv" \
     >"$RUN/wrk-profile.txt" 2>&1 &
@@ -263,10 +297,10 @@ if [ "$PROFILE" = 1 ]; then
   wait "$WRK_PID" || true
   if [ -s "$W/perf.data" ]; then
     perf report -i "$W/perf.data" --stdio --no-children --sort symbol --percent-limit 0.5 2>/dev/null |
-      grep -v '^$' | grep -E '^ +[0-9]' >"$RUN/perf-self.txt" || true
+      grep -E '^ +[0-9]' | sed 's/ *- *- *$//' >"$RUN/perf-self.txt" || true
     perf report -i "$W/perf.data" --stdio --children --sort symbol --percent-limit 0.2 -g none 2>/dev/null |
       grep -E '^ +[0-9]' | sed 's/ *- *- *$//' >"$RUN/perf-children.txt" || true
-    echo "top self (perf-self.txt):"; head -25 "$RUN/perf-self.txt" | sed 's/ *- *- *$//'
+    echo "top self (perf-self.txt):"; head -25 "$RUN/perf-self.txt"
     # the request path's parts, inclusive of what they call (perf-focus.txt)
     grep -E 'conn\)\.serve$|readRequest$|finishRequest$|Server\)\.ServeHTTP$|instrument|Recoverer|NewWrapResponseWriter|chi/v5\.\(\*Mux\)\.routeHTTP$|FindRoute|Phones\)\.(ServeHTTP|serve|config|writeConfig)$|ident\.\(\*Identifier\)|throttle|configCache|recorder\)\.(fetch|run)$|RecordFetches$|WithLabelValues|Observe$|Header\)\.Set$|runtime\.mallocgc$|gcBgMarkWorker$|syscall\.(read|write)$|strconv' \
       "$RUN/perf-children.txt" | awk '{ c = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); print c "\t" $0 }' >"$RUN/perf-focus.txt" || true
@@ -292,6 +326,9 @@ MET=$(awk -v r="$RATIO" -v p="$PP_P99" -v n="$PP_NON2XX" -v e="$PP_SERR" \
       "$(col $s 15 | paste -sd' ')" "$(col $s 14 | paste -sd' ')"
   done
   echo "ratio phoneprov/nginx (median rps): $RATIO; target >= 0.80 with p99 < 10 ms and 0 non-2xx: $MET"
+  awk '/^phoneprov_http_requests_total\{/ && /route="\/\*"/ { if ($1 ~ /status="200"/) ok += $2; else bad += $2 }
+    END { printf "phoneprov phone route (whole run, from /metrics): %.0f answered 200, %.0f other (1 is the wrong-User-Agent check)\n", ok, bad }' "$RUN/metrics.txt" 2>/dev/null || true
   grep -E '^phoneprov_fetch_records_dropped_total ' "$RUN/metrics.txt" 2>/dev/null || true
+  if [ -s "$RUN/syscalls.txt" ]; then cat "$RUN/syscalls.txt"; fi
 } | tee -a "$RESULTS/summary.txt"
 ((PP_NON2XX == 0)) || { echo "phoneprov answered $PP_NON2XX non-2xx responses: the measurement is not valid"; exit 1; }

@@ -28,6 +28,8 @@ Usage:
   phoneprov firmware add FILE --model M --version V [--target] [--server URL]
                                  add a firmware image
   phoneprov backup DEST.db       write a consistent copy of the database (also while serve runs)
+  phoneprov import classic FILE.json|DIR [--dry-run] [--server URL]
+                                 import a Classic export (JSON, or a folder of CSV files)
   phoneprov version              print the version
   phoneprov help                 print this help
 
@@ -47,6 +49,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return firmwareCmd(args[1:], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
+	case "import":
+		return importCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "phoneprov %s\n", version())
 		return 0
