@@ -30,6 +30,7 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision"
+	"github.com/phoneprov/phoneprov/provision/outbox"
 	"github.com/phoneprov/phoneprov/provision/tlsca"
 	"github.com/phoneprov/phoneprov/sip/sipauth"
 	"github.com/phoneprov/phoneprov/templates"
@@ -63,6 +64,11 @@ type serveConfig struct {
 	// MD5. The algorithms offered in SIP and HTTP digest challenges, in
 	// order.
 	DigestAlgorithms string
+	// SMTPURL, --smtp-url, PHONEPROV_SMTP_URL: where queued messages
+	// (welcome messages) are delivered, e.g.
+	// smtp://user:pass@mail.example.com:587?from=noreply@example.com;
+	// empty: they stay in the outbox (GET /api/v1/outbox).
+	SMTPURL string
 	// DebugAddr, --debug-addr, PHONEPROV_DEBUG_ADDR: Go profiling
 	// (/debug/pprof/) on its own listener, for loopback use; empty: off.
 	DebugAddr string
@@ -103,6 +109,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
 	fs.StringVar(&c.DeviceCA, "device-ca", envOr("PHONEPROV_DEVICE_CA", ""), "PEM bundle of vendor device CAs for mutual TLS on HTTPS; a phone's certificate must name the MAC it asks for (env PHONEPROV_DEVICE_CA)")
 	fs.StringVar(&c.DigestAlgorithms, "digest-algorithms", envOr("PHONEPROV_DIGEST_ALGORITHMS", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (MD5,SHA-256); some clients fail when offered one they lack (env PHONEPROV_DIGEST_ALGORITHMS)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("PHONEPROV_SMTP_URL", ""), "deliver queued welcome messages through this SMTP server, smtp://user:pass@host:587?from=addr or smtps://; empty: keep them in the outbox (env PHONEPROV_SMTP_URL)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("PHONEPROV_DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof/) here, e.g. 127.0.0.1:6060; empty: off (env PHONEPROV_DEBUG_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -287,7 +294,8 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	defer phones.Close()
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
-		Phones: phones, CACert: ls.caPEM, API: apiConfig(fw, reg)})
+		Phones: phones, CACert: ls.caPEM,
+		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)})
 	if err != nil {
 		return err
 	}
@@ -309,6 +317,13 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	defer stopNet()
 	if reg != nil {
 		go phones.WatchChanges(ctx, pusher{reg}, 2*time.Second)
+	}
+	if c.SMTPURL != "" {
+		stopMail, err := outbox.Start(ctx, store, outbox.Config{SMTPURL: c.SMTPURL, Logger: log.With("component", "outbox")})
+		if err != nil {
+			return fmt.Errorf("--smtp-url: %w", err)
+		}
+		defer stopMail()
 	}
 	if c.Demo {
 		if err := seedDemo(ctx, store, c, ls, stdout); err != nil {

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
+	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/sip"
 	"github.com/phoneprov/phoneprov/sip/sipauth"
@@ -69,10 +72,33 @@ func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error
 
 func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.ResyncState(mac) }
 
-func apiConfig(fw *firmware.Store, reg *sip.Registrar) api.Config {
-	c := api.Config{Firmware: fw}
-	if reg != nil {
-		c.Registrar = apiRegistrar{reg}
+// apiConfig wires the admin API's hooks: firmware, the registrar, the
+// frozen configs of imported unsupported devices, welcome links, and what
+// follows a device replacement.
+func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, linkBase string, log *slog.Logger) api.Config {
+	c := api.Config{Firmware: fw, Freeze: phones.Freeze, WelcomeLinkBase: linkBase}
+	if reg == nil {
+		return c
+	}
+	c.Registrar = apiRegistrar{reg}
+	// The old device's registrations end with it; both devices are told to
+	// re-fetch (the old one then finds nothing, the new one its lines).
+	c.OnReplaced = func(_ context.Context, oldMAC, newMAC string) {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			for _, mac := range []string{oldMAC, newMAC} {
+				d, err := store.GetDevice(ctx, mac)
+				if err != nil {
+					continue
+				}
+				m, _ := store.Catalog().Lookup(d.Model)
+				if _, err := reg.Resync(ctx, mac, m.ResyncEvent); err != nil && !errors.Is(err, sip.ErrNotRegistered) {
+					log.Warn("re-sync after replacement", "mac", mac, "err", err)
+				}
+			}
+			reg.DropDevice(oldMAC)
+		}()
 	}
 	return c
 }

@@ -1,0 +1,32 @@
+package sip
+
+import (
+	"slices"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+)
+
+// DropDevice removes every binding of device mac (a replaced or removed
+// device: its registrations must not outlive it) and returns how many went.
+// The removal is persisted like any other change.
+func (r *Registrar) DropDevice(mac string) int {
+	if m, err := devicedb.NormalizeMAC(mac); err == nil {
+		mac = m
+	}
+	byAOR := map[string][]string{}
+	r.table.each(0, func(aor string, b *binding) {
+		if b.mac == mac {
+			byAOR[aor] = append(byAOR[aor], b.contact)
+		}
+	})
+	n := 0
+	for aor, contacts := range byAOR {
+		r.table.update(aor, func(cur []binding) ([]binding, error) {
+			keep := slices.DeleteFunc(slices.Clone(cur), func(b binding) bool { return b.mac == mac })
+			n += len(cur) - len(keep)
+			return keep, nil
+		})
+		r.persist.mark(aor, contacts)
+	}
+	return n
+}
