@@ -109,7 +109,7 @@ func (s *Store) scanDevice(sc interface{ Scan(...any) error }) (*Device, error) 
 }
 
 // lineCols reads a device's lines with what decides whether each works.
-const lineCols = `SELECT l.line, l.user_id, u.username, coalesce(e.number, ''), coalesce(e.kind, ''),
+const lineCols = `SELECT l.mac, l.line, l.user_id, u.username, coalesce(e.number, ''), coalesce(e.kind, ''),
 	u.first_name, u.last_name, u.status, l.auth_user, l.password_enc, u.time_zone, u.language,
 	EXISTS (SELECT 1 FROM licenses x WHERE x.user_id = u.id AND x.suspended = '')
 	FROM device_lines l JOIN users u ON u.id = l.user_id LEFT JOIN extensions e ON e.user_id = u.id
@@ -120,20 +120,50 @@ func (s *Store) loadLines(ctx context.Context, q querier, d *Device, secrets boo
 	if err != nil {
 		return err
 	}
+	return s.scanLines(rows, func(string) *Device { return d }, secrets)
+}
+
+// loadPageLines loads the lines of a page of devices with one query.
+func (s *Store) loadPageLines(ctx context.Context, q querier, ds []Device) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	byMAC := make(map[string]*Device, len(ds))
+	args := make([]any, len(ds))
+	for i := range ds {
+		byMAC[ds[i].MAC] = &ds[i]
+		args[i] = ds[i].MAC
+	}
+	query := strings.Replace(lineCols, "WHERE l.mac = ? ORDER BY l.line",
+		"WHERE l.mac IN (?"+strings.Repeat(",?", len(ds)-1)+") ORDER BY l.mac, l.line", 1)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return s.scanLines(rows, func(mac string) *Device { return byMAC[mac] }, false)
+}
+
+// scanLines reads lineCols rows into the devices dev returns by MAC.
+func (s *Store) scanLines(rows *sql.Rows, dev func(mac string) *Device, secrets bool) error {
 	defer rows.Close()
 	for rows.Next() {
 		var l DeviceLine
-		var kind, first, last, status string
+		var mac, kind, first, last, status string
 		var pw []byte
 		var licensed bool
-		if err := rows.Scan(&l.Line, &l.UserID, &l.Username, &l.Extension, &kind, &first, &last, &status,
+		if err := rows.Scan(&mac, &l.Line, &l.UserID, &l.Username, &l.Extension, &kind, &first, &last, &status,
 			&l.AuthUser, &pw, &l.TimeZone, &l.Language, &licensed); err != nil {
 			return err
+		}
+		d := dev(mac)
+		if d == nil {
+			continue
 		}
 		l.DisplayName = strings.TrimSpace(first + " " + last)
 		l.DisabledReason = lineRefusal(d.Status, status, kind, l.Extension, licensed)
 		l.Enabled = l.DisabledReason == ""
 		if secrets {
+			var err error
 			if l.Password, err = s.box.open(pw); err != nil {
 				return err
 			}
@@ -255,10 +285,8 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Devi
 		return nil, "", err
 	}
 	out, next := trimPage(out, p.limit(), func(d Device) string { return d.MAC })
-	for i := range out {
-		if err := s.loadLines(ctx, s.r, &out[i], false); err != nil {
-			return nil, "", err
-		}
+	if err := s.loadPageLines(ctx, s.r, out); err != nil {
+		return nil, "", err
 	}
 	if out == nil {
 		out = []Device{}
