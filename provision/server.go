@@ -16,6 +16,7 @@ import (
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/provision/api"
+	"github.com/phoneprov/phoneprov/provision/console"
 )
 
 // Config configures the HTTP handler.
@@ -37,6 +38,9 @@ type Config struct {
 	// API carries the admin API's optional hooks (Store, Token and Logger
 	// are taken from this Config).
 	API api.Config
+	// Console tunes the admin console served at / and /ui/ (Store, Logger
+	// and the upgrade hooks are taken from this Config and API).
+	Console console.Config
 }
 
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
@@ -86,6 +90,17 @@ func New(cfg Config) (*Server, error) {
 	r.Get("/healthz", s.healthz)
 	r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	r.Mount("/api/v1", a.Routes())
+	cc := cfg.Console
+	cc.Store, cc.Logger, cc.Registrar, cc.Freeze = cfg.Store, cfg.Logger, ac.Registrar, ac.Freeze
+	cc.WelcomeLinkBase, cc.OnReplaced = ac.WelcomeLinkBase, ac.OnReplaced
+	con, err := console.New(cc)
+	if err != nil {
+		return nil, err
+	}
+	ch := con.Routes()
+	for _, p := range []string{"/", "/login", "/logout", "/set-password", "/ui", "/ui/*"} {
+		r.Handle(p, ch)
+	}
 	if cfg.CACert != nil {
 		r.Get("/ca.crt", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/x-x509-ca-cert")
@@ -127,7 +142,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // ServeHTTP implements http.Handler. Phone requests (any path outside
-// /api/, /healthz, /metrics and /ca.crt) go straight to the config routes:
+// /api/, /healthz, /metrics, /ca.crt and the console's) go straight to the config routes:
 // they are the hot path during a boot storm.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.phones != nil && isPhonePath(r.URL.Path) {
@@ -141,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func isPhonePath(p string) bool {
 	switch {
-	case strings.HasPrefix(p, "/api/"), p == "/api", p == "/healthz", p == "/metrics", p == "/ca.crt":
+	case strings.HasPrefix(p, "/api/"), p == "/api", p == "/healthz", p == "/metrics", p == "/ca.crt", console.Paths(p):
 		return false
 	}
 	return true

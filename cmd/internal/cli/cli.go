@@ -5,6 +5,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 )
 
@@ -30,6 +31,7 @@ Usage:
   phoneprov backup DEST.db       write a consistent copy of the database (also while serve runs)
   phoneprov import classic FILE.json|DIR [--dry-run] [--server URL]
                                  import a Classic export (JSON, or a folder of CSV files)
+  phoneprov admin add NAME       add an admin console account (password from the terminal or stdin)
   phoneprov version              print the version
   phoneprov help                 print this help
 
@@ -51,6 +53,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return backup(args[1:], stdout, stderr)
 	case "import":
 		return importCmd(args[1:], stdout, stderr)
+	case "admin":
+		return adminCmd(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "phoneprov %s\n", version())
 		return 0

@@ -1,0 +1,200 @@
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision/api"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Config configures the console.
+type Config struct {
+	// Store is the database. Required.
+	Store *devicedb.Store
+	// Logger receives internal errors. Default: slog.Default().
+	Logger *slog.Logger
+	// Registrar lists registrations and sends re-syncs; nil: none shown.
+	Registrar api.Registrar
+	// Freeze renders the frozen config of unsupported devices at import;
+	// nil: an export with unsupported devices is refused.
+	Freeze devicedb.FreezeFunc
+	// WelcomeLinkBase prefixes set-password links. Default: devicedb's.
+	WelcomeLinkBase string
+	// OnReplaced is called after a real replacement with both MACs.
+	OnReplaced func(ctx context.Context, oldMAC, newMAC string)
+	// SessionTTL is how long a sign-in lasts. Default: 12h.
+	SessionTTL time.Duration
+	// SignInBurst is how many sign-in attempts one source address may make
+	// per SignInWindow. Default: 10.
+	SignInBurst int
+	// SignInWindow is the sign-in rate window. Default: 5m.
+	SignInWindow time.Duration
+	// MaxSources bounds the per-source sign-in counters. Default: 10000.
+	MaxSources int
+}
+
+func (c *Config) defaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.SignInBurst == 0 {
+		c.SignInBurst = 10
+	}
+	if c.SignInWindow == 0 {
+		c.SignInWindow = 5 * time.Minute
+	}
+	if c.MaxSources <= 0 {
+		c.MaxSources = 10000
+	}
+}
+
+func (c *Config) validate() error {
+	if c.Store == nil {
+		return ErrNoStore
+	}
+	if c.SignInBurst < 0 || c.SignInWindow < 0 {
+		return ErrBadLimit
+	}
+	return nil
+}
+
+// Console serves the admin pages.
+type Console struct {
+	cfg     Config
+	store   *devicedb.Store
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	limiter *limiter
+	jobs    jobs
+}
+
+// New checks the config and parses the embedded templates.
+func New(cfg Config) (*Console, error) {
+	cfg.defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	return &Console{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
+		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources)}, nil
+}
+
+// Paths reports whether the console serves p: "/", "/login", "/logout",
+// "/set-password" and everything under "/ui/". Phone config files never
+// have these names.
+func Paths(p string) bool {
+	switch p {
+	case "/", "/login", "/logout", "/set-password", "/ui":
+		return true
+	}
+	return len(p) > 4 && p[:4] == "/ui/"
+}
+
+// Routes returns the console's router, to mount at "/".
+func (c *Console) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(securityHeaders, c.csrf)
+	static, _ := fs.Sub(assets, "static")
+	r.Handle("/ui/static/*", http.StripPrefix("/ui/static/", http.FileServer(http.FS(static))))
+	r.Get("/login", c.handle(c.loginPage))
+	r.Post("/login", c.handle(c.login))
+	r.Post("/logout", c.handle(c.logout))
+	r.Get("/set-password", c.handle(c.setPasswordPage))
+	r.Post("/set-password", c.handle(c.setPassword))
+	r.Group(func(r chi.Router) {
+		r.Use(c.requireAdmin)
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ui/devices", http.StatusSeeOther) })
+		r.Get("/ui", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ui/devices", http.StatusSeeOther) })
+		c.deviceRoutes(r)
+		c.userRoutes(r)
+		c.licenseRoutes(r)
+		c.importRoutes(r)
+		c.replaceRoutes(r)
+		r.Get("/ui/audit", c.handle(c.auditPage))
+	})
+	r.NotFound(c.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &pageError{status: http.StatusNotFound, msg: "no such page: " + r.URL.Path}
+	}))
+	return r
+}
+
+// securityHeaders keeps the pages out of frames and other origins.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if r.URL.Path != "/ui/static/style.css" && r.URL.Path != "/ui/static/app.js" {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// pageError is a refusal shown as a page with its status.
+type pageError struct {
+	status int
+	msg    string
+}
+
+func (e *pageError) Error() string { return e.msg }
+
+// handle adapts a handler that returns an error: the error page is
+// rendered here and only here.
+func (c *Console) handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			status, msg := errStatus(err), err.Error()
+			if status == http.StatusInternalServerError {
+				c.log.Error("console request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				msg = "internal error; the server log has the details"
+			}
+			w.WriteHeader(status)
+			c.render(w, r, "error", "Error", map[string]any{"Status": status, "Message": msg})
+		}
+	}
+}
+
+func errStatus(err error) int {
+	var pe *pageError
+	if errors.As(err, &pe) {
+		return pe.status
+	}
+	if s := api.Status(err); s != http.StatusInternalServerError {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// userMessage is the text shown to the admin for a failed action.
+func userMessage(err error) string {
+	var de *devicedb.Error
+	var pe *pageError
+	switch {
+	case errors.As(err, &de):
+		return de.Msg
+	case errors.As(err, &pe):
+		return pe.msg
+	}
+	return "internal error; the server log has the details"
+}

@@ -1,0 +1,256 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/templates"
+)
+
+// pageSize is the number of rows per page of every list.
+const pageSize = 50
+
+func (c *Console) deviceRoutes(r chi.Router) {
+	r.Get("/ui/devices", c.handle(c.devicesPage))
+	r.Post("/ui/devices", c.handle(c.createDevice))
+	r.Get("/ui/devices/{mac}", c.handle(c.devicePage))
+	r.Post("/ui/devices/{mac}/lines", c.handle(c.setLine))
+	r.Post("/ui/devices/{mac}/lines/{n}/clear", c.handle(c.clearLine))
+	r.Post("/ui/devices/{mac}/delete", c.handle(c.deleteDevice))
+	r.Post("/ui/devices/{mac}/resync", c.handle(c.resync))
+}
+
+// models is the catalog for the model pickers: supported models only.
+func (c *Console) models() []templates.Model {
+	var out []templates.Model
+	for _, m := range c.store.Catalog().Models() {
+		if m.Supported {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	view, search, cursor := q.Get("view"), strings.TrimSpace(q.Get("q")), q.Get("cursor")
+	data := map[string]any{"View": view, "Q": search, "Models": c.models()}
+	ctx := r.Context()
+	if search != "" {
+		if mac, err := devicedb.NormalizeMAC(search); err == nil {
+			if _, err := c.store.GetDevice(ctx, mac); err == nil {
+				http.Redirect(w, r, "/ui/devices/"+mac, http.StatusSeeOther)
+				return nil
+			}
+			data["Flash"] = flash{Kind: "error", Msg: fmt.Sprintf("no device with MAC %s", mac)}
+			search = ""
+		}
+	}
+	var next string
+	var err error
+	switch view {
+	case "pending":
+		data["Pending"], next, err = c.store.ListPending(ctx, devicedb.Page{Limit: pageSize, Cursor: cursor})
+	case "unsupported", "retired", "all":
+	default:
+		view = "supported"
+		data["View"] = view
+	}
+	if view != "pending" {
+		status := view
+		if view == "supported" {
+			status = devicedb.DeviceActive
+		}
+		f := devicedb.DeviceFilter{Status: status}
+		if search != "" {
+			f = c.deviceFilter(ctx, f, search)
+		}
+		data["Devices"], next, err = c.store.ListDevices(ctx, f, devicedb.Page{Limit: pageSize, Cursor: cursor})
+	}
+	if err != nil {
+		return err
+	}
+	if next != "" {
+		v := url.Values{"view": {view}, "q": {search}, "cursor": {next}}
+		data["Next"] = "/ui/devices?" + v.Encode()
+	}
+	if cursor != "" {
+		data["First"] = "/ui/devices?" + url.Values{"view": {view}, "q": {search}}.Encode()
+	}
+	c.render(w, r, "devices", "Devices", data)
+	return nil
+}
+
+// deviceFilter reads a search that is not a MAC: a model, a user's
+// username or extension, or else a vendor.
+func (c *Console) deviceFilter(ctx context.Context, f devicedb.DeviceFilter, q string) devicedb.DeviceFilter {
+	if _, ok := c.store.Catalog().Lookup(q); ok {
+		f.Model = q
+		return f
+	}
+	var pe *pageError
+	if id, err := c.findUser(ctx, q); err == nil {
+		f.UserID = id
+	} else if errors.As(err, &pe) {
+		f.Vendor = q
+	}
+	return f
+}
+
+func (c *Console) createDevice(w http.ResponseWriter, r *http.Request) error {
+	mac, _ := devicedb.NormalizeMAC(r.PostFormValue("mac"))
+	to := "/ui/devices"
+	if mac != "" {
+		to = "/ui/devices/" + mac
+	}
+	msg, err := func() (string, error) {
+		d, err := c.store.CreateDevice(r.Context(), devicedb.NewDevice{MAC: r.PostFormValue("mac"), Model: r.PostFormValue("model")})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("device %s (%s) added", d.MAC, d.Model), nil
+	}()
+	if err != nil {
+		to = "/ui/devices"
+	}
+	return c.act(w, r, to, func(context.Context) (string, error) { return msg, err })
+}
+
+func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	d, err := c.store.GetDevice(ctx, chi.URLParam(r, "mac"))
+	if err != nil {
+		return err
+	}
+	fetches, err := c.store.RecentFetches(ctx, d.MAC, 20)
+	if err != nil {
+		return err
+	}
+	hist, _, err := c.store.ListAudit(ctx, devicedb.AuditFilter{Entity: "device", EntityID: d.MAC}, devicedb.Page{Limit: 50})
+	if err != nil {
+		return err
+	}
+	var regs []devicedb.Binding
+	var resync any
+	if c.cfg.Registrar != nil {
+		regs = c.cfg.Registrar.Bindings(d.MAC, 0)
+		if st, ok := c.cfg.Registrar.ResyncState(d.MAC); ok {
+			resync = st
+		}
+	}
+	m, _ := c.store.Catalog().Lookup(d.Model)
+	lines := make([]int, 0, d.MaxLines)
+	for i := 1; i <= d.MaxLines && i <= 16; i++ {
+		lines = append(lines, i)
+	}
+	c.render(w, r, "device", "Device "+d.MAC, map[string]any{"D": d, "Model": m, "Fetches": fetches, "History": timeline(fetches, regs, resync, hist),
+		"Regs": regs, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines})
+	return nil
+}
+
+// findUser resolves what an admin typed: a user id, a username or an
+// extension.
+func (c *Console) findUser(ctx context.Context, s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, &pageError{status: http.StatusUnprocessableEntity, msg: "name the user: a username, an extension or a user id"}
+	}
+	if us, _, err := c.store.ListUsers(ctx, devicedb.UserFilter{Username: s}, devicedb.Page{Limit: 1}); err == nil && len(us) == 1 {
+		return us[0].ID, nil
+	}
+	us, _, err := c.store.ListUsers(ctx, devicedb.UserFilter{Query: s}, devicedb.Page{Limit: 20})
+	if err != nil {
+		return 0, err
+	}
+	for _, u := range us {
+		if u.Extension != nil && *u.Extension == s {
+			return u.ID, nil
+		}
+	}
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 {
+		return id, nil
+	}
+	return 0, &pageError{status: http.StatusNotFound, msg: fmt.Sprintf("no user with username or extension %q", s)}
+}
+
+func (c *Console) setLine(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		n, err := strconv.Atoi(r.PostFormValue("line"))
+		if err != nil {
+			return "", &pageError{status: http.StatusUnprocessableEntity, msg: "pick a line number"}
+		}
+		uid, err := c.findUser(ctx, r.PostFormValue("user"))
+		if err != nil {
+			return "", err
+		}
+		d, err := c.store.SetLine(ctx, mac, n, uid)
+		if err != nil {
+			return "", err
+		}
+		for _, l := range d.Lines {
+			if l.Line == n {
+				return fmt.Sprintf("line %d of %s assigned to %s (extension %s)", n, d.MAC, l.Username, l.Extension), nil
+			}
+		}
+		return fmt.Sprintf("line %d of %s assigned", n, d.MAC), nil
+	})
+}
+
+func (c *Console) clearLine(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		n, err := strconv.Atoi(chi.URLParam(r, "n"))
+		if err != nil {
+			return "", &pageError{status: http.StatusNotFound, msg: "no such line"}
+		}
+		if _, err := c.store.ClearLine(ctx, mac, n); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("line %d cleared", n), nil
+	})
+}
+
+func (c *Console) deleteDevice(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	err := c.store.DeleteDevice(r.Context(), mac)
+	to := "/ui/devices"
+	if err != nil {
+		to = "/ui/devices/" + url.PathEscape(mac)
+	}
+	return c.act(w, r, to, func(context.Context) (string, error) { return "device " + mac + " deleted", err })
+}
+
+func (c *Console) resync(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		if c.cfg.Registrar == nil {
+			return "", &pageError{status: http.StatusNotFound, msg: "the SIP registrar is off: there is nothing to send a re-sync with"}
+		}
+		d, err := c.store.GetDevice(ctx, mac)
+		if err != nil {
+			return "", err
+		}
+		if len(c.cfg.Registrar.Bindings(d.MAC, 0)) == 0 {
+			return "", &pageError{status: http.StatusConflict, msg: fmt.Sprintf("device %s is not registered: there is no contact to send the re-sync NOTIFY to; reboot the phone instead", d.MAC)}
+		}
+		m, _ := c.store.Catalog().Lookup(d.Model)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := c.cfg.Registrar.Resync(ctx, d.MAC, m.ResyncEvent); err != nil && !errors.Is(err, context.Canceled) {
+				c.log.Warn("console re-sync", "mac", d.MAC, "err", err)
+			}
+		}()
+		return fmt.Sprintf("re-sync NOTIFY (%s) sent to %s; reload to see the confirming fetch", m.ResyncEvent, d.MAC), nil
+	})
+}

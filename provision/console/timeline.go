@@ -1,0 +1,54 @@
+package console
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+)
+
+// event is one line of a device's history: fetch → register → NOTIFY →
+// re-fetch, and the admins' changes.
+type event struct {
+	At   time.Time
+	Kind string
+	What string
+}
+
+// resyncInfo is the part of the registrar's re-sync state the history
+// shows (sip.ResyncInfo, read through JSON to keep the seam narrow).
+type resyncInfo struct {
+	Event       string            `json:"event"`
+	SentAt      time.Time         `json:"sent_at"`
+	Results     []json.RawMessage `json:"results"`
+	ConfirmedAt time.Time         `json:"confirmed_at"`
+}
+
+// timeline merges a device's fetches, registrations, last re-sync and
+// audit entries, newest first.
+func timeline(fetches []devicedb.FetchRecord, regs []devicedb.Binding, resync any, audit []devicedb.AuditEntry) []event {
+	var out []event
+	for _, f := range fetches {
+		out = append(out, event{f.At, "fetch", fmt.Sprintf("fetched %s: %d, from %s", f.File, f.Status, f.IP)})
+	}
+	for _, b := range regs {
+		out = append(out, event{b.RegisteredAt, "register", fmt.Sprintf("line %d registered from %s over %s, expires %s",
+			b.Line, b.Source, b.Transport, b.Expires.UTC().Format("15:04:05Z"))})
+	}
+	if resync != nil {
+		var ri resyncInfo
+		if b, err := json.Marshal(resync); err == nil && json.Unmarshal(b, &ri) == nil && !ri.SentAt.IsZero() {
+			out = append(out, event{ri.SentAt, "notify", fmt.Sprintf("re-sync NOTIFY (%s) sent to %d contact(s)", ri.Event, len(ri.Results))})
+			if !ri.ConfirmedAt.IsZero() {
+				out = append(out, event{ri.ConfirmedAt, "re-fetch", "the device fetched its config after the NOTIFY: re-sync confirmed"})
+			}
+		}
+	}
+	for _, a := range audit {
+		out = append(out, event{a.At, "change", fmt.Sprintf("%s %s %s by %s", a.Action, a.Entity, a.EntityID, a.Actor)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out
+}

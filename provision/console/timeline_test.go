@@ -1,0 +1,36 @@
+package console
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+)
+
+func TestTimelineOrdersTheResyncStory(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	fetches := []devicedb.FetchRecord{{At: t0.Add(3 * time.Second), File: "805ec0a1b2c3.cfg", Status: 200, IP: "10.0.0.9"},
+		{At: t0, File: "805ec0a1b2c3.cfg", Status: 200, IP: "10.0.0.9"}}
+	regs := []devicedb.Binding{{RegisteredAt: t0.Add(time.Second), Line: 1, Source: "10.0.0.9:5060", Transport: "UDP", Expires: t0.Add(time.Hour)}}
+	resync := map[string]any{"event": "check-sync", "sent_at": t0.Add(2 * time.Second), "results": []json.RawMessage{json.RawMessage(`{}`)},
+		"confirmed_at": t0.Add(3 * time.Second)}
+	audit := []devicedb.AuditEntry{{At: t0.Add(-time.Second), Action: "create", Entity: "device", EntityID: "805ec0a1b2c3", Actor: "admin:alice"}}
+	got := timeline(fetches, regs, resync, audit)
+	var kinds []string
+	for _, e := range got {
+		kinds = append(kinds, e.Kind)
+	}
+	want := []string{"fetch", "re-fetch", "notify", "register", "fetch", "change"}
+	if len(kinds) != len(want) {
+		t.Fatalf("kinds %v, want %v", kinds, want)
+	}
+	for i := range want {
+		if kinds[i] != want[i] {
+			t.Fatalf("kinds %v, want %v", kinds, want)
+		}
+	}
+	if got := timeline(nil, nil, "not a resync state", nil); len(got) != 0 {
+		t.Fatalf("garbage re-sync state gave %v", got)
+	}
+}
