@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ServerStats are the server's CPU and memory over the storm, from /proc.
+type ServerStats struct {
+	PID         int     `json:"pid"`
+	CPUSeconds  float64 `json:"cpu_seconds"`
+	CPUPercent  float64 `json:"cpu_percent_of_one_core"`
+	RSSBeforeMB float64 `json:"rss_before_mb"`
+	RSSMaxMB    float64 `json:"rss_max_mb"`
+	RSSAfterMB  float64 `json:"rss_after_mb"`
+}
+
+// clkTck is USER_HZ, 100 on every Linux platform Go supports.
+const clkTck = 100
+
+// cpuTicks reads utime+stime of a process.
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// the command name may hold spaces: fields start after the last ')'
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, ErrBadValue)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, ErrBadValue)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, ErrBadValue)
+	}
+	return u + s, nil
+}
+
+// rssMB reads VmRSS of a process.
+func rssMB(pid int) (float64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			if err != nil {
+				return 0, err
+			}
+			return kb / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+}
+
+// listenerPID finds the process with a TCP socket listening on the port,
+// by the socket's inode in /proc/net/tcp{,6} and the processes' fds.
+func listenerPID(port int) (int, error) {
+	inodes := map[string]bool{}
+	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(l)
+			if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			_, hexPort, _ := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == port {
+				inodes["socket:["+f[9]+"]"] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		return 0, fmt.Errorf("no listener on port %d", port)
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/fd")
+	for _, dir := range procs {
+		fds, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && inodes[l] {
+				return strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+			}
+		}
+	}
+	return 0, fmt.Errorf("port %d: listener found but not its process (run as its user or give --pid)", port)
+}
+
+// selfCPU is this process's user+system CPU time in seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// sampler follows a process's RSS until stopped.
+type sampler struct {
+	pid       int
+	ticks0    int64
+	start     time.Time
+	rss0, max float64
+	stop      chan struct{}
+	done      sync.WaitGroup
+}
+
+func startSampler(pid int) (*sampler, error) {
+	t, err := cpuTicks(pid)
+	if err != nil {
+		return nil, err
+	}
+	r, err := rssMB(pid)
+	if err != nil {
+		return nil, err
+	}
+	s := &sampler{pid: pid, ticks0: t, start: time.Now(), rss0: r, max: r, stop: make(chan struct{})}
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		tk := time.NewTicker(100 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-tk.C:
+				if r, err := rssMB(pid); err == nil && r > s.max {
+					s.max = r
+				}
+			}
+		}
+	}()
+	return s, nil
+}
+
+func (s *sampler) finish() *ServerStats {
+	close(s.stop)
+	s.done.Wait()
+	st := &ServerStats{PID: s.pid, RSSBeforeMB: s.rss0, RSSMaxMB: s.max}
+	if t, err := cpuTicks(s.pid); err == nil {
+		st.CPUSeconds = float64(t-s.ticks0) / clkTck
+		st.CPUPercent = 100 * st.CPUSeconds / time.Since(s.start).Seconds()
+	}
+	if r, err := rssMB(s.pid); err == nil {
+		st.RSSAfterMB = r
+		st.RSSMaxMB = max(st.RSSMaxMB, r)
+	}
+	return st
+}

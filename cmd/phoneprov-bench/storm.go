@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// stormCmd is "phoneprov-bench storm": it parses flags, runs the storm and
+// prints the report; the exit code is 1 if any device failed.
+func stormCmd(args []string, stdout, stderr io.Writer) int {
+	var c Config
+	var tokenFile, jsonOut string
+	fs := flag.NewFlagSet("storm", flag.ContinueOnError)
+	c.flags(fs, &tokenFile, &jsonOut)
+	if err := fs.Parse(args); err != nil {
+		fs.SetOutput(stderr)
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
+		}
+		fs.PrintDefaults()
+		return 2
+	}
+	if tokenFile != "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
+			return 2
+		}
+		c.Token = strings.TrimSpace(string(b))
+	}
+	rep, err := Run(context.Background(), c, stdout)
+	if rep != nil {
+		rep.WriteText(stdout)
+		if jsonOut != "" {
+			b, _ := json.MarshalIndent(rep, "", "  ")
+			if werr := os.WriteFile(jsonOut, append(b, '\n'), 0o644); werr != nil && err == nil {
+				err = werr
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
+		if errors.Is(err, ErrMissingFlag) || errors.Is(err, ErrBadValue) || errors.Is(err, ErrNotLoopback) {
+			return 2
+		}
+		return 1
+	}
+	if rep.Failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// arrivals gives each of n devices its start offset in the window.
+func arrivals(kind string, n int, window time.Duration, seed int64) []time.Duration {
+	out := make([]time.Duration, n)
+	switch kind {
+	case "ramp":
+		for i := range out {
+			out[i] = time.Duration(int64(window) * int64(i) / int64(n))
+		}
+	case "poisson":
+		rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
+		mean := float64(window) / float64(n)
+		var t float64
+		for i := range out {
+			t += rng.ExpFloat64() * mean
+			out[i] = time.Duration(t)
+		}
+	}
+	return out
+}
+
+// Run seeds (or verifies, with Reuse) the account, then boots every device
+// at its arrival time and reports. progress gets one line per phase.
+func Run(ctx context.Context, c Config, progress io.Writer) (*Report, error) {
+	c.applyDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	ds := devices(c.Devices, c.Base, vendors)
+	a := newAdmin(c.Server, c.Token, c.Workers)
+	sctx, cancel := context.WithTimeout(ctx, c.SeedTime)
+	defer cancel()
+	t0 := time.Now()
+	if !c.Reuse {
+		if err := phase(sctx, ds, c.Workers, func(ctx context.Context, d device) error { return a.seed(ctx, d, c.Base) }); err != nil {
+			return nil, fmt.Errorf("seeding: %w", err)
+		}
+		fmt.Fprintf(progress, "seeded %d devices in %.1f s\n", len(ds), time.Since(t0).Seconds())
+	}
+	if err := phase(sctx, ds, c.Workers, a.verify); err != nil {
+		return nil, fmt.Errorf("verifying: %w", err)
+	}
+	var warnings []string
+	want, err := a.expected(sctx, ds, func(w string) { warnings = append(warnings, w) })
+	if err != nil {
+		return nil, fmt.Errorf("verifying: %w", err)
+	}
+	fmt.Fprintf(progress, "verified %d devices with identify in %.1f s\n", len(ds), time.Since(t0).Seconds())
+	seedSecs := time.Since(t0).Seconds()
+
+	pool, err := newSIPPool(c.SIPConns, c.Transport, c.SIP, c.Domain)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.close()
+	smp, err := serverSampler(c)
+	if err != nil {
+		fmt.Fprintf(progress, "no server CPU/RSS figures: %v\n", err)
+	}
+	s := &storm{c: c, rec: newRecorder(), want: want, sip: pool}
+	rep := s.run(ctx, ds)
+	rep.SeedSeconds, rep.Warnings = seedSecs, warnings
+	if smp != nil {
+		rep.Server = smp.finish()
+	}
+	return rep, nil
+}
+
+// serverSampler follows the server given by --pid, else the process
+// listening on the --server port.
+func serverSampler(c Config) (*sampler, error) {
+	pid := c.PID
+	if pid == 0 {
+		u, err := url.Parse(c.Server)
+		if err != nil {
+			return nil, err
+		}
+		port, err := strconv.Atoi(u.Port())
+		if err != nil {
+			return nil, fmt.Errorf("--server %q: no port", c.Server)
+		}
+		if pid, err = listenerPID(port); err != nil {
+			return nil, err
+		}
+	}
+	return startSampler(pid)
+}
+
+// storm boots the devices.
+type storm struct {
+	c        Config
+	rec      *recorder
+	want     map[*vendor][]bool
+	sip      *sipPool
+	requests atomic.Int64
+}
+
+func (s *storm) run(parent context.Context, ds []device) *Report {
+	ctx, cancel := context.WithTimeout(parent, s.c.Timeout)
+	defer cancel()
+	offs := arrivals(s.c.Arrival, len(ds), s.c.Window, s.c.Seed)
+	for _, v := range vendors {
+		for _, f := range v.files {
+			s.rec.declare(v.name + " " + f)
+		}
+	}
+	s.rec.declare("register "+s.c.Transport, "boot (arrival to registered)")
+	cpu0 := selfCPU()
+	var wg sync.WaitGroup
+	var booted, failed atomic.Int64
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+dispatch:
+	for i, d := range ds {
+		if wait := time.Until(start.Add(offs[i])); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				failed.Add(int64(len(ds) - i))
+				s.rec.fail("not started", fmt.Sprintf("%d devices not started before --timeout", len(ds)-i))
+				break dispatch
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.boot(ctx, d) {
+				booted.Add(1)
+			} else {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	r := &Report{Devices: len(ds), Arrival: s.c.Arrival, Window: s.c.Window.String(), Transport: s.c.Transport,
+		WallSeconds: wall.Seconds(), Booted: int(booted.Load()), Failed: int(failed.Load()),
+		DevicesPerS: float64(booted.Load()) / wall.Seconds(), RequestsPerS: float64(s.requests.Load()) / wall.Seconds(),
+		Steps: s.rec.steps(), TimedOut: ctx.Err() != nil, BenchCPU: selfCPU() - cpu0}
+	s.rec.mu.Lock()
+	r.Failures, r.Examples = s.rec.failures, s.rec.examples
+	s.rec.mu.Unlock()
+	return r
+}
+
+// boot is one phone: its files in order, then REGISTER; false on the first
+// failure.
+func (s *storm) boot(ctx context.Context, d device) bool {
+	t0 := time.Now()
+	k := d.i % s.c.Sources
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, byte(k/254), byte(1+k%254))}
+	tr := &http.Transport{DialContext: (&net.Dialer{LocalAddr: local, Timeout: s.c.Step}).DialContext,
+		MaxIdleConnsPerHost: 1, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: s.c.Step}
+	var cr creds
+	found := false
+	for i, p := range d.paths {
+		step := d.v.name + " " + d.v.files[i]
+		t := time.Now()
+		code, body, err := s.fetch(ctx, hc, p, d.ua)
+		s.requests.Add(1)
+		want := http.StatusNotFound
+		if s.want[d.v][i] {
+			want = http.StatusOK
+		}
+		switch {
+		case err != nil && (errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || isTimeout(err)):
+			s.rec.fail("http timeout", step+": "+err.Error())
+			return false
+		case err != nil:
+			s.rec.fail("http error", step+": "+err.Error())
+			return false
+		case code != want && !(d.v.files[i] == d.v.either && (code == http.StatusOK || code == http.StatusNotFound)):
+			s.rec.fail(fmt.Sprintf("http %d", code), fmt.Sprintf("%s: GET %s (want %d)", step, p, want))
+			return false
+		}
+		s.rec.ok(step, time.Since(t))
+		if code == http.StatusOK && !found {
+			cr, found = parseCreds(d.v.family, body)
+		}
+	}
+	if !found {
+		s.rec.fail("no credentials", fmt.Sprintf("%s %s: %v", d.v.name, d.mac, ErrNoCredentials))
+		return false
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.c.Step)
+	defer cancel()
+	t := time.Now()
+	err := s.sip.register(rctx, d, cr)
+	s.requests.Add(1)
+	if err != nil {
+		s.rec.fail(sipKind(rctx, err), fmt.Sprintf("%s %s user %s: %v", d.v.name, d.mac, cr.User, err))
+		return false
+	}
+	s.rec.ok("register "+s.c.Transport, time.Since(t))
+	s.rec.ok("boot (arrival to registered)", time.Since(t0))
+	return true
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// fetch asks for one file with the phone's User-Agent.
+func (s *storm) fetch(ctx context.Context, hc *http.Client, path, ua string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.c.Server+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("User-Agent", ua)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	return resp.StatusCode, b, err
+}

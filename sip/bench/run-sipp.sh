@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# run-sipp.sh — authenticated SIP REGISTERs/s over UDP: phoneprov's registrar
+# next to Kamailio (Debian package, sip/bench/kamailio-registrar.cfg: the
+# in-memory htable variant of shared/peers/kamailio) in the same run, with
+# the same N lines, the same SIPp scenario (register_auth.xml) and the method
+# of shared/peers/kamailio/run-bench.sh.
+#
+#  1. builds phoneprov (working tree, else HEAD) and seed/, starts phoneprov on
+#     a fresh data folder and seeds N lines through the admin API (user with
+#     extension 1000000+i, license, Yealink T46U, line 1), then reads each
+#     line's auth user and password from the config the phone would fetch;
+#  2. loads the same credentials into Kamailio's htables (auth user ->
+#     password, auth user -> extension) and starts it with 2 UDP workers;
+#  3. registers all N lines once on each (warm-up: 1000/s);
+#  4. ramps RATES, interleaved (kamailio then phoneprov, the order swapped at
+#     every step), each step RATE*DURATION registrations (SIPp -m, -r). A step
+#     passes the shared criterion when every registration succeeded
+#     (FailedCall=0, SuccessfulCall=m), SIPp never retransmitted (no answer
+#     later than 500 ms) and the achieved rate is >= 95% of the target; a
+#     server's ramp stops at its first step with a failed or timed-out
+#     registration. Per step: achieved rate, failures, retransmissions,
+#     response times, server CPU (% of one core, all its threads/processes,
+#     from /proc/PID/stat) and CPU-us per registration, SIPp CPU, steal, and
+#     the CPU other processes used. As in the shared method, each step first
+#     waits (<= QUIET_MAX s) for a quiet machine, and a step failing while
+#     other processes used > 25% of a core is re-run (at most 3 tries);
+#  5. with PROFILE=1, records phoneprov with perf (-g) under PROFILE_RATE/s
+#     and writes the top symbols (self and with children);
+#  6. prints the highest passing rate of each, the CPU per registration and
+#     the ratio phoneprov/kamailio; appends them to $D/sipp-summary.txt.
+#
+#   sip/bench/run-sipp.sh
+#   RATES="1000 2000 4000" DURATION=5 PROFILE=0 sip/bench/run-sipp.sh
+#
+# Env: N_LINES=10000 RATES DURATION=10 REPEATS=1 CHILDREN=2 QUIET_MAX=60
+#      PROFILE=1 PROFILE_RATE (default: 3/4 of phoneprov's best, >= 1000)
+#      PP_BIN (a phoneprov binary to test instead of building one) and
+#      LABEL (suffix of the output files, e.g. the candidate's name)
+#      PP_PORT=15070 KAM_PORT=15060 SIPP_PORT=15080 DOMAIN=phoneprov.test
+# Needs: Go, root for apt-get (sip-tester, kamailio, kamailio-sqlite-modules,
+# sqlite3, linux-perf, curl). Loopback only; every SIPp run is bounded by -m,
+# -timeout and `timeout`; the trap stops everything this script started.
+set -euo pipefail
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+N_LINES="${N_LINES:-10000}"; DURATION="${DURATION:-10}"; REPEATS="${REPEATS:-1}"; CHILDREN="${CHILDREN:-2}"
+RATES="${RATES:-1000 2000 4000 6000 8000 10000 12000 14000 16000}"
+QUIET_MAX="${QUIET_MAX:-60}"; PROFILE="${PROFILE:-1}"; SFX="${LABEL:+-$LABEL}"
+PP_PORT="${PP_PORT:-15070}"; KAM_PORT="${KAM_PORT:-15060}"; SIPP_PORT="${SIPP_PORT:-15080}"
+KAMMOD=/usr/lib/x86_64-linux-gnu/kamailio/modules
+
+ensure_pkgs sipp:sip-tester kamailio:kamailio "$KAMMOD/db_sqlite.so:kamailio-sqlite-modules" sqlite3:sqlite3 curl:curl
+[ "$PROFILE" = 1 ] && ensure_pkgs perf:linux-perf
+check_ports_free "$PP_PORT" "$KAM_PORT" "$SIPP_PORT"
+cleanup() {
+  [ -s "$D/perf.pid" ] && { kill -INT "$(cat "$D/perf.pid")" 2>/dev/null || true; rm -f "$D/perf.pid"; }
+  stop_pid "$D/kamailio.pid"; stop_pid "$D/phoneprov.pid"; echo "servers stopped"
+}
+trap cleanup EXIT
+LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== run-sipp.sh $(date -u +%FT%TZ) load average $LOAD0, $(nproc) CPUs"
+build_tools
+
+# 1. phoneprov with N lines
+rm -rf "$D/data-ramp"
+start_phoneprov "$D/data-ramp" "$PP_PORT"
+seed_lines "$D/data-ramp" 1 "$N_LINES" "$D/users.csv" "$D/creds.tsv" 32 | tee "$D/seed-ramp.txt"
+
+# 2. Kamailio with the same credentials
+rm -f "$D/kamailio.db"
+S=/usr/share/kamailio/db_sqlite
+{
+  cat "$S/standard-create.sql" "$S/htable-create.sql"
+  sed 's/\bhtable\b/htable_ext/g' "$S/htable-create.sql"
+  echo "BEGIN;"
+  # key_type 0 = single key, value_type 0 = string; fields are [A-Za-z0-9] and the like (seed checks)
+  awk -F'\t' '{ printf "INSERT INTO htable(key_name,key_type,value_type,key_value) VALUES(\047%s\047,0,0,\047%s\047);\n", $1, $2
+                printf "INSERT INTO htable_ext(key_name,key_type,value_type,key_value) VALUES(\047%s\047,0,0,\047%s\047);\n", $1, $3 }' "$D/creds.tsv"
+  echo "COMMIT;"
+} | sqlite3 "$D/kamailio.db"
+rm -f "$D/kamailio_ctl"
+kamailio -f "$BENCH/kamailio-registrar.cfg" -DD -E -n "$CHILDREN" -m 256 -M 16 \
+  -A "DBURL=\"sqlite://$D/kamailio.db\"" -A "CTLSOCK=\"unix:$D/kamailio_ctl\"" -A "LISTEN=udp:127.0.0.1:$KAM_PORT" \
+  > "$D/kamailio.log" 2>&1 &
+echo $! > "$D/kamailio.pid"; KAM_PID=$!
+wait_port udp "$KAM_PORT" 10 || { echo "kamailio did not start:"; tail -20 "$D/kamailio.log"; exit 1; }
+sleep 0.5
+echo "kamailio $(kamailio -v | head -1 | cut -d' ' -f2-3) children=$CHILDREN pid=$KAM_PID procs=$(pids_tree "$KAM_PID" | wc -l) htable rows=$(sqlite3 "$D/kamailio.db" 'select count(*) from htable')"
+
+declare -A PORT=([kamailio]="$KAM_PORT" [phoneprov]="$PP_PORT")
+server_pids() { if [ "$1" = kamailio ]; then pids_tree "$KAM_PID"; else echo "$PP_PID"; fi; }
+
+# 3. warm-up: every line registered once on each server
+for s in kamailio phoneprov; do
+  sipp_run "${PORT[$s]}" "$D/users.csv" "$N_LINES" 1000 "warmup-$s" 3600
+  echo "warm-up $s: ok failed retrans elapsed timeouts = $(sipp_stats "warmup-$s")"
+done
+echo "bindings: phoneprov=$(pp_metric phoneprov_sip_bindings) kamailio=$(kamcmd -s "unix:$D/kamailio_ctl" stats.get_statistics usrloc: 2>/dev/null | awk '/location_contacts/ { print $NF }')"
+
+# 4. interleaved ramps
+OUTF="$D/sipp$SFX.tsv"
+printf "server\trepeat\ttarget_rps\ttry\tsent\tok\tfailed\ttimeouts\tretrans\tachieved_rps\trt_mean_ms\trt_p50_ms\trt_p99_ms\tsrv_cpu_pct\tsipp_cpu_pct\tsrv_cpu_us_per_reg\tsteal_pct\tother_cpu_pct\tsrv_refusals\tpass\tpass_nofail\n" > "$OUTF"
+
+# run_step SERVER REP RATE TRY -> one step, a line in $OUTF; sets pass, nofail, other
+run_step() {
+  local s="$1" rep="$2" rate="$3" try="$4" m=$(( $3 * DURATION )) tag="$1-r$2-$3-t$4"
+  local pids c0 c1 a0 a1 s0 s1 msteal wall su ss ok failed retr el tmo mean p50 p99 achieved scpu cpuus r0 r1 refusals
+  wait_quiet "$QUIET_MAX" 20 || echo "  (machine not quiet after $QUIET_MAX s; running anyway)" >&2
+  pids=($(server_pids "$s"))
+  r0=0; [ "$s" = phoneprov ] && r0=$(pp_metric 'phoneprov_sip_registers_total[{]outcome="(forbidden|bad_request|interval_too_brief|out_of_order|throttled|dropped|error|unauthorized|stale)"')
+  c0=$(cpu_ticks "${pids[@]}"); s0=$(sys_snap); a0=$(all_ticks)
+  sipp_run "${PORT[$s]}" "$D/users.csv" "$m" "$rate" "$tag" 3600
+  c1=$(cpu_ticks "${pids[@]}"); s1=$(sys_snap); a1=$(all_ticks)
+  refusals=nan; [ "$s" = phoneprov ] && { r1=$(pp_metric 'phoneprov_sip_registers_total[{]outcome="(forbidden|bad_request|interval_too_brief|out_of_order|throttled|dropped|error|unauthorized|stale)"'); refusals=$((r1 - r0)); }
+  msteal=$(sys_delta "$s0" "$s1" | sed 's/.*steal=\([^ ]*\).*/\1/')
+  read -r wall su ss < <(tail -1 "$D/$tag.time")
+  read -r ok failed retr el tmo < <(sipp_stats "$tag")
+  read -r mean p50 p99 < <(rtt_stats "$tag")
+  achieved=$(awk -v o="$ok" -v e="$el" 'BEGIN { if (e > 0) printf "%.0f", o / e; else print 0 }')
+  scpu=$(awk -v u="$su" -v s="$ss" -v e="$el" 'BEGIN { if (e > 0) printf "%.0f", 100 * (u + s) / e; else print "nan" }')
+  cpuus=$(awk -v t=$((c1 - c0)) -v h="$CLK_TCK" -v o="$ok" 'BEGIN { if (o > 0) printf "%.1f", t / h * 1e6 / o; else print "nan" }')
+  other=$(awk -v a=$((a1 - a0)) -v k=$((c1 - c0)) -v u="$su" -v s="$ss" -v w="$wall" -v h="$CLK_TCK" \
+      'BEGIN { x = (a - k - (u + s) * h) / h / w * 100; if (x < 0) x = 0; printf "%.0f", x }')
+  nofail=0; pass=0
+  if [ "$failed" = 0 ] && [ "$ok" = "$m" ] && awk -v a="$achieved" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }'; then
+    nofail=1; [ "$retr" = 0 ] && pass=1
+  fi
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$s" "$rep" "$rate" "$try" "$m" "$ok" \
+    "$failed" "$tmo" "$retr" "$achieved" "$mean" "$p50" "$p99" "$(pct $((c1 - c0)) "$el")" "$scpu" "$cpuus" "$msteal" "$other" \
+    "$refusals" "$pass" "$nofail" | tee -a "$OUTF"
+}
+
+declare -A BEST BESTNF
+for s in kamailio phoneprov; do : > "$D/max-$s.$$"; : > "$D/maxnf-$s.$$"; done
+for ((rep = 1; rep <= REPEATS; rep++)); do
+  declare -A STRICT=([kamailio]=1 [phoneprov]=1) ALIVE=([kamailio]=1 [phoneprov]=1)
+  BEST=([kamailio]=0 [phoneprov]=0); BESTNF=([kamailio]=0 [phoneprov]=0)
+  step=0
+  for rate in $RATES; do
+    order="kamailio phoneprov"; (( (step + rep) % 2 == 0 )) && order="phoneprov kamailio"
+    step=$((step + 1))
+    for s in $order; do
+      [ "${ALIVE[$s]}" = 1 ] || continue
+      anypass=0; anynf=0   # a step counts as passed when one of its tries passed
+      for try in 1 2 3; do
+        run_step "$s" "$rep" "$rate" "$try"
+        [ "$nofail" = 1 ] && anynf=1
+        [ "$pass" = 1 ] && { anypass=1; break; }
+        [ "$other" -gt 25 ] || break
+        echo "  step failed while other load was ${other}% of a core: retrying" >&2
+      done
+      if [ "$anypass" = 1 ] && [ "${STRICT[$s]}" = 1 ]; then BEST[$s]=$rate; else STRICT[$s]=0; fi
+      if [ "$anynf" = 1 ]; then BESTNF[$s]=$rate; else ALIVE[$s]=0; fi
+    done
+    [ "${ALIVE[kamailio]}${ALIVE[phoneprov]}" = 00 ] && break
+  done
+  for s in kamailio phoneprov; do
+    echo "repeat $rep: $s max rate = ${BEST[$s]} reg/s (shared criterion), ${BESTNF[$s]} reg/s with 0 failed/timed-out"
+    echo "${BEST[$s]}" >> "$D/max-$s.$$"; echo "${BESTNF[$s]}" >> "$D/maxnf-$s.$$"
+  done
+done
+
+# 5. profile phoneprov under load
+if [ "$PROFILE" = 1 ]; then
+  prate="${PROFILE_RATE:-$(( BEST[phoneprov] * 3 / 4 ))}"; [ "$prate" -ge 1000 ] || prate=1000
+  wait_quiet "$QUIET_MAX" 20 || true
+  sipp_run "$PP_PORT" "$D/users.csv" $((prate * 20)) "$prate" "profile" 3600 &
+  sp=$!
+  sleep 4
+  perf record -F 499 -g -p "$PP_PID" -o "$D/perf$SFX.data" -- sleep 10 > "$D/perf-record.log" 2>&1 &
+  echo $! > "$D/perf.pid"; wait "$(cat "$D/perf.pid")" || true; rm -f "$D/perf.pid"
+  wait "$sp" || true
+  perf report -i "$D/perf$SFX.data" --no-children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -40 > "$D/perf-self$SFX.txt" || true
+  perf report -i "$D/perf$SFX.data" --children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -150 > "$D/perf-children$SFX.txt" || true
+  echo "profile at $prate reg/s (ok failed retrans elapsed timeouts = $(sipp_stats profile)): $D/perf-self$SFX.txt, $D/perf-children$SFX.txt"
+  head -25 "$D/perf-self$SFX.txt" | awk '{ printf "  self %s %s\n", $1, $3 }'
+fi
+
+# 6. summary
+us_at() { awk -F'\t' -v s="$1" -v r="$2" '$1 == s && $3 == r && $21 == 1 { v = $16 } END { print (v == "" ? "nan" : v) }' "$OUTF"; }
+mk=$(stats $(cat "$D/max-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/'); mp=$(stats $(cat "$D/max-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
+nk=$(stats $(cat "$D/maxnf-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/'); np=$(stats $(cat "$D/maxnf-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
+common=$(( mk < mp ? mk : mp )); rm -f "$D"/max*-*.$$
+{
+  echo "== SIPp REGISTER (digest MD5, UDP)${LABEL:+ [$LABEL]} $(date -u +%FT%TZ): phoneprov ${PP_BIN:-built from $REPO}; lines=$N_LINES duration=${DURATION}s/step repeats=$REPEATS rates=\"$RATES\" kamailio children=$CHILDREN; load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "max rate, shared criterion (0 failed, 0 retrans, >=95% achieved): kamailio=$mk phoneprov=$mp ratio phoneprov/kamailio=$(awk -v a="$mp" -v b="$mk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
+  echo "max rate with 0 failed/timed-out registrations: kamailio=$nk phoneprov=$np ratio=$(awk -v a="$np" -v b="$nk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
+  echo "CPU-us per registration at each one's max: kamailio=$(us_at kamailio "$mk") phoneprov=$(us_at phoneprov "$mp"); at the common rate $common: kamailio=$(us_at kamailio "$common") phoneprov=$(us_at phoneprov "$common")"
+  echo "per step: $OUTF"
+} | tee -a "$D/sipp-summary.txt"
