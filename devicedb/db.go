@@ -35,7 +35,8 @@ type Options struct {
 	Catalog *templates.Catalog
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
-	// Readers is the size of the read-only connection pool. Default: 4.
+	// Readers is the size of the read-only connection pool. Default: 16
+	// (a boot storm queues reads, not CPU, behind a small pool).
 	Readers int
 	// ObserveTx, when set, is told how long each write transaction took.
 	ObserveTx func(op string, d time.Duration)
@@ -77,7 +78,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		o.Now = time.Now
 	}
 	if o.Readers <= 0 {
-		o.Readers = 4
+		o.Readers = 16
 	}
 	box, err := loadSecretBox(o.KeyFile)
 	if err != nil {

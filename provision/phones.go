@@ -273,6 +273,10 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 		return "refused"
 	}
 	e, err := p.config(r, id)
+	if errors.Is(err, errFileNotServed) {
+		writeNotFound(w)
+		return "not_served"
+	}
 	if err != nil {
 		if !errors.Is(err, errNotServed) {
 			p.log.Error("rendering config", "mac", id.MAC, "kind", id.Kind, "err", err)

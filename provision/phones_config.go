@@ -22,6 +22,18 @@ import (
 // errNotServed means the request gets the uniform 404.
 var errNotServed = errors.New("not served")
 
+// errFileNotServed is a known device asking for a file it gets no answer
+// for by design (Grandstream's binary cfg<mac>, which makes it go on to the
+// XML): the uniform 404, but it does not count against the source as a
+// MAC walk would.
+var errFileNotServed = errors.New("file not served to this device")
+
+// legacyBinary reports whether a Grandstream phone asks for the legacy
+// encrypted binary cfg<mac> / cfg<mac>.bin, which phoneprov does not make.
+func legacyBinary(family, file string) bool {
+	return family == ident.FamilyGrandstream && !strings.HasSuffix(strings.ToLower(file), ".xml")
+}
+
 // rendered is one rendered file, cached until the store's generation moves.
 type rendered struct {
 	gen    uint64
@@ -108,10 +120,8 @@ func (p *Phones) renderDevice(r *http.Request, id *ident.Identity, gen uint64) (
 		return nil, errNotServed
 	}
 	kind := p.id.ParsePath(r.URL.Path).KindFor(m.Family)
-	if m.Family == ident.FamilyGrandstream && !strings.HasSuffix(strings.ToLower(id.File), ".xml") {
-		// cfg<mac> and cfg<mac>.bin are the legacy encrypted binary format;
-		// a 404 makes the phone go on to cfg<mac>.xml.
-		return nil, errNotServed
+	if legacyBinary(m.Family, id.File) {
+		return nil, errFileNotServed
 	}
 	e := &rendered{gen: gen, model: m.Model, family: m.Family}
 	if d.Status == devicedb.DeviceUnsupported {

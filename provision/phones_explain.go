@@ -64,6 +64,8 @@ func (p *Phones) Explain(ctx context.Context, userAgent, path string) (any, erro
 			ex.Reason = "the User-Agent's vendor differs from the device's"
 		} else if p.id.ParsePath(path).KindFor(m.Family) == ident.KindUnknown {
 			ex.Reason = "a " + d.Model + " never asks for this file"
+		} else if legacyBinary(m.Family, id.File) {
+			ex.Reason = "the legacy binary format is not made: the phone goes on to " + id.File + ".xml"
 		} else {
 			ex.Served = true
 		}

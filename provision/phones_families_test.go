@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -147,5 +148,26 @@ func TestUnsupportedDeviceGetsFrozenConfig(t *testing.T) {
 	ds, _, err := e.store.ListDevices(ctx, devicedb.DeviceFilter{Status: devicedb.DeviceUnsupported}, devicedb.Page{})
 	if err != nil || len(ds) != 1 || ds[0].LastFetch == nil || ds[0].Replacement == "" {
 		t.Fatalf("unsupported view: %+v %v", ds, err)
+	}
+}
+
+// TestGrandstreamOfficeNotBlocked: a NATed office of Grandstream phones,
+// each first asking for the binary cfg<mac> it gets a 404 for, is never
+// throttled (the 404 is by design, not a MAC walk).
+func TestGrandstreamOfficeNotBlocked(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{MaxUnknown: 5})
+	ctx := context.Background()
+	for i := 0; i < 12; i++ {
+		mac := fmt.Sprintf("000b82%06x", i)
+		if _, err := e.store.CreateDevice(ctx, devicedb.NewDevice{MAC: mac, Model: "GRP2614"}); err != nil {
+			t.Fatal(err)
+		}
+		ua := "Grandstream Model HW GRP2614 SW 1.0.5.48 DevId " + mac
+		if res, _ := e.get("/cfg"+mac, ua); res.StatusCode != 404 {
+			t.Fatalf("phone %d binary file: %d, want 404", i, res.StatusCode)
+		}
+		if res, _ := e.get("/cfg"+mac+".xml", ua); res.StatusCode != 200 {
+			t.Fatalf("phone %d XML file: %d, want 200", i, res.StatusCode)
+		}
 	}
 }
