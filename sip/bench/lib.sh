@@ -95,22 +95,30 @@ rss_kib() { awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r + 0, h 
 
 # sipp_run PORT CSV M RATE TAG EXPIRES [LIMIT] -> one bounded SIPp run of the
 # scenario over UDP from 127.0.0.1:$SIPP_PORT; files $D/TAG.{out,stat.csv,err,rtt.csv,time}
+# (time: wall, user and system seconds of SIPp). While it runs, $D/sipp.pid
+# holds the PID of its `timeout` wrapper, which stop_sipp signals.
 sipp_run() {
-  local port="$1" csv="$2" m="$3" rate="$4" tag="$5" expires="$6" limit="${7:-50000}" dur
+  local port="$1" csv="$2" m="$3" rate="$4" tag="$5" expires="$6" limit="${7:-50000}" dur pid
   dur=$(( m / rate + 1 ))
   rm -f "$D/$tag".* "$D"/register_auth_*_rtt.csv
-  TIMEFORMAT="%R %U %S"
-  { time (cd "$D" && timeout $((dur + 40)) sipp "127.0.0.1:$port" -sf "$SCEN" -inf "$csv" \
+  (cd "$D" && exec timeout $((dur + 40)) sipp "127.0.0.1:$port" -sf "$SCEN" -inf "$csv" \
       -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
       -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 \
       -key domain "$DOMAIN" -key expires "$expires" \
       -timeout $((dur + 30))s -timeout_error -nostdin \
       -trace_stat -stf "$D/$tag.stat.csv" -fd 3600 -trace_err -error_file "$D/$tag.err" \
-      -trace_rtt -rtt_freq 1000 > "$D/$tag.out" 2>&1) || true; } 2> "$D/$tag.time"
+      -trace_rtt -rtt_freq 1000) > "$D/$tag.out" 2>&1 &
+  pid=$!; echo "$pid" > "$D/sipp.pid"
+  TIMEFORMAT="%R %U %S"
+  { time wait "$pid"; } 2> "$D/$tag.time" || true   # the reaped SIPp's CPU is counted
+  rm -f "$D/sipp.pid"
   local rtf; rtf=$(ls "$D"/register_auth_*_rtt.csv 2>/dev/null | head -1 || true)
   [ -n "$rtf" ] && mv "$rtf" "$D/$tag.rtt.csv"
   return 0
 }
+
+# stop_sipp -> stops the SIPp run in progress, if any (for traps)
+stop_sipp() { stop_pid "$D/sipp.pid"; }
 
 # sipp_stats TAG -> "ok failed retrans elapsed_s timeouts" from the last row of
 # the statistics file (columns found by name; "0 nan nan 0 nan" when missing)

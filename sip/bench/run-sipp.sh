@@ -53,7 +53,7 @@ ensure_pkgs sipp:sip-tester kamailio:kamailio "$KAMMOD/db_sqlite.so:kamailio-sql
 check_ports_free "$PP_PORT" "$KAM_PORT" "$SIPP_PORT"
 cleanup() {
   [ -s "$D/perf.pid" ] && { kill -INT "$(cat "$D/perf.pid")" 2>/dev/null || true; rm -f "$D/perf.pid"; }
-  stop_pid "$D/kamailio.pid"; stop_pid "$D/phoneprov.pid"; echo "servers stopped"
+  stop_sipp; stop_pid "$D/kamailio.pid"; stop_pid "$D/phoneprov.pid"; echo "servers stopped"
 }
 trap cleanup EXIT
 LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -144,14 +144,15 @@ func yealinkAccount1(cfg []byte) map[string]string {
 	return kv
 }
 
-// safeField reports whether s can go into a sipp injection field and a
-// quoted digest parameter unchanged.
+// safeField reports whether s can go into a sipp injection field, a
+// quoted digest parameter and a quoted SQL literal (Kamailio's htable)
+// unchanged.
 func safeField(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if b := s[i]; b <= ' ' || b >= 0x7f || strings.IndexByte(";[]\"\\=", b) >= 0 {
+		if b := s[i]; b <= ' ' || b >= 0x7f || strings.IndexByte(";[]\"'\\=", b) >= 0 {
 			return false
 		}
 	}
