@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -101,6 +102,20 @@ func newBrowser(t *testing.T) *browser {
 // call sends one WebDriver command and decodes its "value" into out.
 func (b *browser) call(method, path string, body, out any) {
 	b.t.Helper()
+	if err := b.try(method, path, body, out); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// errStale is a WebDriver answer saying the element went away: the page
+// was re-rendered between finding it and using it (a form post reloads
+// the page). Callers find the element again.
+type errStale struct{ msg string }
+
+func (e errStale) Error() string { return e.msg }
+
+// try is call that returns the failure instead of ending the test.
+func (b *browser) try(method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		j, _ := json.Marshal(body)
@@ -110,7 +125,7 @@ func (b *browser) call(method, path string, body, out any) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.c.Do(req)
 	if err != nil {
-		b.t.Fatalf("webdriver %s %s: %v", method, path, err)
+		return fmt.Errorf("webdriver %s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -118,13 +133,40 @@ func (b *browser) call(method, path string, body, out any) {
 		Value json.RawMessage `json:"value"`
 	}
 	if err := json.Unmarshal(raw, &env); err != nil || resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("webdriver %s %s: %d %.500s", method, path, resp.StatusCode, raw)
+		var e struct {
+			Value struct {
+				Error string `json:"error"`
+			} `json:"value"`
+		}
+		msg := fmt.Sprintf("webdriver %s %s: %d %.500s", method, path, resp.StatusCode, raw)
+		if json.Unmarshal(raw, &e) == nil && (e.Value.Error == "stale element reference" || e.Value.Error == "no such element") {
+			return errStale{msg}
+		}
+		return errors.New(msg)
 	}
 	if out == nil {
-		return
+		return nil
 	}
 	if err := json.Unmarshal(env.Value, out); err != nil {
-		b.t.Fatalf("webdriver %s %s: %v in %.300s", method, path, err, raw)
+		return fmt.Errorf("webdriver %s %s: %v in %.300s", method, path, err, raw)
+	}
+	return nil
+}
+
+// onElement finds css and runs one command on it, finding it again while
+// the page re-renders under it (up to 10 s).
+func (b *browser) onElement(css, method, suffix string, body, out any) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := b.try(method, "/element/"+b.find(css)+suffix, body, out)
+		if err == nil {
+			return
+		}
+		if _, stale := err.(errStale); !stale || time.Now().After(deadline) {
+			b.t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -154,7 +196,7 @@ func (b *browser) find(css string) string {
 func (b *browser) text(css string) string {
 	b.t.Helper()
 	var s string
-	b.call("GET", "/element/"+b.find(css)+"/text", nil, &s)
+	b.onElement(css, "GET", "/text", nil, &s)
 	return s
 }
 
@@ -162,20 +204,19 @@ func (b *browser) text(css string) string {
 func (b *browser) value(css string) string {
 	b.t.Helper()
 	var s string
-	b.call("GET", "/element/"+b.find(css)+"/property/value", nil, &s)
+	b.onElement(css, "GET", "/property/value", nil, &s)
 	return s
 }
 
 func (b *browser) typeIn(css, s string) {
 	b.t.Helper()
-	el := b.find(css)
-	b.call("POST", "/element/"+el+"/clear", map[string]any{}, nil)
-	b.call("POST", "/element/"+el+"/value", map[string]string{"text": s}, nil)
+	b.onElement(css, "POST", "/clear", map[string]any{}, nil)
+	b.onElement(css, "POST", "/value", map[string]string{"text": s}, nil)
 }
 
 func (b *browser) click(css string) {
 	b.t.Helper()
-	b.call("POST", "/element/"+b.find(css)+"/click", map[string]any{}, nil)
+	b.onElement(css, "POST", "/click", map[string]any{}, nil)
 }
 
 // waitText waits up to 15 s for the element to contain want.
@@ -186,9 +227,13 @@ func (b *browser) waitText(css, want string) string {
 		var found []map[string]string
 		b.call("POST", "/elements", map[string]string{"using": "css selector", "value": css}, &found)
 		if len(found) > 0 {
+			// A stale element means the page is being replaced: look again.
 			var s string
-			b.call("GET", "/element/"+found[0][elementKey]+"/text", nil, &s)
-			if strings.Contains(s, want) {
+			err := b.try("GET", "/element/"+found[0][elementKey]+"/text", nil, &s)
+			if _, stale := err.(errStale); err != nil && !stale {
+				b.t.Fatal(err)
+			}
+			if err == nil && strings.Contains(s, want) {
 				return s
 			}
 		}
