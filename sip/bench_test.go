@@ -3,30 +3,53 @@ package sip
 import (
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
-	"github.com/emiago/sipgo/siptest"
 	"github.com/icholy/digest"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
 // BenchmarkRegisterWarm measures the hot path of an authenticated refresh
-// with the line's credential cached: parsing the datagram, digest check,
-// binding update and the 200. Run with -benchtime=Nx (each op holds a
-// pre-signed message of about 700 bytes).
+// over UDP with the line's credential cached, as the registrar's UDP
+// workers run it: parsing the datagram, header checks, digest check,
+// binding update, and the 200 written to a real loopback socket. Run
+// with -benchtime=Nx (each op holds a pre-signed message of about 700
+// bytes).
 func BenchmarkRegisterWarm(b *testing.B) {
 	st := openStore(b)
 	ln := newLine(b, st, "1001", lineOpts{})
-	r, err := New(Config{Domain: testDomain, FlushInterval: time.Hour}, st)
+	var last atomic.Value
+	r, err := New(Config{Domain: testDomain, FlushInterval: time.Hour, OnRegister: func(o string) { last.Store(o) }}, st)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = r.Shutdown(bg) })
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+	go func() { // drain the answers
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := sink.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pc.Close()
+	src := sink.LocalAddr().(*net.UDPAddr)
 	chal, err := digest.ParseChallenge(r.auth.Challenges(false)[0])
 	if err != nil {
 		b.Fatal(err)
@@ -41,19 +64,11 @@ func BenchmarkRegisterWarm(b *testing.B) {
 		m := rawRegister("1001", "Authorization: "+cred.String()+"\r\nExpires: 600\r\nUser-Agent: Yealink SIP-T46S 66.86.0.15\r\n")
 		msgs[i] = []byte(m)
 	}
+	parser := sipmsg.NewParser()
 	run := func(m []byte) {
-		msg, err := sipmsg.ParseMessage(m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		req := msg.(*sipmsg.Request)
-		req.SetSource("192.0.2.10:5060")
-		req.SetTransport("UDP")
-		rec := siptest.NewServerTxRecorder(req)
-		r.onRegister(req, rec)
-		rec.Terminate()
-		if res := rec.Result(); len(res) != 1 || res[0].StatusCode != 200 {
-			b.Fatalf("answer %v", res)
+		r.udp.handle(parser, udpJob{data: m, src: src, pc: pc})
+		if o := last.Load(); o != OutcomeOK {
+			b.Fatalf("outcome %v", o)
 		}
 	}
 	run(msgs[0]) // warms the credential cache

@@ -3,6 +3,7 @@ package sip
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ const (
 	DefaultNotifyTimeout     = 8 * time.Second
 	DefaultMaxMessageSize    = 16 << 10
 	DefaultUserAgent         = "phoneprov"
+	DefaultUDPQueue          = 8192
+	DefaultUDPReadBuffer     = 4 << 20
 )
 
 // DefaultScannerUserAgents are the User-Agent fragments of well-known SIP
@@ -91,6 +94,20 @@ type Config struct {
 	// registration expires, so a quieter connection is dead.
 	IdleTimeout time.Duration
 
+	// UDPWorkers is the number of goroutines answering REGISTERs that
+	// arrive over UDP; they are answered statelessly, without a sipgo
+	// transaction (see doc.go). Default 2 × GOMAXPROCS, at least 4.
+	UDPWorkers int
+	// UDPQueue is how many UDP REGISTERs may wait for a worker; past it
+	// they are dropped (the phone retransmits), so a flood costs bounded
+	// memory. Default 8192.
+	UDPQueue int
+	// UDPReadBuffer is the receive buffer asked for each UDP socket
+	// (SO_RCVBUF), so a burst of REGISTERs waits in the kernel instead of
+	// being dropped there; Linux caps it at net.core.rmem_max. Default
+	// 4 MiB; negative leaves the system default.
+	UDPReadBuffer int
+
 	// UserAgent is written as the Server header of responses and the
 	// User-Agent header of NOTIFY requests. Default "phoneprov".
 	UserAgent string
@@ -126,6 +143,9 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxContactsPerAOR, DefaultMaxContactsPerAOR)
 	setInt(&c.FlushBatch, DefaultFlushBatch)
 	setInt(&c.MaxMessageSize, DefaultMaxMessageSize)
+	setInt(&c.UDPWorkers, max(4, 2*runtime.GOMAXPROCS(0)))
+	setInt(&c.UDPQueue, DefaultUDPQueue)
+	setInt(&c.UDPReadBuffer, DefaultUDPReadBuffer)
 	if c.ScannerUserAgents == nil {
 		c.ScannerUserAgents = DefaultScannerUserAgents
 	}
@@ -179,6 +199,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("max contacts per aor %d: %w", c.MaxContactsPerAOR, ErrConfigRange)
 	case c.FlushInterval < 0 || c.SweepInterval < 0 || c.NotifyTimeout < 0 || c.IdleTimeout < 0:
 		return fmt.Errorf("negative interval: %w", ErrConfigRange)
+	case c.UDPWorkers < 1 || c.UDPWorkers > 1024 || c.UDPQueue < 1 || c.UDPQueue > 1<<20:
+		return fmt.Errorf("udp workers %d (1-1024) or udp queue %d (1-1048576): %w", c.UDPWorkers, c.UDPQueue, ErrConfigRange)
 	case c.FlushBatch < 1:
 		return fmt.Errorf("flush batch %d: %w", c.FlushBatch, ErrConfigRange)
 	case c.MaxMessageSize < 1024 || c.MaxMessageSize > 65535:

@@ -42,6 +42,15 @@ func newCredCache(dir Directory, realm string, intern func(string) string) *cred
 	return &credCache{dir: dir, realm: realm, intern: intern, gen: dir.Generation(), m: make(map[string]*credential)}
 }
 
+// cached returns the credential of authUser if it is cached and current.
+func (c *credCache) cached(authUser string) (*credential, bool) {
+	gen := c.dir.Generation()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	cr, ok := c.m[authUser]
+	return cr, ok && c.gen == gen
+}
+
 // get returns the credential of authUser, nil without error when the auth
 // user is unknown.
 func (c *credCache) get(ctx context.Context, authUser string) (*credential, error) {

@@ -45,6 +45,20 @@
 // Config.FlushInterval or Config.FlushBatch changes, coalesced per binding,
 // and on Shutdown; a sweeper removes expired ones; New loads the live ones.
 //
+// # UDP without transactions
+//
+// REGISTERs arriving over UDP are taken from sipgo's read loop (its read
+// filter), queued (Config.UDPQueue; past it dropped, the phone
+// retransmits) and answered statelessly by Config.UDPWorkers goroutines,
+// as Kamailio's sl_send_reply does: no sipgo server transaction is kept
+// for 32 s (Timer J), no goroutine is started per message. An exact
+// retransmission (same Via branch and sent-by, CSeq and source) within
+// 2-4 s gets the final answer sent the first time; later it is a new
+// request: its nonce count is spent, so it gets 401 stale=true and changes
+// nothing. Each UDP socket asks for a
+// Config.UDPReadBuffer receive buffer. Everything else, and REGISTERs over
+// TCP and TLS, go through sipgo's transaction layer.
+//
 // # Hygiene
 //
 // Requests from scanners (User-Agent fragments in Config.ScannerUserAgents)

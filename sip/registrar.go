@@ -62,6 +62,7 @@ type Registrar struct {
 	strs    *interner
 	persist *persister
 	resyncs resyncStore
+	udp     *udpFast
 
 	mu        sync.RWMutex
 	closed    bool
@@ -88,13 +89,15 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	r.log = slog.New(quietHandler{cfg.Logger.Handler()})
 	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
 	r.resyncs.m = make(map[string]*ResyncInfo)
+	r.udp = newUDPFast(r)
 	parser := sipmsg.NewParser()
 	parser.MaxMessageLength = cfg.MaxMessageSize
 	r.ua, err = sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
 		sipgo.WithUserAgentHostname(cfg.Domain),
 		sipgo.WithUserAgentParser(parser),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(r.log)),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(r.log),
+			sipmsg.WithTransportLayerReadFilter(r.udp.filter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(r.log),
 			// A NOTIFY sent on a connection the phone closed fails at once.
 			sipmsg.WithTransactionLayerTerminateOnConnClose()),
@@ -123,6 +126,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	}
 	r.table.load(recs, r.strs.intern)
 	r.persist = startPersister(r)
+	r.udp.start()
 	return r, nil
 }
 
@@ -137,6 +141,12 @@ func (r *Registrar) ServeUDP(pc net.PacketConn) error {
 		r.udpAddrs = append(r.udpAddrs, ap)
 		r.mu.Unlock()
 	}
+	if rb, ok := pc.(interface{ SetReadBuffer(int) error }); ok && r.cfg.UDPReadBuffer > 0 {
+		if err := rb.SetReadBuffer(r.cfg.UDPReadBuffer); err != nil {
+			r.log.Warn("registrar: UDP receive buffer", "bytes", r.cfg.UDPReadBuffer, "error", err)
+		}
+	}
+	r.udp.add(pc)
 	return r.serve(pc, func() error { return r.srv.ServeUDP(pc) })
 }
 
@@ -194,6 +204,7 @@ func (r *Registrar) Shutdown(ctx context.Context) error {
 		_ = l.Close()
 	}
 	r.mu.Unlock()
+	r.udp.stop()
 	done := make(chan struct{})
 	go func() { r.inflight.Wait(); close(done) }()
 	select {

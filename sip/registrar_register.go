@@ -14,9 +14,27 @@ import (
 	"github.com/phoneprov/phoneprov/sip/sipauth"
 )
 
+// responder sends the answer to a request: a sipgo server transaction, or
+// udpReply for the stateless UDP path.
+type responder interface {
+	Respond(res *sipmsg.Response) error
+}
+
+// rawChecker is a responder that has seen the raw message: headersClean
+// reports that its header section holds no bare CR or LF and nothing
+// percent-encoding one, so unsafeHeaders need not re-serialize it.
+type rawChecker interface {
+	headersClean() bool
+}
+
 // onRegister handles a REGISTER (RFC 3261 section 10.3) and reports its
 // outcome.
 func (r *Registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	r.handleRegister(req, tx)
+}
+
+// handleRegister answers a REGISTER through tx and reports its outcome.
+func (r *Registrar) handleRegister(req *sipmsg.Request, tx responder) {
 	outcome := r.register(req, tx)
 	if r.cfg.OnRegister != nil {
 		r.cfg.OnRegister(outcome)
@@ -24,7 +42,7 @@ func (r *Registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 }
 
 // register answers req and returns the outcome.
-func (r *Registrar) register(req *sipmsg.Request, tx sipmsg.ServerTransaction) string {
+func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 	if r.isScanner(req) {
 		return OutcomeDropped
 	}
@@ -41,11 +59,13 @@ func (r *Registrar) register(req *sipmsg.Request, tx sipmsg.ServerTransaction) s
 		r.reply(req, tx, 403, "Forbidden")
 		return OutcomeThrottled
 	}
-	if drop, bad := r.unsafeHeaders(req); drop {
-		return OutcomeDropped
-	} else if bad {
-		r.reply(req, tx, 400, "Bad Request (CR or LF in a header)")
-		return OutcomeBadRequest
+	if rc, ok := tx.(rawChecker); !ok || !rc.headersClean() {
+		if drop, bad := r.unsafeHeaders(req); drop {
+			return OutcomeDropped
+		} else if bad {
+			r.reply(req, tx, 400, "Bad Request (CR or LF in a header)")
+			return OutcomeBadRequest
+		}
 	}
 	to, from, callID, cseq := req.To(), req.From(), req.CallID(), req.CSeq()
 	if to == nil || from == nil || callID == nil || cseq == nil || cseq.MethodName != sipmsg.REGISTER {
@@ -105,7 +125,7 @@ func (r *Registrar) register(req *sipmsg.Request, tx sipmsg.ServerTransaction) s
 
 // authenticate checks the Authorization of req. It returns the line's
 // credential, or nil after answering (401, 400, 500) with the outcome.
-func (r *Registrar) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransaction, src netip.Addr) (*credential, string) {
+func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
 	hdrs := req.GetHeaders("Authorization")
 	if len(hdrs) == 0 {
 		r.challenge(req, tx, false)
@@ -127,9 +147,12 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransactio
 	var cred *credential
 	var dbErr error
 	res, _ := r.auth.Verify(sipmsg.REGISTER.String(), c, func(user, alg string) (string, bool) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		cred, dbErr = r.creds.get(ctx, user)
+		var ok bool
+		if cred, ok = r.creds.cached(user); !ok {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			cred, dbErr = r.creds.get(ctx, user)
+		}
 		if cred == nil {
 			return "", false
 		}
@@ -153,7 +176,7 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx sipmsg.ServerTransactio
 }
 
 // challenge answers 401 with one WWW-Authenticate per algorithm.
-func (r *Registrar) challenge(req *sipmsg.Request, tx sipmsg.ServerTransaction, stale bool) {
+func (r *Registrar) challenge(req *sipmsg.Request, tx responder, stale bool) {
 	res := r.response(req, 401, "Unauthorized")
 	for _, v := range r.auth.Challenges(stale) {
 		res.AppendHeader(sipmsg.NewHeader("WWW-Authenticate", v))
@@ -185,13 +208,13 @@ func (r *Registrar) response(req *sipmsg.Request, code int, reason string) *sipm
 	return res
 }
 
-func (r *Registrar) reply(req *sipmsg.Request, tx sipmsg.ServerTransaction, code int, reason string) {
+func (r *Registrar) reply(req *sipmsg.Request, tx responder, code int, reason string) {
 	r.send(tx, r.response(req, code, reason))
 }
 
 // send writes res; a failure means the phone is gone, which it learns by
 // itself, so it is only logged at debug level.
-func (r *Registrar) send(tx sipmsg.ServerTransaction, res *sipmsg.Response) {
+func (r *Registrar) send(tx responder, res *sipmsg.Response) {
 	if err := tx.Respond(res); err != nil {
 		r.log.Debug("registrar: sending response", "status", res.StatusCode, "error", err)
 	}

@@ -1,0 +1,224 @@
+package sip
+
+import (
+	"bytes"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// udpFast answers REGISTERs arriving over UDP statelessly, as Kamailio's
+// sl_send_reply does: the datagram is taken from sipgo's read loop by its
+// read filter, queued, parsed and answered by a fixed pool of workers,
+// with no server transaction and no goroutine per message. sipgo's
+// transactions keep every UDP request 32 s (Timer J) to absorb
+// retransmissions; here a retransmission gets the final answer remembered
+// for it for 2-4 s (see answered) and, past that, is a new request (its
+// nonce count is spent: 401 stale=true, and the phone retries with a fresh
+// nonce). Every other message (OPTIONS, answers to NOTIFYs) and REGISTERs
+// over TCP and TLS go through sipgo as before.
+type udpFast struct {
+	r     *Registrar
+	queue chan udpJob
+	done  chan struct{}
+	wg    sync.WaitGroup
+
+	mu    sync.RWMutex
+	conns map[string]net.PacketConn // by local address
+
+	dropped atomic.Uint64 // queue full
+	answers *answered     // final answers, for retransmissions
+}
+
+// udpJob is one datagram waiting for a worker.
+type udpJob struct {
+	data []byte
+	src  *net.UDPAddr
+	pc   net.PacketConn
+}
+
+func newUDPFast(r *Registrar) *udpFast {
+	return &udpFast{
+		r:     r,
+		queue: make(chan udpJob, r.cfg.UDPQueue),
+		done:  make(chan struct{}),
+		conns: make(map[string]net.PacketConn),
+		// Retransmissions come after 0.5, 1.5 and 3.5 s (T1 doubling).
+		answers: newAnswered(2*time.Second, 65536),
+	}
+}
+
+// start runs the workers; stop ends them.
+func (u *udpFast) start() {
+	for i := 0; i < u.r.cfg.UDPWorkers; i++ {
+		u.wg.Add(1)
+		go u.work()
+	}
+}
+
+// stop ends the workers after the message each is answering; queued
+// datagrams are dropped (their senders retransmit to the next server).
+func (u *udpFast) stop() {
+	select {
+	case <-u.done:
+	default:
+		close(u.done)
+	}
+	u.wg.Wait()
+}
+
+// add makes pc's REGISTERs go through the fast path.
+func (u *udpFast) add(pc net.PacketConn) {
+	u.mu.Lock()
+	u.conns[pc.LocalAddr().String()] = pc
+	u.mu.Unlock()
+}
+
+var registerPrefix = []byte("REGISTER ")
+
+// filter is sipgo's transport read filter: it takes UDP REGISTERs (and
+// returns nil so sipgo skips them) and passes everything else on.
+func (u *udpFast) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, error) {
+	if p.Transport != "UDP" || !bytes.HasPrefix(data, registerPrefix) {
+		return data, nil
+	}
+	src, ok := p.RemoteAddr.(*net.UDPAddr)
+	if !ok {
+		return data, nil
+	}
+	u.mu.RLock()
+	pc := u.conns[p.LocalAddr.String()]
+	u.mu.RUnlock()
+	if pc == nil {
+		return data, nil
+	}
+	if len(data) > u.r.cfg.MaxMessageSize {
+		return nil, nil
+	}
+	// sipgo reuses its read buffer: the worker needs its own copy.
+	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc}
+	select {
+	case u.queue <- job:
+	default:
+		u.dropped.Add(1)
+	}
+	return nil, nil
+}
+
+func (u *udpFast) work() {
+	defer u.wg.Done()
+	parser := sipmsg.NewParser()
+	parser.MaxMessageLength = u.r.cfg.MaxMessageSize
+	for {
+		select {
+		case <-u.done:
+			return
+		case job := <-u.queue:
+			u.handle(parser, job)
+		}
+	}
+}
+
+func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
+	msg, err := parser.ParseSIP(job.data)
+	if err != nil {
+		return // junk: no answer, as sipgo does
+	}
+	req, ok := msg.(*sipmsg.Request)
+	if !ok || req.Method != sipmsg.REGISTER {
+		return
+	}
+	r := u.r
+	r.mu.RLock()
+	if r.closed {
+		r.mu.RUnlock()
+		return
+	}
+	r.inflight.Add(1)
+	r.mu.RUnlock()
+	defer r.inflight.Done()
+	req.SetTransport("UDP")
+	req.SetSource(job.src.String())
+	reply := &udpReply{pc: job.pc, req: req, src: job.src, key: txKey(req), answers: u.answers, now: r.cfg.Now,
+		clean: rawHeadersClean(job.data)}
+	if reply.key != "" {
+		if b, ok := u.answers.get(reply.key, r.cfg.Now()); ok {
+			_, _ = job.pc.WriteTo(b, reply.dest())
+			return
+		}
+	}
+	r.handleRegister(req, reply)
+}
+
+// udpReply sends a response to a UDP request from the socket it came in
+// on: to the source address, and to the source port when the Via asks for
+// rport (RFC 3581), else to the Via's port (RFC 3261 section 18.2.2), as
+// sipgo's transactions do.
+type udpReply struct {
+	pc  net.PacketConn
+	req *sipmsg.Request
+	src *net.UDPAddr
+	// key, when set, remembers final answers other than challenges in
+	// answers, for retransmissions of req.
+	key     string
+	answers *answered
+	now     func() time.Time
+	clean   bool // the raw header section passed rawHeadersClean
+}
+
+func (u *udpReply) headersClean() bool { return u.clean }
+
+// rawHeadersClean reports whether the header section of a raw message
+// (up to the first blank line) holds only CRLF line ends and no
+// percent-encoded CR or LF: then no parsed header can carry one.
+func rawHeadersClean(b []byte) bool {
+	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+		b = b[:i+2]
+	}
+	if bareCRLF(b) {
+		return false
+	}
+	for i := bytes.IndexByte(b, '%'); i >= 0 && i+2 < len(b); {
+		if b[i+1] == '0' && (b[i+2]|0x20 == 'a' || b[i+2]|0x20 == 'd') {
+			return false
+		}
+		j := bytes.IndexByte(b[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
+}
+
+func (u *udpReply) Respond(res *sipmsg.Response) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	res.StringWrite(buf)
+	if u.key != "" && res.StatusCode >= 200 && res.StatusCode != 401 {
+		u.answers.put(u.key, bytes.Clone(buf.Bytes()), u.now())
+	}
+	_, err := u.pc.WriteTo(buf.Bytes(), u.dest())
+	return err
+}
+
+// dest is where answers to req go.
+func (u *udpReply) dest() *net.UDPAddr {
+	dst := *u.src
+	if via := u.req.Via(); via != nil {
+		if v, ok := via.Params.Get("rport"); !ok || v != "" {
+			dst.Port = via.Port
+			if dst.Port == 0 {
+				dst.Port = 5060
+			}
+		}
+	}
+	return &dst
+}
+
+// udpDropped returns how many UDP REGISTERs were dropped on a full queue.
+func (r *Registrar) udpDropped() uint64 { return r.udp.dropped.Load() }

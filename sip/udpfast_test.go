@@ -1,0 +1,160 @@
+package sip
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/icholy/digest"
+)
+
+// udpRegister is an authenticated REGISTER flow over raw UDP from c: the
+// first REGISTER, its 401, and the answered one, whose text is returned
+// (so a test can send it again).
+func udpRegister(t *testing.T, c net.Conn, ln line, via string) (signed, answer string) {
+	t.Helper()
+	first := rawRegister(ln.ext, "")
+	if via != "" {
+		first = strings.Replace(first, "127.0.0.1:5099;branch", via+";branch", 1)
+	}
+	res := rawSend(t, c, first)
+	if firstLine(res) != "SIP/2.0 401 Unauthorized" {
+		t.Fatalf("first REGISTER: %q", res)
+	}
+	var chal string
+	for _, l := range strings.Split(res, "\r\n") {
+		if v, ok := strings.CutPrefix(l, "WWW-Authenticate: "); ok {
+			chal = v
+			break
+		}
+	}
+	ch, err := digest.ParseChallenge(chal)
+	if err != nil {
+		t.Fatalf("challenge %q: %v", chal, err)
+	}
+	cred, err := digest.Digest(ch, digest.Options{Method: "REGISTER", URI: "sip:" + testDomain, Username: ln.authUser,
+		Password: ln.password, Count: 1, Cnonce: "c0ffee"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed = strings.Replace(first, "CSeq: 1 REGISTER", "CSeq: 2 REGISTER", 1)
+	signed = strings.Replace(signed, "Content-Length: 0", "Authorization: "+cred.String()+"\r\nContent-Length: 0", 1)
+	return signed, rawSend(t, c, signed)
+}
+
+// TestUDPStateless: REGISTERs over UDP are answered by the registrar's
+// workers without a sipgo transaction. An exact retransmission gets the
+// same 200 while remembered; once forgotten it is a new request: its nonce
+// count is spent, it gets 401 stale=true and changes nothing; the phone's
+// next REGISTER with a fresh nonce succeeds.
+func TestUDPStateless(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	clk := newClock()
+	srv := startServer(t, st, func(c *Config) { c.Now = clk.Now })
+	c, err := net.Dial("udp", srv.udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	signed, ok := udpRegister(t, c, ln, "")
+	if firstLine(ok) != "SIP/2.0 200 OK" || !strings.Contains(ok, "Date: ") {
+		t.Fatalf("signed REGISTER: %q", ok)
+	}
+	before := srv.Bindings(ln.mac, 0)
+	if len(before) != 1 {
+		t.Fatalf("bindings after register: %v", before)
+	}
+	if again := rawSend(t, c, signed); again != ok {
+		t.Fatalf("retransmission within 2 s got\n%s\nwant the first answer\n%s", again, ok)
+	}
+	clk.Add(5 * time.Second)
+	again := rawSend(t, c, signed)
+	if firstLine(again) != "SIP/2.0 401 Unauthorized" || !strings.Contains(again, "stale=true") {
+		t.Fatalf("retransmission: %q", again)
+	}
+	if after := srv.Bindings(ln.mac, 0); len(after) != 1 || after[0].Expires != before[0].Expires {
+		t.Fatalf("retransmission changed bindings: %v -> %v", before, after)
+	}
+	if _, ok := udpRegister(t, c, ln, ""); firstLine(ok) != "SIP/2.0 200 OK" {
+		t.Fatalf("register again: %q", ok)
+	}
+}
+
+// TestUDPReplyAddress: answers go to the source port when the Via asks
+// for rport (RFC 3581), else to the port in the Via (RFC 3261 18.2.2),
+// from the registrar's own socket.
+func TestUDPReplyAddress(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	sender, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	other, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	dst, _ := net.ResolveUDPAddr("udp", srv.udp)
+	read := func(c *net.UDPConn) (string, net.Addr) {
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 65536)
+		n, from, err := c.ReadFrom(buf)
+		if err != nil {
+			return "", nil
+		}
+		return string(buf[:n]), from
+	}
+	for _, tc := range []struct {
+		name  string
+		via   string
+		where *net.UDPConn
+	}{
+		{"rport: to the source", "127.0.0.1:5099;rport", sender},
+		{"no rport: to the Via port", fmt.Sprintf("127.0.0.1:%d", other.LocalAddr().(*net.UDPAddr).Port), other},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := rawRegister(ln.ext, "")
+			msg = strings.Replace(msg, "127.0.0.1:5099;branch=", strings.TrimSuffix(tc.via, ";rport")+";branch=", 1)
+			if !strings.HasSuffix(tc.via, ";rport") {
+				msg = strings.Replace(msg, ";rport\r\n", "\r\n", 1)
+			}
+			if _, err := sender.WriteTo([]byte(msg), dst); err != nil {
+				t.Fatal(err)
+			}
+			got, from := read(tc.where)
+			if firstLine(got) != "SIP/2.0 401 Unauthorized" {
+				t.Fatalf("no 401 on the expected socket: %q", got)
+			}
+			if from.String() != srv.udp {
+				t.Fatalf("answer from %s, want the registrar's socket %s", from, srv.udp)
+			}
+		})
+	}
+}
+
+func TestRawHeadersClean(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		msg  string
+		want bool
+	}{
+		{"plain", "REGISTER sip:a SIP/2.0\r\nVia: x\r\n\r\nbody\n", true},
+		{"bare LF in a header", "REGISTER sip:a SIP/2.0\r\nVia: x\ny\r\n\r\n", false},
+		{"bare CR in a header", "REGISTER sip:a SIP/2.0\r\nVia: x\ry\r\n\r\n", false},
+		{"encoded LF", "REGISTER sip:a SIP/2.0\r\nContact: <sip:a%0Ab@h>\r\n\r\n", false},
+		{"encoded CR lower case", "REGISTER sip:a SIP/2.0\r\nContact: <sip:a%0db@h>\r\n\r\n", false},
+		{"other escapes", "REGISTER sip:a SIP/2.0\r\nContact: <sip:a%20b%41@h>\r\n\r\n", true},
+		{"percent at the end", "REGISTER sip:a SIP/2.0\r\nX: 5%\r\n\r\n", true},
+		{"LF in the body only", "REGISTER sip:a SIP/2.0\r\nX: 1\r\n\r\na\nb", true},
+	} {
+		if got := rawHeadersClean([]byte(tc.msg)); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
