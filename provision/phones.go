@@ -136,7 +136,7 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 		cfg.Now = time.Now
 	}
 	p := &Phones{store: cfg.Store, render: cfg.Renderer, id: ident.New(cfg.Store.Catalog()), set: cfg.Settings,
-		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(50000), served: make(map[string]served),
+		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(cacheEntries, cacheBytes), served: make(map[string]served),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_config_fetches_total",
 			Help: "Config fetches by vendor, model and outcome."}, []string{"vendor", "model", "outcome"})}
 	throttled := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_throttled_sources_total",

@@ -49,19 +49,30 @@ type rendered struct {
 }
 
 // configCache holds rendered files by MAC, kind and reported firmware.
-// Entries of an older store generation are stale and re-rendered.
+// Entries of an older store generation are stale and re-rendered. It holds
+// at most max entries and maxBytes of bodies (a boot storm of 100,000
+// phones must not keep every rendered file): past either, stale entries
+// and then about a tenth of the others are dropped.
 type configCache struct {
-	mu  sync.RWMutex
-	m   map[cacheKey]*rendered
-	max int
+	mu       sync.RWMutex
+	m        map[cacheKey]*rendered
+	max      int
+	maxBytes int
+	bytes    int
 }
 
 // cacheKey names a rendered file: a device's (mac, kind, the firmware it
 // reports), or a model's shared file (model in fw, mac empty).
 type cacheKey struct{ mac, kind, fw, file string }
 
-func newConfigCache(max int) *configCache {
-	return &configCache{m: make(map[cacheKey]*rendered), max: max}
+// Default bounds of the rendered-file cache.
+const (
+	cacheEntries = 50000
+	cacheBytes   = 32 << 20
+)
+
+func newConfigCache(max, maxBytes int) *configCache {
+	return &configCache{m: make(map[cacheKey]*rendered), max: max, maxBytes: maxBytes}
 }
 
 func (c *configCache) get(k cacheKey, gen uint64) *rendered {
@@ -75,18 +86,34 @@ func (c *configCache) get(k cacheKey, gen uint64) *rendered {
 }
 
 func (c *configCache) put(k cacheKey, e *rendered) {
+	size := len(e.body)
+	if size > c.maxBytes/8 {
+		return // one file may not take the cache
+	}
 	c.mu.Lock()
-	if len(c.m) >= c.max {
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max || c.bytes+size > c.maxBytes {
 		n := 0
 		for k2, old := range c.m { // drop stale entries first, then any tenth
-			if old.gen != e.gen || n < c.max/10 {
+			if old.gen != e.gen || n < len(c.m)/10+1 {
+				c.bytes -= len(old.body)
 				delete(c.m, k2)
 				n++
 			}
 		}
+		for k2, old := range c.m {
+			if c.bytes+size <= c.maxBytes {
+				break
+			}
+			c.bytes -= len(old.body)
+			delete(c.m, k2)
+		}
+	}
+	if old, ok := c.m[k]; ok {
+		c.bytes -= len(old.body)
 	}
 	c.m[k] = e
-	c.mu.Unlock()
+	c.bytes += size
 }
 
 // config returns the file a known device asked for, rendered or cached.
