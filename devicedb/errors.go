@@ -3,6 +3,8 @@ package devicedb
 import (
 	"errors"
 	"fmt"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // Error kinds. Every error the Store returns for bad input or a refused
@@ -20,7 +22,22 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 	// ErrSchemaTooNew: the database was written by a newer phoneprov.
 	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+	// ErrDiskFull: SQLite found no space left for the change (SQLITE_FULL);
+	// the change was rolled back. See DiskFull.
+	ErrDiskFull = errors.New("data directory is full")
 )
+
+// DiskFull returns err wrapped with ErrDiskFull when SQLite refused it for
+// lack of space on the data directory's file system, and err unchanged
+// otherwise. The text then reads "data directory is full: <cause>; free
+// space ...".
+func DiskFull(err error) error {
+	var se sqlite3.Error
+	if err == nil || errors.Is(err, ErrDiskFull) || !errors.As(err, &se) || se.Code != sqlite3.ErrFull {
+		return err
+	}
+	return fmt.Errorf("%w: %w; free space on its file system and retry", ErrDiskFull, err)
+}
 
 // Error is a refusal with a message meant for the admin.
 type Error struct {

@@ -57,7 +57,7 @@ func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error 
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.writeOnce(ctx, fn)
 		if !isBusy(err) {
-			return err
+			return DiskFull(err)
 		}
 		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 	}

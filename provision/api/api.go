@@ -142,9 +142,12 @@ func (a *API) handle(fn func(http.ResponseWriter, *http.Request) error) http.Han
 }
 
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = devicedb.DiskFull(err)
 	status, msg := Status(err), err.Error()
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError || status == http.StatusInsufficientStorage {
 		a.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusInternalServerError {
 		msg = "internal error; the server log has the details"
 	}
 	if status == http.StatusServiceUnavailable {
@@ -167,6 +170,8 @@ func Status(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, devicedb.ErrUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, devicedb.ErrDiskFull):
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }

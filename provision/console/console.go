@@ -195,6 +195,8 @@ func userMessage(err error) string {
 		return de.Msg
 	case errors.As(err, &pe):
 		return pe.msg
+	case errors.Is(err, devicedb.ErrDiskFull):
+		return "the data directory is full: nothing was changed; free space on its file system and retry"
 	}
 	return "internal error; the server log has the details"
 }

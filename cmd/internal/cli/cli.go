@@ -29,6 +29,7 @@ Usage:
   phoneprov firmware add FILE --model M --version V [--target] [--server URL]
                                  add a firmware image
   phoneprov backup DEST.db       write a consistent copy of the database (also while serve runs)
+  phoneprov check [--data DIR]   check the database for damage (integrity, foreign keys): ok or the problems
   phoneprov import classic FILE.json|DIR [--dry-run] [--server URL]
                                  import a Classic export (JSON, or a folder of CSV files)
   phoneprov admin add NAME       add an admin console account (password from the terminal or stdin)
@@ -51,6 +52,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return firmwareCmd(args[1:], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
 	case "import":
 		return importCmd(args[1:], stdout, stderr)
 	case "admin":

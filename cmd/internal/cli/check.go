@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/phoneprov/phoneprov/devicedb"
+)
+
+// check runs SQLite's integrity and foreign key checks on the database,
+// read-only (also while serve runs): "ok" and exit 0, or the problems and
+// exit 1.
+func check(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("phoneprov check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", envOr("PHONEPROV_DATA", "./phoneprov-data"), "data directory (env PHONEPROV_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(stderr, "usage: phoneprov check [--data DIR]")
+		return 2
+	}
+	path := filepath.Join(*data, "phoneprov.db")
+	problems, err := devicedb.CheckFile(context.Background(), path)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneprov check: %v\n", err)
+		return 1
+	}
+	if len(problems) == 0 {
+		fmt.Fprintln(stdout, "ok")
+		return 0
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p)
+	}
+	fmt.Fprintf(stderr, "phoneprov check: %d problems in %s; restore the latest backup (phoneprov backup) or ask for help before writing to it\n", len(problems), path)
+	return 1
+}
