@@ -23,6 +23,17 @@ func newAdmin(base, token string, conns int) *admin {
 	return &admin{base: base, token: token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
+// statusError is an HTTP answer with another status than wanted.
+type statusError struct {
+	what       string // "GET /path"
+	code, want int
+	body       string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s: status %d (want %d): %.300s", e.what, e.code, e.want, e.body)
+}
+
 // call sends one request and decodes the JSON answer into out (when not
 // nil); any status but want is an error carrying the body.
 func (a *admin) call(ctx context.Context, method, path string, in any, want int, out any) error {
@@ -52,7 +63,7 @@ func (a *admin) call(ctx context.Context, method, path string, in any, want int,
 		return err
 	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: status %d (want %d): %s", method, path, resp.StatusCode, want, bytes.TrimSpace(b))
+		return &statusError{what: method + " " + path, code: resp.StatusCode, want: want, body: string(bytes.TrimSpace(b))}
 	}
 	if out == nil {
 		return nil
@@ -64,23 +75,22 @@ func (a *admin) call(ctx context.Context, method, path string, in any, want int,
 }
 
 // seed creates a licensed user with an extension and the device with line
-// 1 on that user.
-func (a *admin) seed(ctx context.Context, d device, base int) error {
-	n := base + d.i + 1
-	name := fmt.Sprintf("storm%07d", n)
+// 1 on that user, one request at a time (seedDevices with via "api").
+func (a *admin) seed(ctx context.Context, d device) error {
 	var u struct {
 		ID int64 `json:"id"`
 	}
+	name := d.username()
 	err := a.call(ctx, http.MethodPost, "/users", map[string]string{"username": name, "first_name": "Storm",
-		"last_name": fmt.Sprintf("Phone %d", n), "email": name + "@storm.example",
-		"extension": fmt.Sprintf("%d", 3000000+n), "time_zone": "America/New_York"}, http.StatusCreated, &u)
+		"last_name": fmt.Sprintf("Phone %d", d.n), "email": name + "@storm.example",
+		"extension": d.extension(), "time_zone": "America/New_York"}, http.StatusCreated, &u)
 	if err != nil {
 		return err
 	}
 	var l struct {
 		ID string `json:"id"`
 	}
-	if err := a.call(ctx, http.MethodPost, "/licenses", map[string]string{"type": "X4", "country": "US",
+	if err := a.call(ctx, http.MethodPost, "/licenses", map[string]string{"id": d.licenseID(), "type": "X4", "country": "US",
 		"service_address": "1 Main St, New York, NY"}, http.StatusCreated, &l); err != nil {
 		return err
 	}

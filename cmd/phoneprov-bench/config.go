@@ -25,6 +25,8 @@ type Config struct {
 	Step      time.Duration // bound on one fetch or one REGISTER; default 10s
 	Seed      int64         // random seed of Poisson arrivals; default 1
 	Reuse     bool          // the account was seeded by an earlier run: only verify it; default false
+	SeedVia   string        // seed through the admin API ("api") or Classic imports ("import"); default import above 1,000 phones
+	SeedChunk int           // users per import when seeding via import; default 10,000
 	Workers   int           // concurrent admin API clients while seeding; default 32
 	Sources   int           // spread HTTP sources over N loopback addresses from 127.0.0.1 (127.0.0.1..254, 127.0.1.1…); default 1, at most 64770
 	SIPConns  int           // SIP client sockets shared by the phones (one per phone costs a UA each); default 64
@@ -68,6 +70,10 @@ func (c *Config) applyDefaults() {
 	if c.SeedTime == 0 {
 		c.SeedTime = 20 * time.Minute
 	}
+	if c.SeedChunk == 0 {
+		c.SeedChunk = defaultChunk
+	}
+	c.SeedVia = seedVia(c.SeedVia, c.Devices)
 	c.Server = strings.TrimRight(c.Server, "/")
 }
 
@@ -96,6 +102,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--window, --timeout, --step-timeout: %w", ErrBadValue)
 	case c.Workers < 1 || c.Workers > 256 || c.Sources < 1 || c.Sources > maxSources || c.SIPConns < 1 || c.SIPConns > 4096:
 		return fmt.Errorf("--workers 1..256, --sources 1..64770, --sip-conns 1..4096: %w", ErrBadValue)
+	case c.SeedVia != viaAPI && c.SeedVia != viaImport:
+		return fmt.Errorf("--seed-via %q: %w (api, import)", c.SeedVia, ErrBadValue)
+	case c.SeedChunk < 1 || c.SeedChunk > 50000:
+		return fmt.Errorf("--seed-chunk %d: %w (1..50000)", c.SeedChunk, ErrBadValue)
 	}
 	return nil
 }
@@ -125,6 +135,8 @@ func (c *Config) flags(fs *flag.FlagSet, tokenFile, jsonOut *string) {
 	fs.DurationVar(&c.Step, "step-timeout", 10*time.Second, "bound on one fetch or REGISTER")
 	fs.Int64Var(&c.Seed, "seed", 1, "random seed of Poisson arrivals")
 	fs.BoolVar(&c.Reuse, "reuse", false, "the account exists (an earlier run with the same --devices/--base): only verify it")
+	fs.StringVar(&c.SeedVia, "seed-via", "", "seed through the admin API (api) or Classic imports (import); default import above 1000 phones")
+	fs.IntVar(&c.SeedChunk, "seed-chunk", defaultChunk, "users per import when seeding via import")
 	fs.IntVar(&c.Workers, "workers", 32, "concurrent admin API clients while seeding")
 	fs.IntVar(&c.Sources, "sources", 1, "spread HTTP sources over N loopback addresses (127.0.0.1..254, 127.0.1.1..254, …)")
 	fs.IntVar(&c.SIPConns, "sip-conns", 64, "SIP client sockets shared by the phones")

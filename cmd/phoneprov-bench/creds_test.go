@@ -63,3 +63,20 @@ func FuzzParseCreds(f *testing.F) {
 		}
 	})
 }
+
+// TestSafeField: what may go into a SIPp injection file, a quoted digest
+// parameter and a quoted SQL literal unchanged.
+func TestSafeField(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"3000001xkzDWSpkS", true}, {"a-b_c.d", true}, {"", false}, {"has space", false}, {"semi;colon", false},
+		{"[bracket]", false}, {`quo"te`, false}, {"apos'trophe", false}, {`back\slash`, false}, {"eq=ual", false},
+		{"tab\there", false}, {"caf\xc3\xa9", false},
+	} {
+		if got := safeField(tc.in); got != tc.want {
+			t.Errorf("safeField(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,10 +71,10 @@ func rssMB(pid int) (float64, error) {
 	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
 }
 
-// listenerPID finds the process with a TCP socket listening on the port,
-// by the socket's inode in /proc/net/tcp{,6} and the processes' fds.
-func listenerPID(port int) (int, error) {
-	inodes := map[string]bool{}
+// tcpListeners maps the socket inode ("socket:[N]") of every listening TCP
+// socket to its port, from /proc/net/tcp and tcp6.
+func tcpListeners() map[string]int {
+	out := map[string]int{}
 	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -84,9 +86,21 @@ func listenerPID(port int) (int, error) {
 				continue
 			}
 			_, hexPort, _ := strings.Cut(f[1], ":")
-			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil && int(p) == port {
-				inodes["socket:["+f[9]+"]"] = true
+			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil {
+				out["socket:["+f[9]+"]"] = int(p)
 			}
+		}
+	}
+	return out
+}
+
+// listenerPID finds the process with a TCP socket listening on the port,
+// by the socket's inode and the processes' fds.
+func listenerPID(port int) (int, error) {
+	inodes := map[string]bool{}
+	for ino, p := range tcpListeners() {
+		if p == port {
+			inodes[ino] = true
 		}
 	}
 	if len(inodes) == 0 {
@@ -105,6 +119,41 @@ func listenerPID(port int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("port %d: listener found but not its process (run as its user or give --pid)", port)
+}
+
+// listeningPorts lists the TCP ports the process listens on, ascending.
+func listeningPorts(pid int) ([]int, error) {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	ls := tcpListeners()
+	seen := map[int]bool{}
+	var out []int
+	for _, fd := range fds {
+		if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil {
+			if p, ok := ls[l]; ok && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+// serverPID is the process listening on the port of a base URL.
+func serverPID(base string) (int, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return 0, err
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return 0, fmt.Errorf("%q: no port", base)
+	}
+	return listenerPID(port)
 }
 
 // selfCPU is this process's user+system CPU time in seconds.

@@ -10,10 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,22 +23,15 @@ func stormCmd(args []string, stdout, stderr io.Writer) int {
 	var tokenFile, jsonOut string
 	fs := flag.NewFlagSet("storm", flag.ContinueOnError)
 	c.flags(fs, &tokenFile, &jsonOut)
-	if err := fs.Parse(args); err != nil {
-		fs.SetOutput(stderr)
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
-		}
-		fs.PrintDefaults()
+	if code, ok := parseFlags(fs, args, "storm", stderr); !ok {
+		return code
+	}
+	tok, err := readToken(tokenFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
 		return 2
 	}
-	if tokenFile != "" {
-		b, err := os.ReadFile(tokenFile)
-		if err != nil {
-			fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
-			return 2
-		}
-		c.Token = strings.TrimSpace(string(b))
-	}
+	c.Token = tok
 	rep, err := Run(context.Background(), c, stdout)
 	if rep != nil {
 		rep.WriteText(stdout)
@@ -54,7 +44,7 @@ func stormCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
-		if errors.Is(err, ErrMissingFlag) || errors.Is(err, ErrBadValue) || errors.Is(err, ErrNotLoopback) {
+		if usageError(err) {
 			return 2
 		}
 		return 1
@@ -98,10 +88,9 @@ func Run(ctx context.Context, c Config, progress io.Writer) (*Report, error) {
 	defer cancel()
 	t0 := time.Now()
 	if !c.Reuse {
-		if err := phase(sctx, ds, c.Workers, func(ctx context.Context, d device) error { return a.seed(ctx, d, c.Base) }); err != nil {
+		if err := seedDevices(sctx, a, ds, c.SeedVia, c.SeedChunk, c.Workers, progress); err != nil {
 			return nil, fmt.Errorf("seeding: %w", err)
 		}
-		fmt.Fprintf(progress, "seeded %d devices in %.1f s\n", len(ds), time.Since(t0).Seconds())
 	}
 	if err := phase(sctx, ds, c.Workers, a.verify); err != nil {
 		return nil, fmt.Errorf("verifying: %w", err)
@@ -137,15 +126,8 @@ func Run(ctx context.Context, c Config, progress io.Writer) (*Report, error) {
 func serverSampler(c Config) (*sampler, error) {
 	pid := c.PID
 	if pid == 0 {
-		u, err := url.Parse(c.Server)
-		if err != nil {
-			return nil, err
-		}
-		port, err := strconv.Atoi(u.Port())
-		if err != nil {
-			return nil, fmt.Errorf("--server %q: no port", c.Server)
-		}
-		if pid, err = listenerPID(port); err != nil {
+		var err error
+		if pid, err = serverPID(c.Server); err != nil {
 			return nil, err
 		}
 	}
@@ -256,7 +238,7 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 	rctx, cancel := context.WithTimeout(ctx, s.c.Step)
 	defer cancel()
 	t := time.Now()
-	err := s.sip.register(rctx, d, cr)
+	_, err := s.sip.register(rctx, d, cr, regOpts{})
 	s.requests.Add(1)
 	if err != nil {
 		s.rec.fail(sipKind(rctx, err), fmt.Sprintf("%s %s user %s: %v", d.v.name, d.mac, cr.User, err))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,18 +16,43 @@ import (
 	"time"
 )
 
-// phoneprovBinary builds cmd/phoneprov, or takes PHONEPROV_TEST_BINARY.
+// TestMain removes the phoneprov binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// phoneprovBinary builds cmd/phoneprov once for all tests, or takes
+// PHONEPROV_TEST_BINARY.
 func phoneprovBinary(t *testing.T) string {
 	t.Helper()
 	if b := os.Getenv("PHONEPROV_TEST_BINARY"); b != "" {
 		return b
 	}
-	bin := filepath.Join(t.TempDir(), "phoneprov")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/phoneprov/phoneprov/cmd/phoneprov").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "phoneprov-bench-test"); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "phoneprov")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/phoneprov/phoneprov/cmd/phoneprov").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return binPath
 }
 
 type lockedBuffer struct {
@@ -41,13 +68,14 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // startServer runs phoneprov serve on a temp data dir with loopback
-// listeners and returns its ports, token and pid.
-func startServer(t *testing.T) (ports map[string]string, token string, pid int) {
+// listeners (and the extra flags) and returns its ports, token and pid.
+func startServer(t *testing.T, extra ...string) (ports map[string]string, token string, pid int) {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
-	cmd := exec.Command(phoneprovBinary(t), "serve", "--data", data, "--http-addr", "127.0.0.1:0", "--https-addr", "",
+	args := append([]string{"serve", "--data", data, "--http-addr", "127.0.0.1:0", "--https-addr", "",
 		"--sip-addr", "127.0.0.1:0", "--sips-addr", "", "--stun-addr", "", "--dns-addr", "", "--public-host", "127.0.0.1",
-		"--log-level", "warn")
+		"--log-level", "warn"}, extra...)
+	cmd := exec.Command(phoneprovBinary(t), args...)
 	log := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
@@ -160,9 +188,21 @@ func TestCLIUsage(t *testing.T) {
 		{"storm", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--sip", "127.0.0.1:5060", "--arrival", "burst"},
 		{"storm", "--devices", "ten"},
 		{"storm", "--token-file", "/nonexistent/token"},
+		{"storm", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--sip", "127.0.0.1:5060", "--seed-via", "csv"},
+		{"seed"},
+		{"seed", "--server", "http://192.0.2.1:8080", "--token-file", tok},
+		{"seed", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--via", "sql"},
+		{"seed", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--chunk", "-5"},
+		{"seed", "--server", "http://127.0.0.1:8080", "--token-file", tok, "stray"},
+		{"soak"},
+		{"soak", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--sip", "127.0.0.1:5060", "--debug", "http://192.0.2.1:6060"},
+		{"soak", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--sip", "127.0.0.1:5060", "--duration", "10s", "--sample", "3s"},
+		{"soak", "--server", "http://127.0.0.1:8080", "--token-file", tok, "--sip", "127.0.0.1:5060", "--unregister", "2"},
+		{"soak", "--duration", "soon"},
 	} {
 		var out, errOut bytes.Buffer
-		if code := stormCmd(args[1:], &out, &errOut); code != 2 || errOut.Len() == 0 {
+		cmd := map[string]func([]string, io.Writer, io.Writer) int{"storm": stormCmd, "seed": seedCmd, "soak": soakCmd}[args[0]]
+		if code := cmd(args[1:], &out, &errOut); code != 2 || errOut.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 with a message", args, code, errOut.String())
 		}
 	}

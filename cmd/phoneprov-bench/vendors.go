@@ -13,6 +13,7 @@ type vendor struct {
 	model  string   // catalog model as the admin API takes it
 	oui    string   // first 6 hex digits of the MAC
 	files  []string // catalog "files", {mac} lower-case and {MAC} upper-case
+	main   string   // the one of files holding the phone's own lines, which it re-fetches
 	family string   // credential syntax, see parseCreds
 	// either is a file the phone asks for first and falls back from on a
 	// 404 (Grandstream's binary cfg<mac>, then cfg<mac>.xml): 200 and 404
@@ -25,27 +26,28 @@ type vendor struct {
 // vendors is the default mix, one device of each in turn.
 var vendors = []vendor{
 	{name: "yealink", model: "Yealink T46U", oui: "805ec0", family: "yealink",
-		files: []string{"{mac}.boot", "y000000000000.boot", "y000000000108.cfg", "{mac}.cfg"},
+		files: []string{"{mac}.boot", "y000000000000.boot", "y000000000108.cfg", "{mac}.cfg"}, main: "{mac}.cfg",
 		ua:    func(m string) string { return "Yealink SIP-T46U 108.86.0.90 " + colonMAC(m) },
 		sipUA: "Yealink SIP-T46U 108.86.0.90"},
 	{name: "poly", model: "Poly VVX 410", oui: "0004f2", family: "polycom",
 		files: []string{"{mac}.cfg", "000000000000.cfg", "3111-46162-001.sip.ld", "sip.ld", "phoneprov-{mac}.cfg"},
+		main:  "phoneprov-{mac}.cfg",
 		ua:    func(string) string { return "FileTransport PolycomVVX-VVX_410-UA/5.9.7.4477 Type/Application" },
 		sipUA: "PolycomVVX-VVX_410-UA/5.9.7.4477"},
 	{name: "fanvil", model: "Fanvil X4U", oui: "0c383e", family: "fanvil",
-		files: []string{"{mac}.cfg"},
+		files: []string{"{mac}.cfg"}, main: "{mac}.cfg",
 		ua:    func(m string) string { return "Fanvil X4U 2.12.1 " + m },
 		sipUA: "Fanvil X4U 2.12.1"},
 	{name: "cisco", model: "Cisco CP-8841-3PCC", oui: "00562b", family: "cisco",
-		files: []string{"CP-8841-3PCC.xml", "8841-3PCC.xml", "{mac}.xml"},
+		files: []string{"CP-8841-3PCC.xml", "8841-3PCC.xml", "{mac}.xml"}, main: "{mac}.xml",
 		ua:    func(m string) string { return "Cisco-CP-8841-3PCC/11.3.7 (" + m + ")" },
 		sipUA: "Cisco/CP-8841-3PCC-11.3.7"},
 	{name: "grandstream", model: "Grandstream GRP2614", oui: "c074ad", family: "grandstream", either: "cfg{mac}",
-		files: []string{"cfg{mac}", "cfg{mac}.xml", "cfggrp2614.xml", "cfg.xml"},
+		files: []string{"cfg{mac}", "cfg{mac}.xml", "cfggrp2614.xml", "cfg.xml"}, main: "cfg{mac}.xml",
 		ua:    func(m string) string { return "Grandstream Model HW GRP2614 SW 1.0.5.15 DevId " + m },
 		sipUA: "Grandstream GRP2614 1.0.5.15"},
 	{name: "snom", model: "Snom D735", oui: "000413", family: "snom",
-		files: []string{"snomD735.htm", "snomD735-{MAC}.htm", "{MAC}.xml"},
+		files: []string{"snomD735.htm", "snomD735-{MAC}.htm", "{MAC}.xml"}, main: "{MAC}.xml",
 		ua: func(m string) string {
 			return "Mozilla/4.0 (compatible; snomD735-SIP 10.1.169.16 2010.12-00001-gd311851f1 " + strings.ToUpper(m) + " SXM:0 UXM:0)"
 		},
@@ -65,12 +67,21 @@ func colonMAC(m string) string {
 
 // device is one simulated phone.
 type device struct {
-	i     int
+	i     int    // index in the run, from 0
+	n     int    // base+i+1: numbers its MAC, user name and extension
 	mac   string // 12 lower-case hex digits
 	v     *vendor
 	ua    string
 	paths []string // the files it asks for, in order
+	main  string   // the path of its own config (vendor.main)
 }
+
+// username, extension and licenseID name what seeding makes for the
+// phone, the same whether through the admin API or an import: user
+// storm0000001 on extension 3000001 for n = 1.
+func (d device) username() string  { return fmt.Sprintf("storm%07d", d.n) }
+func (d device) extension() string { return fmt.Sprintf("%d", 3000000+d.n) }
+func (d device) licenseID() string { return fmt.Sprintf("STORM-%07d", d.n) }
 
 // expandFile fills a catalog file pattern with a MAC.
 func expandFile(pattern, mac string) string {
@@ -85,7 +96,7 @@ func devices(n, base int, mix []vendor) []device {
 	for i := range ds {
 		v := &mix[i%len(mix)]
 		mac := fmt.Sprintf("%s%06x", v.oui, (base+i+1)&0xffffff)
-		d := device{i: i, mac: mac, v: v, ua: v.ua(mac)}
+		d := device{i: i, n: base + i + 1, mac: mac, v: v, ua: v.ua(mac), main: expandFile(v.main, mac)}
 		for _, f := range v.files {
 			d.paths = append(d.paths, expandFile(f, mac))
 		}

@@ -2,11 +2,13 @@
 # run-wrk.sh — config-server benchmark: phoneprov against nginx in one run.
 #
 # Builds phoneprov, starts it on 127.0.0.1 (ports via :0, temp data dir),
-# seeds N (10,000) licensed users with one phone each on line 1 (a mix of
-# Yealink T46U, Poly VVX 410 and Fanvil X4U) through the admin API
-# (provision/bench/seed), checks with GET /api/v1/identify that each would
-# be served, fetches every config once and writes it as a static file for
-# nginx (byte-identical content). nginx (2 workers, access log off,
+# seeds N (10,000) licensed users with one phone each on line 1 (the load
+# harness's mix of Yealink T46U, Poly VVX 410, Fanvil X4U, Cisco
+# CP-8841-3PCC, Grandstream GRP2614 and Snom D735) with `phoneprov-bench
+# seed` (Classic imports above 1,000 phones, else the admin API), which
+# checks with GET /api/v1/identify that each phone's own config would be
+# served, fetches every one once and writes it as a static file for nginx
+# (byte-identical content) and the (path, User-Agent) targets. nginx (2 workers, access log off,
 # keep-alive, as /work/shared/peers/nginx/nginx.conf) serves those files on
 # its own loopback port. wrk with targets.lua then rotates over all N
 # (path, User-Agent) pairs against each server, alternating, REPEATS times,
@@ -24,7 +26,8 @@
 # the runs, `perf record -g` phoneprov under the same load for DURATION s and
 # write the top symbols and syscalls per request to the results) KEEP=0 (1:
 # keep the temp dir) PHONEPROV_BIN= (a prebuilt phoneprov; default: build
-# ./cmd/phoneprov from this checkout).
+# ./cmd/phoneprov from this checkout) SEED_ONLY=0 (1: stop after seeding and
+# the checks of its output against phoneprov and nginx, before any wrk run).
 # Output: summary on stdout (also appended to $RESULTS/summary.txt), one TSV
 # per run in $RESULTS/run-<time>.tsv, wrk outputs in $RESULTS/run-<time>/.
 # Exit status: 0 when all runs completed (target met or not; see summary),
@@ -39,7 +42,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 N="${N:-10000}"; DURATION="${DURATION:-15}"; REPEATS="${REPEATS:-3}"
 THREADS="${THREADS:-2}"; CONNS="${CONNS:-64}"; WARMUP="${WARMUP:-3}"
 SEED_WORKERS="${SEED_WORKERS:-32}"; QUIET_WAIT="${QUIET_WAIT:-30}"
-RESULTS="${RESULTS:-/tmp/phoneprov-bench}"; PROFILE="${PROFILE:-0}"; KEEP="${KEEP:-0}"
+RESULTS="${RESULTS:-/tmp/phoneprov-bench}"; PROFILE="${PROFILE:-0}"; KEEP="${KEEP:-0}"; SEED_ONLY="${SEED_ONLY:-0}"
 for v in N DURATION REPEATS THREADS CONNS WARMUP SEED_WORKERS QUIET_WAIT; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "run-wrk.sh: $v=${!v}: give a whole number" >&2; exit 1; }
 done
@@ -129,13 +132,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -n "${PHONEPROV_BIN:-}" ]; then
-  echo "== building the seeder (phoneprov: $PHONEPROV_BIN)"
+  echo "== building phoneprov-bench (phoneprov: $PHONEPROV_BIN)"
   cp "$PHONEPROV_BIN" "$W/phoneprov"
 else
-  echo "== building phoneprov and the seeder"
+  echo "== building phoneprov and phoneprov-bench"
   (cd "$REPO" && go build -o "$W/phoneprov" ./cmd/phoneprov)
 fi
-(cd "$REPO" && go build -o "$W/seed" ./provision/bench/seed)
+(cd "$REPO" && go build -o "$W/phoneprov-bench" ./cmd/phoneprov-bench)
 
 mkdir -p "$W/data"
 "$W/phoneprov" serve --data "$W/data" --http-addr 127.0.0.1:0 --https-addr "" --sip-addr 127.0.0.1:0 \
@@ -155,10 +158,11 @@ echo "phoneprov pid=$PP_PID http://$PP"
 echo "== seeding $N devices"
 mkdir -p "$W/nginx/www" "$W/nginx/logs" "$W/nginx/tmp"
 t0=$(date +%s.%N)
-timeout 1800 "$W/seed" -api "http://$PP" -token-file "$W/data/admin.token" -n "$N" -workers "$SEED_WORKERS" \
-  -targets "$W/targets.tsv" -www "$W/nginx/www" | tee "$RUN/seed.txt"
+timeout 1800 "$W/phoneprov-bench" seed --server "http://$PP" --token-file "$W/data/admin.token" --devices "$N" \
+  --workers "$SEED_WORKERS" --seed-timeout 29m --out-targets "$W/targets.tsv" --out-www "$W/nginx/www" | tee "$RUN/seed.txt"
 SEED_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 echo "seed total (users, licenses, devices, lines, identify, fetch): $SEED_S s" | tee -a "$RUN/seed.txt"
+[ "$(wc -l < "$W/targets.tsv")" = "$N" ] || { echo "the seeder wrote $(wc -l < "$W/targets.tsv") targets, want $N"; exit 1; }
 cp "$W/targets.tsv" "$RUN/targets.tsv"
 
 NGPORT="$(free_port)" || { echo "no free port for nginx"; exit 1; }
@@ -214,6 +218,7 @@ mac="${path#/}"; mac="${mac%.cfg}"; mac="${mac#phoneprov-}"
 code=$(curl -s -o /dev/null -w '%{http_code}' -A "Fanvil X4U 2.12.1 $mac" "http://$PP$path")
 [ "$code" = 404 ] || { echo "check failed: $path with another model's User-Agent answered $code, want 404"; exit 1; }
 echo "checks: $checks configs byte-identical from phoneprov and nginx; a wrong User-Agent gets 404 from phoneprov"
+if [ "$SEED_ONLY" = 1 ]; then echo "SEED_ONLY=1: stopping before the wrk runs"; exit 0; fi
 
 # --- runs ------------------------------------------------------------------
 printf "server\trepeat\tthreads\tconns\tduration_s\trps\tp50_ms\tp99_ms\tnon2xx\tsock_errors\tserver_cpu_pct\tserver_cpu_us_per_req\twrk_cpu_pct\tother_cpu_pct\tload1\talloc_bytes_per_req\tgc_cycles\trecords_dropped\n" >"$TSV"
@@ -317,7 +322,7 @@ RATIO=$(awk -v a="$PP_RPS" -v b="$NG_RPS" 'BEGIN { if (b > 0) printf "%.2f", a /
 MET=$(awk -v r="$RATIO" -v p="$PP_P99" -v n="$PP_NON2XX" -v e="$PP_SERR" \
   'BEGIN { print (r >= 0.8 && p < 10 && n == 0 && e == 0) ? "MET" : "NOT MET" }')
 {
-  echo "== phoneprov vs nginx $STAMP: $N phones (Yealink T46U, Poly VVX 410, Fanvil X4U), wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEATS repeats, $(nproc) cores"
+  echo "== phoneprov vs nginx $STAMP: $N phones (Yealink T46U, Poly VVX 410, Fanvil X4U, Cisco CP-8841-3PCC, Grandstream GRP2614, Snom D735), wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEATS repeats, $(nproc) cores"
   echo "seeding: $SEED_S s total; $(grep -E '^seeded' "$RUN/seed.txt" || true)"
   for s in phoneprov nginx; do
     printf "%-9s rps median %s [%s] | p50 ms %s | p99 ms %s | cpu us/req %s | server cpu %% %s | non2xx %s | sock err %s | load1 [%s] | other cpu %% [%s]\n" \

@@ -1,6 +1,6 @@
 -- targets.lua — wrk script for run-wrk.sh: every request asks for the next
 -- phone of the targets file (one "path<TAB>User-Agent" line per phone, as
--- provision/bench/seed writes it), with that phone's User-Agent, each wrk
+-- `phoneprov-bench seed --out-targets` writes it), with that phone's User-Agent, each wrk
 -- thread starting at a different offset. The same requests go to phoneprov
 -- and to nginx (which ignores the User-Agent).
 --   wrk ... -s targets.lua http://127.0.0.1:PORT -- /path/to/targets.tsv

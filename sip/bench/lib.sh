@@ -37,12 +37,12 @@ check_ports_free() {
   done
 }
 
-# build_tools -> $D/phoneprov and $D/seed, built from the working tree, or
+# build_tools -> $D/phoneprov and $D/phoneprov-bench, built from the working tree, or
 # from HEAD (git archive) when the working tree does not compile because
 # someone is mid-change. Never a shared path such as /tmp/pp. With PP_BIN
 # set, that phoneprov binary is copied instead (A/B runs of a candidate).
 build_tools() {
-  (cd "$REPO" && go build -o "$D/seed" ./sip/bench/seed)
+  (cd "$REPO" && go build -o "$D/phoneprov-bench" ./cmd/phoneprov-bench)
   if [ -n "${PP_BIN:-}" ]; then
     cp "$PP_BIN" "$D/phoneprov.new" && mv "$D/phoneprov.new" "$D/phoneprov"
     echo "phoneprov copied from PP_BIN=$PP_BIN"
@@ -77,12 +77,17 @@ start_phoneprov() {
   echo "phoneprov pid=$PP_PID sip=udp:127.0.0.1:$port http=$PP_HTTP"
 }
 
-# seed_lines DATA FIRST N CSV CREDS WORKERS -> lines FIRST..FIRST+N-1 through the
-# admin API, then the SIPp injection file and the auth user/password/extension list
+# seed_lines DATA FIRST N CSV CREDS WORKERS -> lines FIRST..FIRST+N-1 with
+# `phoneprov-bench seed` (the harness's six-vendor phones, user storm<index>
+# on extension 3000000+index; Classic imports above 1,000 lines, else the
+# admin API with WORKERS clients), then the SIPp injection file (extension;
+# auth user;password;[authentication ...], read from each phone's config) and
+# the auth user/password/extension list
 seed_lines() {
   local data="$1" first="$2" n="$3" csv="$4" creds="$5" workers="${6:-32}"
-  timeout 3600 "$D/seed" -api "http://$PP_HTTP" -token-file "$data/admin.token" -first "$first" -n "$n" \
-    -workers "$workers" -sipp-csv "$csv" -creds "$creds" -timeout 55m
+  timeout 3600 "$D/phoneprov-bench" seed --server "http://$PP_HTTP" --token-file "$data/admin.token" \
+    --base "$((first - 1))" --devices "$n" --workers "$workers" --out-sipp-csv "$csv" --out-creds "$creds" \
+    --seed-timeout 55m
 }
 
 # pp_metric NAME_REGEX -> sum of the matching phoneprov /metrics samples

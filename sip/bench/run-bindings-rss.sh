@@ -2,10 +2,11 @@
 # run-bindings-rss.sh — phoneprov's resident memory with N live bindings
 # (default 100,000; target < 300 MB).
 #
-#  1. builds phoneprov (working tree, else HEAD) and seed/, starts phoneprov on
-#     a fresh data folder and seeds N lines through the admin API with
-#     WORKERS concurrent clients, timing it (the credentials are then read
-#     from the config each phone would fetch);
+#  1. builds phoneprov (working tree, else HEAD) and phoneprov-bench, starts
+#     phoneprov on a fresh data folder and seeds N lines with `phoneprov-bench
+#     seed` (Classic imports of 10,000 users above 1,000 lines, else the admin
+#     API with WORKERS concurrent clients), timing it (the credentials are
+#     then read from the config each phone would fetch);
 #  2. registers every line once with SIPp (register_auth.xml, digest MD5 over
 #     UDP) at RATE/s with Expires EXPIRES, so that N distinct AORs are bound;
 #     (REUSE=1 skips seeding when $D/data-rss already holds N lines from

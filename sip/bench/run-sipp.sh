@@ -5,10 +5,12 @@
 # the same N lines, the same SIPp scenario (register_auth.xml) and the method
 # of shared/peers/kamailio/run-bench.sh.
 #
-#  1. builds phoneprov (working tree, else HEAD) and seed/, starts phoneprov on
-#     a fresh data folder and seeds N lines through the admin API (user with
-#     extension 1000000+i, license, Yealink T46U, line 1), then reads each
-#     line's auth user and password from the config the phone would fetch;
+#  1. builds phoneprov (working tree, else HEAD) and phoneprov-bench, starts
+#     phoneprov on a fresh data folder and seeds N lines with `phoneprov-bench
+#     seed` (per line a user with extension 3000000+i, a license and a phone
+#     of the harness's six-vendor mix with the user on line 1; Classic imports
+#     above 1,000 lines), which reads each line's auth user and password from
+#     the config the phone would fetch;
 #  2. loads the same credentials into Kamailio's htables (auth user ->
 #     password, auth user -> extension) and starts it with 2 UDP workers;
 #  3. registers all N lines once on each (warm-up: 1000/s);
