@@ -103,7 +103,9 @@ func TestUnregister(t *testing.T) {
 func TestWildcardKeepsOtherDevices(t *testing.T) {
 	st := openStore(t)
 	ln := newLine(t, st, "1001", lineOpts{})
-	srv := startServer(t, st, nil)
+	// A stopped clock: the other device's expires must not tick to 3599.
+	clk := newClock()
+	srv := startServer(t, st, func(c *Config) { c.Now = clk.Now })
 	other := secondDevice(t, st, ln)
 	p := newPhone(t, "udp")
 	if _, final := p.register(t, reg{line: other, server: srv.udp, contacts: []string{contactURI("1001", 9)}}); final.StatusCode != 200 {

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"net/netip"
 	"strings"
 	"sync"
-	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
@@ -132,33 +130,6 @@ func bareCRLF(b []byte) bool {
 }
 
 func hasCRLF(s string) bool { return strings.ContainsAny(s, "\r\n") }
-
-// idleListener closes accepted connections that stay silent for longer
-// than timeout, so dead phones and idle scanners do not hold sockets.
-type idleListener struct {
-	net.Listener
-	timeout time.Duration
-}
-
-func (l idleListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil || l.timeout <= 0 {
-		return c, err
-	}
-	return &idleConn{Conn: c, timeout: l.timeout}, nil
-}
-
-type idleConn struct {
-	net.Conn
-	timeout time.Duration
-}
-
-func (c *idleConn) Read(b []byte) (int, error) {
-	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
-		return 0, err
-	}
-	return c.Conn.Read(b)
-}
 
 // quietHandler passes sipgo's log records on, demoting to debug (and
 // stripping the payload from) those that junk traffic triggers, so a

@@ -126,11 +126,19 @@ func (r *Registrar) notify(ctx context.Context, b *devicedb.Binding, event strin
 		return res
 	}
 	ans, err := r.client.Do(ctx, req)
+	if err == nil && ans == nil {
+		// sipgo returns neither an answer nor an error when its
+		// transaction layer closes under the request (Shutdown).
+		err = ErrServerClosed
+	}
 	if err == nil && (ans.StatusCode == 401 || ans.StatusCode == 407) {
 		var cred *credential
 		if cred, err = r.creds.get(ctx, b.AuthUser); err == nil && cred != nil {
 			res.Authenticated = true
 			ans, err = r.client.DoDigestAuth(ctx, req, ans, sipgo.DigestAuth{Username: cred.AuthUser, Password: cred.Password})
+			if err == nil && ans == nil {
+				err = ErrServerClosed
+			}
 		}
 	}
 	if err != nil {
