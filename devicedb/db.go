@@ -38,6 +38,11 @@ type Options struct {
 	// Readers is the size of the read-only connection pool. Default: 16
 	// (a boot storm queues reads, not CPU, behind a small pool).
 	Readers int
+	// RegistrarReaders is the size of a second read-only pool that only
+	// the registrar's credential lookups use, so that phones fetching
+	// configs in a boot storm cannot starve their REGISTERs of
+	// connections. Default: 4.
+	RegistrarReaders int
 	// ObserveTx, when set, is told how long each write transaction took.
 	ObserveTx func(op string, d time.Duration)
 }
@@ -46,6 +51,7 @@ type Options struct {
 // one connection with BEGIN IMMEDIATE, reads through a small read-only pool.
 type Store struct {
 	w, r    *sql.DB
+	rr      *sql.DB // the registrar's reads (LineByAuthUser)
 	path    string
 	box     *secretBox
 	cat     *templates.Catalog
@@ -79,6 +85,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if o.Readers <= 0 {
 		o.Readers = 16
+	}
+	if o.RegistrarReaders <= 0 {
+		o.RegistrarReaders = 4
 	}
 	box, err := loadSecretBox(o.KeyFile)
 	if err != nil {
@@ -116,6 +125,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	r.SetMaxIdleConns(o.Readers)
 	r.SetConnMaxLifetime(0)
 	s.r = r
+	if s.rr, err = sql.Open("sqlite3", base+"?"+common+"&mode=ro"); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening database %s: %w", o.Path, err)
+	}
+	s.rr.SetMaxOpenConns(o.RegistrarReaders)
+	s.rr.SetMaxIdleConns(o.RegistrarReaders)
+	s.rr.SetConnMaxLifetime(0)
 	if s.hot.device, err = r.PrepareContext(ctx, deviceCols+`WHERE mac = ?`); err == nil {
 		s.hot.lines, err = r.PrepareContext(ctx, lineCols)
 	}
@@ -134,6 +150,11 @@ func (s *Store) Close() error {
 		}
 	}
 	rerr := s.r.Close()
+	if s.rr != nil {
+		if err := s.rr.Close(); rerr == nil {
+			rerr = err
+		}
+	}
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	if err := s.w.Close(); err != nil {
 		return err

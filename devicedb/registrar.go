@@ -37,7 +37,7 @@ func (s *Store) LineByAuthUser(ctx context.Context, authUser string) (*LineCrede
 	var devStatus, kind, userStatus string
 	var pw []byte
 	var licensed bool
-	err := s.r.QueryRowContext(ctx, credentialQuery, authUser).Scan(&c.MAC, &c.Line, &c.Model, &devStatus, &c.UserID, &c.Username,
+	err := s.rr.QueryRowContext(ctx, credentialQuery, authUser).Scan(&c.MAC, &c.Line, &c.Model, &devStatus, &c.UserID, &c.Username,
 		&c.Extension, &kind, &userStatus, &pw, &licensed)
 	if noRows(err) {
 		return nil, notFound("no line has auth user %q", authUser)

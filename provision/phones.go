@@ -91,6 +91,13 @@ type PhonesConfig struct {
 	// OnFetch is told of every config fetch by a known device (the
 	// registrar confirms a pending re-sync with it). Optional.
 	OnFetch func(mac string, at time.Time)
+	// MaxInFlight bounds the phone requests answered at once; past it a
+	// request waits up to QueueWait for a slot, then gets 503 with
+	// Retry-After (boot storms). Default DefaultMaxInFlight (128).
+	MaxInFlight int
+	// QueueWait is how long a request waits for a slot. Default
+	// DefaultQueueWait (1 s).
+	QueueWait time.Duration
 	// Registry receives the config server's metrics. Optional.
 	Registry prometheus.Registerer
 	// Logger; default slog.Default().
@@ -118,6 +125,7 @@ type Phones struct {
 	served   map[string]served // by MAC: the per-device file it last fetched
 	fetches  *prometheus.CounterVec
 	counters sync.Map // "vendor|model|outcome" -> prometheus.Counter
+	admit    *admission
 }
 
 // NewPhones builds the config routes' handler. Close stops its background
@@ -135,7 +143,13 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p := &Phones{store: cfg.Store, render: cfg.Renderer, id: ident.New(cfg.Store.Catalog()), set: cfg.Settings,
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.QueueWait <= 0 {
+		cfg.QueueWait = DefaultQueueWait
+	}
+	p := &Phones{admit: newAdmission(cfg.MaxInFlight, cfg.QueueWait), store: cfg.Store, render: cfg.Renderer, id: ident.New(cfg.Store.Catalog()), set: cfg.Settings,
 		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(cacheEntries, cacheBytes), served: make(map[string]served),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_config_fetches_total",
 			Help: "Config fetches by vendor, model and outcome."}, []string{"vendor", "model", "outcome"})}
@@ -220,6 +234,12 @@ func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many requests", http.StatusTooManyRequests)
 		return
 	}
+	if !p.admit.enter(r.Context()) {
+		busy(w)
+		p.count("", "", "busy")
+		return
+	}
+	defer p.admit.leave()
 	ua := r.UserAgent()
 	id := p.id.Identify(ua, r.URL.Path)
 	outcome := p.serve(w, r, &id, src, now)
@@ -279,6 +299,9 @@ func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identit
 	}
 	if err != nil {
 		if !errors.Is(err, errNotServed) {
+			if r.Context().Err() != nil {
+				return "gone" // the phone hung up while its file was read
+			}
 			p.log.Error("rendering config", "mac", id.MAC, "kind", id.Kind, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return "error"

@@ -96,7 +96,8 @@ type Config struct {
 
 	// UDPWorkers is the number of goroutines answering REGISTERs that
 	// arrive over UDP; they are answered statelessly, without a sipgo
-	// transaction (see doc.go). Default 2 × GOMAXPROCS, at least 4.
+	// transaction (see doc.go); a worker waits on the database when a
+	// credential is not cached yet. Default 4 × GOMAXPROCS, at least 8.
 	UDPWorkers int
 	// UDPQueue is how many UDP REGISTERs may wait for a worker; past it
 	// they are dropped (the phone retransmits), so a flood costs bounded
@@ -143,7 +144,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxContactsPerAOR, DefaultMaxContactsPerAOR)
 	setInt(&c.FlushBatch, DefaultFlushBatch)
 	setInt(&c.MaxMessageSize, DefaultMaxMessageSize)
-	setInt(&c.UDPWorkers, max(4, 2*runtime.GOMAXPROCS(0)))
+	setInt(&c.UDPWorkers, max(8, 4*runtime.GOMAXPROCS(0)))
 	setInt(&c.UDPQueue, DefaultUDPQueue)
 	setInt(&c.UDPReadBuffer, DefaultUDPReadBuffer)
 	if c.ScannerUserAgents == nil {

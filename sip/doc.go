@@ -53,7 +53,7 @@
 // as Kamailio's sl_send_reply does: no sipgo server transaction is kept
 // for 32 s (Timer J), no goroutine is started per message. An exact
 // retransmission (same Via branch and sent-by, CSeq and source) within
-// 2-4 s gets the final answer sent the first time; later it is a new
+// 4-8 s gets the final answer sent the first time; later it is a new
 // request: its nonce count is spent, so it gets 401 stale=true and changes
 // nothing. Each UDP socket asks for a
 // Config.UDPReadBuffer receive buffer. Everything else, and REGISTERs over

@@ -16,7 +16,7 @@ import (
 // with no server transaction and no goroutine per message. sipgo's
 // transactions keep every UDP request 32 s (Timer J) to absorb
 // retransmissions; here a retransmission gets the final answer remembered
-// for it for 2-4 s (see answered) and, past that, is a new request (its
+// for it for 4-8 s (see answered) and, past that, is a new request (its
 // nonce count is spent: 401 stale=true, and the phone retries with a fresh
 // nonce). Every other message (OPTIONS, answers to NOTIFYs) and REGISTERs
 // over TCP and TLS go through sipgo as before.
@@ -46,8 +46,9 @@ func newUDPFast(r *Registrar) *udpFast {
 		queue: make(chan udpJob, r.cfg.UDPQueue),
 		done:  make(chan struct{}),
 		conns: make(map[string]net.PacketConn),
-		// Retransmissions come after 0.5, 1.5 and 3.5 s (T1 doubling).
-		answers: newAnswered(2*time.Second, 65536),
+		// Retransmissions come 0.5, 1.5, 3.5 and 7.5 s after the request (T1
+		// doubling); a server queueing under a storm answers late.
+		answers: newAnswered(4*time.Second, 65536),
 	}
 }
 

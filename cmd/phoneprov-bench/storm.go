@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -209,8 +210,20 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 	for i, p := range d.paths {
 		step := d.v.name + " " + d.v.files[i]
 		t := time.Now()
-		code, body, err := s.fetch(ctx, hc, p, d.ua)
+		code, body, retry, err := s.fetch(ctx, hc, p, d.ua)
 		s.requests.Add(1)
+		// A phone told 503 (the server is shedding a storm) waits the
+		// Retry-After it was given and asks again, up to maxBusyRetries.
+		for try := 0; err == nil && code == http.StatusServiceUnavailable && try < maxBusyRetries; try++ {
+			w := time.Now()
+			select {
+			case <-time.After(retry):
+			case <-ctx.Done():
+			}
+			s.rec.ok("retry after 503 (wait)", time.Since(w))
+			code, body, retry, err = s.fetch(ctx, hc, p, d.ua)
+			s.requests.Add(1)
+		}
 		want := http.StatusNotFound
 		if s.want[d.v][i] {
 			want = http.StatusOK
@@ -254,18 +267,26 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// fetch asks for one file with the phone's User-Agent.
-func (s *storm) fetch(ctx context.Context, hc *http.Client, path, ua string) (int, []byte, error) {
+// maxBusyRetries is how often a phone asks again after a 503.
+const maxBusyRetries = 3
+
+// fetch asks for one file with the phone's User-Agent. retry is the
+// Retry-After of a 503 (at most 30 s; 5 s when absent).
+func (s *storm) fetch(ctx context.Context, hc *http.Client, path, ua string) (code int, body []byte, retry time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.c.Server+path, nil)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	req.Header.Set("User-Agent", ua)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	return resp.StatusCode, b, err
+	retry = 5 * time.Second
+	if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n >= 0 {
+		retry = min(time.Duration(n)*time.Second, 30*time.Second)
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	return resp.StatusCode, body, retry, err
 }

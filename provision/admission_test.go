@@ -1,0 +1,46 @@
+package provision
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestAdmission: past the bound a request waits for a slot, gets one when
+// a request leaves, and gives up after the queue wait or when its client
+// goes away; a refused one gets 503, a Retry-After of 5-15 s and a closed
+// connection.
+func TestAdmission(t *testing.T) {
+	a := newAdmission(2, 200*time.Millisecond)
+	ctx := context.Background()
+	if !a.enter(ctx) || !a.enter(ctx) {
+		t.Fatal("the first two requests found no slot")
+	}
+	start := time.Now()
+	if a.enter(ctx) {
+		t.Fatal("a third request got a slot of two")
+	}
+	if waited := time.Since(start); waited < 150*time.Millisecond || waited > 2*time.Second {
+		t.Fatalf("a refused request waited %v, want about the queue wait (200ms)", waited)
+	}
+	go func() { time.Sleep(50 * time.Millisecond); a.leave() }()
+	if !a.enter(ctx) {
+		t.Fatal("a request did not get the slot another left")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if a.enter(cctx) {
+		t.Fatal("a request whose client left got a slot")
+	}
+	rec := httptest.NewRecorder()
+	busy(rec)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Connection") != "close" {
+		t.Fatalf("busy answered %d, Connection %q", rec.Code, rec.Header().Get("Connection"))
+	}
+	if n, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || n < 5 || n > 15 {
+		t.Fatalf("Retry-After %q, want 5-15", rec.Header().Get("Retry-After"))
+	}
+}
