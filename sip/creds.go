@@ -23,8 +23,14 @@ func (c *credential) ha1(alg string) string {
 	return c.ha1MD5
 }
 
+// credCacheMax bounds the credentials kept: enough for a boot storm of a
+// large site, while 100,000 phones refreshing every half hour (about 55
+// REGISTERs/s) cost a database read each for the ones evicted.
+const credCacheMax = 20000
+
 // credCache keeps the credentials of the lines that registered, keyed by
-// auth user, so that a refresh costs no database read. It is emptied when
+// auth user, so that a refresh costs no database read; at credCacheMax
+// entries an eighth, picked at random, make room. It is emptied when
 // the Directory's generation moves (an admin change). Unknown auth users are
 // not cached: they are bounded by the auth throttle instead, and caching
 // them would let a scanner fill memory.
@@ -85,6 +91,16 @@ func (c *credCache) get(ctx context.Context, authUser string) (*credential, erro
 	c.mu.Lock()
 	// Keep it only if no admin change happened while it was read.
 	if c.gen == gen && c.dir.Generation() == gen {
+		if len(c.m) >= credCacheMax {
+			n := 0
+			for k := range c.m { // map order is random
+				if n >= credCacheMax/8 {
+					break
+				}
+				delete(c.m, k)
+				n++
+			}
+		}
 		c.m[cr.AuthUser] = cr
 	}
 	c.mu.Unlock()

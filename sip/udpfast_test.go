@@ -158,3 +158,35 @@ func TestRawHeadersClean(t *testing.T) {
 		}
 	}
 }
+
+// TestCredCacheBound: the credential cache never holds more than
+// credCacheMax lines, and a line evicted is read again when it registers.
+func TestCredCacheBound(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	c := newCredCache(st, testDomain, func(s string) string { return s })
+	for i := 0; i < credCacheMax+credCacheMax/4; i++ {
+		c.mu.Lock()
+		c.m[fmt.Sprintf("fake%d", i)] = &credential{}
+		c.mu.Unlock()
+		if i%1000 == 0 || i >= credCacheMax-2 {
+			if _, err := c.get(bg, ln.authUser); err != nil {
+				t.Fatal(err)
+			}
+			c.mu.Lock()
+			delete(c.m, ln.authUser) // read it again next time
+			n := len(c.m)
+			c.mu.Unlock()
+			if n > credCacheMax {
+				t.Fatalf("cache holds %d credentials, bound %d", n, credCacheMax)
+			}
+		}
+	}
+	cr, err := c.get(bg, ln.authUser)
+	if err != nil || cr == nil || cr.Password != ln.password {
+		t.Fatalf("credential after evictions: %+v %v", cr, err)
+	}
+	if _, ok := c.cached(ln.authUser); !ok {
+		t.Fatal("the credential just read is not cached")
+	}
+}
