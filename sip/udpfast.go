@@ -221,5 +221,6 @@ func (u *udpReply) dest() *net.UDPAddr {
 	return &dst
 }
 
-// udpDropped returns how many UDP REGISTERs were dropped on a full queue.
-func (r *Registrar) udpDropped() uint64 { return r.udp.dropped.Load() }
+// UDPDropped returns how many UDP REGISTERs were dropped because the
+// queue in front of the workers was full (Config.UDPQueue).
+func (r *Registrar) UDPDropped() uint64 { return r.udp.dropped.Load() }

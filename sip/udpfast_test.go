@@ -190,3 +190,29 @@ func TestCredCacheBound(t *testing.T) {
 		t.Fatal("the credential just read is not cached")
 	}
 }
+
+// TestUDPQueueFull: with no worker free and a queue of one, REGISTERs past
+// it are dropped and counted, never buffered without bound.
+func TestUDPQueueFull(t *testing.T) {
+	st := openStore(t)
+	newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, func(c *Config) { c.UDPWorkers, c.UDPQueue = 1, 1 })
+	srv.Registrar.udp.stop() // no worker takes jobs: the queue fills at once
+	c, err := net.Dial("udp", srv.udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 20; i++ {
+		if _, err := c.Write([]byte(rawRegister("1001", ""))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.UDPDropped() < 19 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := srv.UDPDropped(); got != 19 {
+		t.Fatalf("dropped %d of 20 REGISTERs with a queue of one, want 19", got)
+	}
+}

@@ -35,6 +35,9 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	}
 	promReg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_sip_bindings",
 		Help: "Live registrar bindings."}, func() float64 { return float64(len(r.Bindings("", 0))) }))
+	promReg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "phoneprov_sip_udp_dropped_total",
+		Help: "UDP REGISTERs dropped because the registrar's queue was full (the phone retransmits)."},
+		func() float64 { return float64(r.UDPDropped()) }))
 	return r, nil
 }
 
