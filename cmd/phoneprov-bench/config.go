@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -81,13 +79,11 @@ func (c *Config) validate() error {
 	if c.Server == "" || c.Token == "" || c.SIP == "" {
 		return fmt.Errorf("%w: --server, --token-file and --sip", ErrMissingFlag)
 	}
-	u, err := url.Parse(c.Server)
-	if err != nil || u.Scheme != "http" || !loopback(u.Hostname()) {
-		return fmt.Errorf("--server %q: %w (http://127.0.0.1:PORT)", c.Server, ErrNotLoopback)
+	if err := checkServer("--server", c.Server); err != nil {
+		return err
 	}
-	host, _, err := net.SplitHostPort(c.SIP)
-	if err != nil || !loopback(host) {
-		return fmt.Errorf("--sip %q: %w (127.0.0.1:PORT)", c.SIP, ErrNotLoopback)
+	if err := checkSIP(c.SIP); err != nil {
+		return err
 	}
 	switch {
 	case c.Devices < 1 || c.Devices > 1000000:
@@ -112,11 +108,6 @@ func (c *Config) validate() error {
 
 // maxSources is how many 127.0.X.Y addresses --sources may use.
 const maxSources = 254 * 255
-
-func loopback(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // flags declares the storm flags on fs, filling c; the token is read
 // from *tokenFile by the caller, the report goes to *jsonOut.

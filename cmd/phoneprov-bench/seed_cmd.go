@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -54,8 +53,8 @@ func (c *SeedConfig) validate() error {
 	if c.Server == "" || c.Token == "" {
 		return fmt.Errorf("%w: --server and --token-file", ErrMissingFlag)
 	}
-	if u, err := url.Parse(c.Server); err != nil || u.Scheme != "http" || !loopback(u.Hostname()) {
-		return fmt.Errorf("--server %q: %w (http://127.0.0.1:PORT)", c.Server, ErrNotLoopback)
+	if err := checkServer("--server", c.Server); err != nil {
+		return err
 	}
 	switch {
 	case c.Devices < 1 || c.Devices > 1000000:
@@ -91,26 +90,11 @@ func (c *SeedConfig) flags(fs *flag.FlagSet, tokenFile *string) {
 // seedCmd is "phoneprov-bench seed".
 func seedCmd(args []string, stdout, stderr io.Writer) int {
 	var c SeedConfig
-	var tokenFile string
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	c.flags(fs, &tokenFile)
-	if code, ok := parseFlags(fs, args, "seed", stderr); !ok {
-		return code
-	}
-	tok, err := readToken(tokenFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "phoneprov-bench seed:", err)
-		return 2
-	}
-	c.Token = tok
-	if err := Seed(context.Background(), c, stdout); err != nil {
-		fmt.Fprintln(stderr, "phoneprov-bench seed:", err)
-		if usageError(err) {
-			return 2
-		}
-		return 1
-	}
-	return 0
+	flags := func(fs *flag.FlagSet, tokenFile, _ *string) { c.flags(fs, tokenFile) }
+	return runCommand("seed", args, stdout, stderr, flags, func(ctx context.Context, token string) (report, bool, error) {
+		c.Token = token
+		return nil, false, Seed(ctx, c, stdout)
+	})
 }
 
 // Seed makes the account (unless NoSeed), checks with identify that every

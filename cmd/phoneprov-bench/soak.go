@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,39 +15,14 @@ import (
 // prints the report; the exit code is 1 on growth or too many errors.
 func soakCmd(args []string, stdout, stderr io.Writer) int {
 	var c SoakConfig
-	var tokenFile, jsonOut string
-	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
-	c.flags(fs, &tokenFile, &jsonOut)
-	if code, ok := parseFlags(fs, args, "soak", stderr); !ok {
-		return code
-	}
-	tok, err := readToken(tokenFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "phoneprov-bench soak:", err)
-		return 2
-	}
-	c.Token = tok
-	rep, err := RunSoak(context.Background(), c, stdout)
-	if rep != nil {
-		rep.WriteText(stdout)
-		if jsonOut != "" {
-			b, _ := json.MarshalIndent(rep, "", "  ")
-			if werr := os.WriteFile(jsonOut, append(b, '\n'), 0o644); werr != nil && err == nil {
-				err = werr
-			}
+	return runCommand("soak", args, stdout, stderr, c.flags, func(ctx context.Context, token string) (report, bool, error) {
+		c.Token = token
+		rep, err := RunSoak(ctx, c, stdout)
+		if rep == nil {
+			return nil, false, err
 		}
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "phoneprov-bench soak:", err)
-		if usageError(err) {
-			return 2
-		}
-		return 1
-	}
-	if !rep.Verdict.Pass {
-		return 1
-	}
-	return 0
+		return rep, !rep.Verdict.Pass, err
+	})
 }
 
 // Operation kinds of a soak, in report order.

@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -77,16 +75,16 @@ func (c *SoakConfig) validate() error {
 	if c.Server == "" || c.Token == "" || c.SIP == "" {
 		return fmt.Errorf("%w: --server, --token-file and --sip", ErrMissingFlag)
 	}
-	for _, f := range []struct{ name, v string }{{"--server", c.Server}, {"--debug", c.Debug}} {
-		if f.v == "" {
-			continue
-		}
-		if u, err := url.Parse(f.v); err != nil || u.Scheme != "http" || !loopback(u.Hostname()) {
-			return fmt.Errorf("%s %q: %w (http://127.0.0.1:PORT)", f.name, f.v, ErrNotLoopback)
+	if err := checkServer("--server", c.Server); err != nil {
+		return err
+	}
+	if c.Debug != "" {
+		if err := checkServer("--debug", c.Debug); err != nil {
+			return err
 		}
 	}
-	if host, _, err := net.SplitHostPort(c.SIP); err != nil || !loopback(host) {
-		return fmt.Errorf("--sip %q: %w (127.0.0.1:PORT)", c.SIP, ErrNotLoopback)
+	if err := checkSIP(c.SIP); err != nil {
+		return err
 	}
 	switch {
 	case c.Devices < 1 || c.Devices > 100000:

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,39 +18,14 @@ import (
 // prints the report; the exit code is 1 if any device failed.
 func stormCmd(args []string, stdout, stderr io.Writer) int {
 	var c Config
-	var tokenFile, jsonOut string
-	fs := flag.NewFlagSet("storm", flag.ContinueOnError)
-	c.flags(fs, &tokenFile, &jsonOut)
-	if code, ok := parseFlags(fs, args, "storm", stderr); !ok {
-		return code
-	}
-	tok, err := readToken(tokenFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
-		return 2
-	}
-	c.Token = tok
-	rep, err := Run(context.Background(), c, stdout)
-	if rep != nil {
-		rep.WriteText(stdout)
-		if jsonOut != "" {
-			b, _ := json.MarshalIndent(rep, "", "  ")
-			if werr := os.WriteFile(jsonOut, append(b, '\n'), 0o644); werr != nil && err == nil {
-				err = werr
-			}
+	return runCommand("storm", args, stdout, stderr, c.flags, func(ctx context.Context, token string) (report, bool, error) {
+		c.Token = token
+		rep, err := Run(ctx, c, stdout)
+		if rep == nil {
+			return nil, false, err
 		}
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "phoneprov-bench storm:", err)
-		if usageError(err) {
-			return 2
-		}
-		return 1
-	}
-	if rep.Failed > 0 {
-		return 1
-	}
-	return 0
+		return rep, rep.Failed > 0, err
+	})
 }
 
 // arrivals gives each of n devices its start offset in the window.
