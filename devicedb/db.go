@@ -162,14 +162,19 @@ func (s *Store) Close() error {
 	return rerr
 }
 
-// IntegrityCheck runs PRAGMA integrity_check and returns its verdict.
+// IntegrityCheck runs the checks of CheckFile (PRAGMA integrity_check and
+// foreign_key_check) on the open database; the error lists the problems.
 func (s *Store) IntegrityCheck(ctx context.Context) error {
-	var res string
-	if err := s.w.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+	problems, err := integrityProblems(ctx, s.r)
+	if err != nil {
 		return err
 	}
-	if res != "ok" {
-		return fmt.Errorf("integrity check: %s", res)
+	fks, err := foreignKeyProblems(ctx, s.r)
+	if err != nil {
+		return err
+	}
+	if problems = append(problems, fks...); len(problems) > 0 {
+		return fmt.Errorf("integrity check: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }

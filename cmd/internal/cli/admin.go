@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/phoneprov/phoneprov/devicedb"
@@ -26,7 +25,7 @@ func adminCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("phoneprov admin add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", envOr("PHONEPROV_DATA", "./phoneprov-data"), "data directory (env PHONEPROV_DATA)")
+	data := dataFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -43,7 +42,7 @@ func adminCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneprov admin add: %v\n", err)
 		return 1
 	}
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(*data, "phoneprov.db")})
+	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: dbPath(*data)})
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneprov admin add: %v\n", err)
 		return 1

@@ -14,7 +14,7 @@ import (
 func backup(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("phoneprov backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", envOr("PHONEPROV_DATA", "./phoneprov-data"), "data directory (env PHONEPROV_DATA)")
+	data := dataFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -22,7 +22,7 @@ func backup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: phoneprov backup [--data DIR] DEST.db   (DEST must not exist; copy secret.key beside it)")
 		return 2
 	}
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(*data, "phoneprov.db")})
+	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: dbPath(*data)})
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneprov backup: %v\n", err)
 		return 1

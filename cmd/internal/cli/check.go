@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 )
@@ -16,7 +15,7 @@ import (
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("phoneprov check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", envOr("PHONEPROV_DATA", "./phoneprov-data"), "data directory (env PHONEPROV_DATA)")
+	data := dataFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -24,7 +23,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: phoneprov check [--data DIR]")
 		return 2
 	}
-	path := filepath.Join(*data, "phoneprov.db")
+	path := dbPath(*data)
 	problems, err := devicedb.CheckFile(context.Background(), path)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneprov check: %v\n", err)

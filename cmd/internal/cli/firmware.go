@@ -34,7 +34,7 @@ func firmwareCmd(args []string, stdout, stderr io.Writer) int {
 	version := fs.String("version", "", "firmware version, e.g. 6.4.6.2734 (required)")
 	filename := fs.String("filename", "", "name the phone asks for; default: the catalog's firmware file for the model")
 	target := fs.Bool("target", false, "make it the model's target version")
-	data := fs.String("data", envOr("PHONEPROV_DATA", "./phoneprov-data"), "data directory (env PHONEPROV_DATA)")
+	data := dataFlag(fs)
 	server := fs.String("server", "", "base URL of a running phoneprov, e.g. http://127.0.0.1:8080")
 	tokenFile := fs.String("token-file", "", "admin token file for --server; default DATA/admin.token")
 	// Accept the file before or after the flags.
