@@ -60,22 +60,16 @@ func (c *credCache) cached(authUser string) (*credential, bool) {
 // get returns the credential of authUser, nil without error when the auth
 // user is unknown.
 func (c *credCache) get(ctx context.Context, authUser string) (*credential, error) {
+	if cr, ok := c.cached(authUser); ok {
+		return cr, nil
+	}
 	gen := c.dir.Generation()
-	c.mu.RLock()
-	cached, ok := c.m[authUser]
-	fresh := c.gen == gen
-	c.mu.RUnlock()
-	if ok && fresh {
-		return cached, nil
+	c.mu.Lock()
+	if c.gen != gen { // an admin change: every cached line may be stale
+		c.m = make(map[string]*credential, len(c.m))
+		c.gen = gen
 	}
-	if !fresh {
-		c.mu.Lock()
-		if c.gen != gen {
-			c.m = make(map[string]*credential, len(c.m))
-			c.gen = gen
-		}
-		c.mu.Unlock()
-	}
+	c.mu.Unlock()
 	lc, err := c.dir.LineByAuthUser(ctx, authUser)
 	if errors.Is(err, devicedb.ErrNotFound) {
 		return nil, nil

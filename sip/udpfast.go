@@ -143,8 +143,12 @@ func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
 	defer r.inflight.Done()
 	req.SetTransport("UDP")
 	req.SetSource(job.src.String())
-	reply := &udpReply{pc: job.pc, req: req, src: job.src, key: txKey(req), answers: u.answers, now: r.cfg.Now,
-		clean: rawHeadersClean(job.data)}
+	reply := &udpReply{pc: job.pc, req: req, src: job.src, fast: u, clean: rawHeadersClean(job.data)}
+	// Only an answered challenge can earn an answer worth remembering: a
+	// first REGISTER gets a fresh 401 each time, at no cost.
+	if req.GetHeader("Authorization") != nil {
+		reply.key = txKey(req)
+	}
 	if reply.key != "" {
 		if b, ok := u.answers.get(reply.key, r.cfg.Now()); ok {
 			_, _ = job.pc.WriteTo(b, reply.dest())
@@ -159,15 +163,14 @@ func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
 // rport (RFC 3581), else to the Via's port (RFC 3261 section 18.2.2), as
 // sipgo's transactions do.
 type udpReply struct {
-	pc  net.PacketConn
-	req *sipmsg.Request
-	src *net.UDPAddr
-	// key, when set, remembers final answers other than challenges in
-	// answers, for retransmissions of req.
-	key     string
-	answers *answered
-	now     func() time.Time
-	clean   bool // the raw header section passed rawHeadersClean
+	pc   net.PacketConn
+	req  *sipmsg.Request
+	src  *net.UDPAddr
+	fast *udpFast
+	// key, when set, has final answers other than challenges remembered
+	// in fast.answers, for retransmissions of req.
+	key   string
+	clean bool // the raw header section passed rawHeadersClean
 }
 
 func (u *udpReply) headersClean() bool { return u.clean }
@@ -201,7 +204,7 @@ func (u *udpReply) Respond(res *sipmsg.Response) error {
 	buf.Reset()
 	res.StringWrite(buf)
 	if u.key != "" && res.StatusCode >= 200 && res.StatusCode != 401 {
-		u.answers.put(u.key, bytes.Clone(buf.Bytes()), u.now())
+		u.fast.answers.put(u.key, bytes.Clone(buf.Bytes()), u.fast.r.cfg.Now())
 	}
 	_, err := u.pc.WriteTo(buf.Bytes(), u.dest())
 	return err
