@@ -1,10 +1,11 @@
 package templates
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"unicode"
@@ -87,10 +88,35 @@ var catalogFamilies = map[string]bool{
 // catalogKinds are the device kinds a model may name.
 var catalogKinds = map[string]bool{"phone": true, "ata": true, "dect": true}
 
-//go:embed catalog.json
-var catalogJSON []byte
+// catalogFS holds the embedded catalog, one JSON array per vendor.
+//
+//go:embed catalog/*.json
+var catalogFS embed.FS
 
-var defaultCatalog = mustParse(catalogJSON)
+var defaultCatalog = mustParse(catalogJSON())
+
+// catalogJSON joins the per-vendor files, in name order, into one JSON
+// array for ParseCatalog.
+func catalogJSON() []byte {
+	files, err := fs.Glob(catalogFS, "catalog/*.json")
+	if err != nil {
+		panic("templates: embedded catalog: " + err.Error())
+	}
+	var all []json.RawMessage
+	for _, f := range files {
+		b, err := catalogFS.ReadFile(f)
+		if err != nil {
+			panic("templates: embedded catalog: " + err.Error())
+		}
+		var part []json.RawMessage
+		if err := json.Unmarshal(b, &part); err != nil {
+			panic("templates: embedded catalog " + f + ": " + err.Error())
+		}
+		all = append(all, part...)
+	}
+	b, _ := json.Marshal(all)
+	return b
+}
 
 // Default returns the embedded catalog.
 func Default() *Catalog { return defaultCatalog }
