@@ -57,6 +57,22 @@ type Model struct {
 	ResyncEvent string `json:"resync_event"`
 	// DNSSRV is true when the model resolves the SIP domain by DNS SRV.
 	DNSSRV bool `json:"dns_srv,omitempty"`
+	// UserAgent says what the model's HTTP User-Agent proves: "mac" (it
+	// names the model and carries the MAC), "model" (it names the model
+	// only) or "none" (no usable User-Agent: another proof is needed).
+	// Empty means "model".
+	UserAgent string `json:"user_agent,omitempty"`
+	// SIPTLS is true when the model can register over SIP TLS.
+	SIPTLS bool `json:"sip_tls,omitempty"`
+	// CustomCA is true when the model can be given a custom CA
+	// certificate in its config.
+	CustomCA bool `json:"custom_ca,omitempty"`
+	// Uploads is true when the model uploads files (logs, settings) by
+	// HTTP PUT.
+	Uploads bool `json:"uploads,omitempty"`
+	// Source says where the row's facts come from: a vendor admin guide or
+	// an open-source provisioning server's file.
+	Source string `json:"source,omitempty"`
 }
 
 // Catalog is the read-only set of known models.
