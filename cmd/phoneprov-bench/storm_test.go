@@ -4,68 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/phoneprov/phoneprov/cmd/internal/testbin"
 )
 
 // TestMain removes the phoneprov binary the tests built.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-var (
-	binOnce sync.Once
-	binDir  string
-	binPath string
-	binErr  error
-)
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 // phoneprovBinary builds cmd/phoneprov once for all tests, or takes
 // PHONEPROV_TEST_BINARY.
-func phoneprovBinary(t *testing.T) string {
-	t.Helper()
-	if b := os.Getenv("PHONEPROV_TEST_BINARY"); b != "" {
-		return b
-	}
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "phoneprov-bench-test"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "phoneprov")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/phoneprov/phoneprov/cmd/phoneprov").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
+func phoneprovBinary(t *testing.T) string { return testbin.Phoneprov(t) }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+type lockedBuffer = testbin.Buffer
 
 // startServer runs phoneprov serve on a temp data dir with loopback
 // listeners (and the extra flags) and returns its ports, token and pid.
@@ -92,19 +50,15 @@ func startServer(t *testing.T, extra ...string) (ports map[string]string, token 
 			<-done
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(data, "ports.json")); err == nil && json.Unmarshal(b, &ports) == nil {
-			tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ports, strings.TrimSpace(string(tok)), cmd.Process.Pid
-		}
-		time.Sleep(50 * time.Millisecond)
+	ports, err := testbin.WaitPorts(data, 60*time.Second)
+	if err != nil {
+		t.Fatalf("phoneprov: %v:\n%s", err, log)
 	}
-	t.Fatalf("phoneprov did not write ports.json within 60 s:\n%s", log)
-	return nil, "", 0
+	tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ports, strings.TrimSpace(string(tok)), cmd.Process.Pid
 }
 
 // TestStormShort boots 1,000 phones of the vendor mix arriving within 10 s

@@ -10,25 +10,19 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/phoneprov/phoneprov/cmd/internal/testbin"
 )
 
-// binary builds phoneprov once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	if b := os.Getenv("PHONEPROV_TEST_BINARY"); b != "" {
-		return b // a binary built beforehand, e.g. by a load script
-	}
-	bin := filepath.Join(t.TempDir(), "phoneprov")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// TestMain removes the binary the tests built.
+func TestMain(m *testing.M) { testbin.Main(m) }
+
+// binary builds phoneprov once per test process (or takes
+// $PHONEPROV_TEST_BINARY).
+func binary(t *testing.T) string { return testbin.Phoneprov(t) }
 
 // proc is a running phoneprov serve.
 type proc struct {
@@ -40,17 +34,7 @@ type proc struct {
 
 // syncBuffer is the process's output, written by exec's copying goroutine
 // while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+type syncBuffer = testbin.Buffer
 
 func start(t *testing.T, bin, data string, extra ...string) *proc {
 	t.Helper()
@@ -64,20 +48,17 @@ func start(t *testing.T, bin, data string, extra ...string) *proc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(data, "ports.json")); err == nil && json.Unmarshal(b, &p.ports) == nil {
-			tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.token = strings.TrimSpace(string(tok))
-			return p
-		}
-		time.Sleep(50 * time.Millisecond)
+	ports, err := testbin.WaitPorts(data, 60*time.Second)
+	if err != nil {
+		t.Fatalf("phoneprov: %v; log:\n%s", err, p.log)
 	}
-	t.Fatalf("phoneprov did not write ports.json within 60 s; log:\n%s", p.log)
-	return nil
+	p.ports = ports
+	tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.token = strings.TrimSpace(string(tok))
+	return p
 }
 
 func (p *proc) stop(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phoneprov/phoneprov/cmd/internal/testbin"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/phoneprov/phoneprov/devicedb"
@@ -155,10 +157,7 @@ func TestImportCrash(t *testing.T) {
 		t.Skip("builds the binary and imports 10,000 users")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "phoneprov")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../phoneprov").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.Phoneprov(t)
 	exp := devicedb.SyntheticExport(10000, 12000, 8000)
 	b, _ := json.Marshal(exp)
 	src := filepath.Join(dir, "big.json")
