@@ -210,9 +210,5 @@ func csvBool(v string) (bool, error) {
 }
 
 func splitNumbers(v string) []string {
-	out := []string{}
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\t' }) {
-		out = append(out, f)
-	}
-	return out
+	return append([]string{}, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\t' })...)
 }

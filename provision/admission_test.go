@@ -16,8 +16,10 @@ import (
 func TestAdmission(t *testing.T) {
 	a := newAdmission(2, 200*time.Millisecond)
 	ctx := context.Background()
-	if !a.enter(ctx) || !a.enter(ctx) {
-		t.Fatal("the first two requests found no slot")
+	for i := range 2 {
+		if !a.enter(ctx) {
+			t.Fatalf("request %d of two found no slot", i+1)
+		}
 	}
 	start := time.Now()
 	if a.enter(ctx) {
