@@ -2,6 +2,7 @@ package templates
 
 import (
 	"maps"
+	"net/url"
 	"strings"
 )
 
@@ -16,6 +17,8 @@ func expected(fam, kind string, cfg *DeviceConfig) map[string]string {
 		c = func(s string) string { return kvEscape(s) }
 	}
 	ca, pw, caURL := strings.TrimSuffix(cfg.CACert, "\n"), c(cfg.WebUIPassword), c(cfg.CACertURL)
+	auth := "[--uid " + cfg.HTTPUser + " --pwd " + cfg.HTTPPassword + "]"
+	userinfo := url.UserPassword(cfg.HTTPUser, cfg.HTTPPassword).String()
 	switch fam + "/" + kind {
 	case "polycom/master":
 		return map[string]string{"APPLICATION@APP_FILE_PATH": cfg.FirmwareURL,
@@ -73,8 +76,8 @@ func expected(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"Primary_NTP_Server": "pool.ntp.org", "Time_Zone": "GMT-05:00",
 			"Daylight_Saving_Time_Rule": "start=3/8/7/2:0:0;end=11/1/7/2:0:0;save=1:0:0",
 			"STUN_Server":               "stun.phoneprov.test:3478", "Resync_Periodic": "86400",
-			"Profile_Rule": "[--uid dev-0004f2a1b2c3 --pwd Zx9-pass]https://prov.phoneprov.test:8443/p/" + profile,
-			"Upgrade_Rule": "[--uid dev-0004f2a1b2c3 --pwd Zx9-pass]" + cfg.FirmwareURL})
+			"Profile_Rule": auth + "https://prov.phoneprov.test:8443/p/" + profile,
+			"Upgrade_Rule": auth + cfg.FirmwareURL})
 	case "grandstream/common", "grandstream/device":
 		m := map[string]string{"P237": "prov.phoneprov.test:8443/p", "P212": "2", "P194": "3", "P193": "1440",
 			"P192": "prov.phoneprov.test:8443/fw", "P30": "pool.ntp.org", "P64": "customize",
@@ -97,7 +100,7 @@ func expected(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"user_expiry[1]": "600", "stun_server[1]": "stun.phoneprov.test:3478", "ntp_server": "pool.ntp.org",
 			"timezone": "USA-5", "utc_offset": "-18000", "dst": "3600 03.02.7 02:00:00 11.01.7 02:00:00",
 			"language": "Francais", "settings_refresh_timer": "86400", "update_policy": "auto_update",
-			"setting_server": "https://dev-0004f2a1b2c3:Zx9-pass@prov.phoneprov.test:8443/p/0004F2A1B2C3.xml",
+			"setting_server": "https://" + userinfo + "@prov.phoneprov.test:8443/p/0004F2A1B2C3.xml",
 			"http_user":      "admin", "http_pass": pw, "webserver_admin_name": "admin",
 			"webserver_admin_password": pw, "admin_mode_password": pw})
 		m["settings/certificates/certificate@url"] = caURL
@@ -120,7 +123,7 @@ func expected(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"X_DeviceManagement.TimeService.NTPServer1":              "pool.ntp.org",
 			"X_DeviceManagement.TimeService.LocalTimeZone":           "GMT-05:00",
 			"X_DeviceManagement.ITSPProvisioning.Interval":           "86400",
-			"X_DeviceManagement.ITSPProvisioning.ConfigURL":          "https://dev-0004f2a1b2c3:Zx9-pass@prov.phoneprov.test:8443/p/0004F2A1B2C3.xml",
+			"X_DeviceManagement.ITSPProvisioning.ConfigURL":          "https://" + userinfo + "@prov.phoneprov.test:8443/p/0004F2A1B2C3.xml",
 			"X_DeviceManagement.FirmwareUpdate.FirmwareURL":          cfg.FirmwareURL}
 	case "fanvil/common", "fanvil/device":
 		m := map[string]string{"ap/FlashServerIP": "https://prov.phoneprov.test:8443/p", "ap/FlashProtocol": "5",

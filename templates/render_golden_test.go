@@ -85,12 +85,12 @@ const (
 )
 
 // hostileConfig is goldenConfig with hostile display names, label,
-// passwords and CA URL.
+// passwords (line, device credential, web UI) and CA URL.
 func hostileConfig(family string) *DeviceConfig {
 	c := goldenConfig(family)
 	c.Lines[0].DisplayName, c.Lines[0].Label, c.Lines[0].Password = hostileName1, hostileLabel, hostilePass
 	c.Lines[1].DisplayName = hostileName2
-	c.WebUIPassword, c.CACertURL = hostilePass, hostileURL
+	c.HTTPPassword, c.WebUIPassword, c.CACertURL = hostilePass, hostilePass, hostileURL
 	return c
 }
 
