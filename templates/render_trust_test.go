@@ -145,6 +145,9 @@ func TestCACertNormalized(t *testing.T) {
 	if err != nil || two != sampleCACert+want {
 		t.Errorf("two certificates: %q, %v", two, err)
 	}
+	if _, err := normalizeCACert(strings.Repeat(sampleCACert, maxCACert/len(sampleCACert)+1)); err == nil {
+		t.Error("oversized CA accepted")
+	}
 	if got, err := normalizeCACert(""); got != "" || err != nil {
 		t.Errorf("empty: %q, %v", got, err)
 	}

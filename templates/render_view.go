@@ -81,6 +81,7 @@ const (
 	defaultExpiry   = 3600
 	defaultSTUNPort = 3478
 	maxLines        = 1024
+	maxCACert       = 64 << 10 // bytes of PEM; vendors take a few certificates at most
 )
 
 // newView checks cfg and builds the family-independent part of the view.
@@ -162,6 +163,9 @@ func checkCredential(s string) error {
 // nothing else, and re-encodes them, so only base64 lines and the
 // BEGIN/END lines reach a template; "" stays "".
 func normalizeCACert(s string) (string, error) {
+	if len(s) > maxCACert {
+		return "", fmt.Errorf("larger than %d bytes", maxCACert)
+	}
 	var out []byte
 	rest := []byte(s)
 	for len(bytes.TrimSpace(rest)) > 0 {
