@@ -155,3 +155,18 @@ func TestCACertNormalized(t *testing.T) {
 		t.Errorf("xlines = %q", got)
 	}
 }
+
+func TestWebUIUser(t *testing.T) {
+	for fam := range familyDefs {
+		want := "admin"
+		if fam == "polycom" {
+			want = "Polycom"
+		}
+		if got := WebUIUser(fam); got != want {
+			t.Errorf("WebUIUser(%s) = %q, want %q", fam, got, want)
+		}
+	}
+	if got := WebUIUser("nokia"); got != "" {
+		t.Errorf("WebUIUser(nokia) = %q", got)
+	}
+}

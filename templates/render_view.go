@@ -33,7 +33,8 @@ type view struct {
 	HTTPPassword   string
 	// WebUIPassword is the phone's web-UI admin password; "" leaves the
 	// phone's own password alone (an empty one is never rendered).
-	WebUIPassword string
+	// WebUIUser is the admin account it is for (WebUIUser(family)).
+	WebUIPassword, WebUIUser string
 	// CACert is the local CA as PEM (re-encoded, one certificate after the
 	// other, no trailing line break) and CACertURL where the phone can
 	// fetch it; both are "" unless the model can install a custom CA
@@ -92,7 +93,7 @@ func newView(cfg *DeviceConfig, year int) (*view, error) {
 	v := &view{Model: cfg.Model, Firmware: cfg.Firmware, ResyncInterval: cfg.ResyncInterval,
 		NTPServer: cfg.NTPServer, ProvisionURL: cfg.ProvisionURL, FirmwareURL: cfg.FirmwareURL,
 		HTTPUser: cfg.HTTPUser, HTTPPassword: cfg.HTTPPassword, WebUIPassword: cfg.WebUIPassword,
-		Lang: parseLang(cfg.Language)}
+		WebUIUser: WebUIUser(cfg.Model.Family), Lang: parseLang(cfg.Language)}
 	if cfg.MAC != "" {
 		mac := strings.ToLower(cfg.MAC)
 		if len(mac) != 12 || !isHexString(mac) {
@@ -147,6 +148,19 @@ func newView(cfg *DeviceConfig, year int) (*view, error) {
 		return nil, bad("%v", err)
 	}
 	return v, nil
+}
+
+// WebUIUser is the user name of a family's web-UI admin account, the one
+// DeviceConfig.WebUIPassword is rendered for: "Polycom" for Poly, "admin"
+// for the other families, "" for an unknown family.
+func WebUIUser(family string) string {
+	switch {
+	case family == "polycom":
+		return "Polycom"
+	case familyDefs[family].data != nil:
+		return "admin"
+	}
+	return ""
 }
 
 // checkCredential refuses what cannot go into every vendor's credential
