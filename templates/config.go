@@ -34,6 +34,15 @@ type DeviceConfig struct {
 	// HTTPUser and HTTPPassword, when set, are the digest credentials the
 	// device must present on later fetches.
 	HTTPUser, HTTPPassword string
+	// WebUIPassword is the phone's own web-UI admin password, rendered so
+	// the phone's web UI is not left on the factory password.
+	WebUIPassword string
+	// CACert is the PEM of the local CA that issued the HTTPS/SIPS server
+	// certificate, for models that can install a custom CA.
+	CACert string
+	// CACertURL is a URL the phone can download that CA from (vendors that
+	// take a URL rather than inline PEM).
+	CACertURL string
 }
 
 // Line is one SIP line (registration) of a device.
@@ -64,4 +73,8 @@ type SIPServer struct {
 	Transport string
 	// UseSRV is true when the model resolves Domain by DNS SRV instead.
 	UseSRV bool
+	// FallbackPort is the registrar's UDP port for models that cannot
+	// register over TLS (Model.SIPTLS false) when Transport is "tls":
+	// they are given UDP on this port instead; 0 means 5060.
+	FallbackPort int
 }

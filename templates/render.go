@@ -80,7 +80,7 @@ type RendererConfig struct {
 	// blocks; they replace the embedded blocks of the same name for that
 	// scope. Every override is parsed against its family's embedded set, so
 	// it can call the family's blocks, and must follow the escaping rule of
-	// the family's format (output actions end in x or el for XML families,
+	// the family's format (output actions end in x, el or xlines for XML families,
 	// kv or kvq for Yealink). Dot files are ignored; anything else is an
 	// error.
 	OverrideDir string
@@ -150,7 +150,8 @@ func (r *Renderer) Kinds(family string) []string {
 // else the embedded one. Only the per-device kinds (phone, device) see the
 // device's secrets: for master, boot and common files, which may be served
 // before the device is known or shared by a model, the line slots are
-// empty and the HTTP credentials unset, whatever the template.
+// empty and the HTTP credentials and web-UI password unset, whatever the
+// template.
 func (r *Renderer) Render(w io.Writer, kind string, cfg *DeviceConfig) (contentType string, err error) {
 	if cfg == nil {
 		return "", fmt.Errorf("%w: nil config", ErrInvalidConfig)

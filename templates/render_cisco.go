@@ -7,6 +7,14 @@ import (
 
 // Cisco SPA and MPP (3PCC) firmware: one <flat-profile> of elements named
 // after the parameter with a _N_ line suffix. MPP elements carry ua="na".
+//
+// Device trust: the credential goes in front of the Profile_Rule and
+// Upgrade_Rule URLs ("[--uid u --pwd p]https://…"), so every resync
+// keeps using it; the web-UI password is Admin_Passwd on SPA (wazo
+// cisco_spa) and Admin_Password on MPP (wazo cisco_sip 3PCC); the local CA
+// is fetched from Custom_CA_Rule (MPP admin guides; unconfirmed on SPA
+// firmware, whose HTTPS also wants a Cisco-signed server certificate);
+// SIP TLS is SIP_Transport_N_ TLS.
 
 // ciscoData is V for the cisco-spa and cisco-mpp families.
 type ciscoData struct {

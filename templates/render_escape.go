@@ -13,8 +13,12 @@ import (
 // one of the escaping functions below (lintTemplate enforces it, for the
 // embedded templates and for overrides alike).
 //
-//   - XML families use x (element text and attribute values alike) and
-//     el (a whole <name>value</name> element).
+//   - XML families use x (element text and attribute values alike), el
+//     (a whole <name>value</name> element) and xlines, which is x for
+//     multi-line values such as a PEM certificate: each line is escaped
+//     like x and the line breaks are written as &#xA;, which survives in
+//     attribute values too (a literal line break there reads back as a
+//     space).
 //   - The key = value family (Yealink) uses kv, and kvq inside the double
 //     quotes of include:config lines.
 //
@@ -32,7 +36,7 @@ func escapeFuncs(f fileFormat) map[string]any {
 	if f == formatKV {
 		return map[string]any{"kv": kvEscape, "kvq": kvQuoted}
 	}
-	return map[string]any{"x": xmlEscape, "el": xmlElement}
+	return map[string]any{"x": xmlEscape, "el": xmlElement, "xlines": xmlLines}
 }
 
 // cleanText drops what no configuration format can carry safely.
@@ -96,6 +100,17 @@ func xmlEscape(v any) string {
 	b.Grow(len(s) + 16)
 	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
 	return b.String()
+}
+
+// xmlLines is the template function xlines: x on each line of v (split
+// at LF, a CR before it dropped), the lines joined by the character
+// reference &#xA;.
+func xmlLines(v any) string {
+	lines := strings.Split(printable(v), "\n")
+	for i, l := range lines {
+		lines[i] = xmlEscape(strings.TrimSuffix(l, "\r"))
+	}
+	return strings.Join(lines, "&#xA;")
 }
 
 // xmlElement is the template function el: <name>value</name> with the

@@ -5,6 +5,12 @@ import "strings"
 // Fanvil X-series, new <sysConf> format (firmware 2.2.10+): the model
 // common file carries the global settings, the per-device file repeats
 // them and adds the <sip><line index="N"> blocks.
+//
+// Device trust: <ap> DefaultUsername/DefaultPassword are the credential
+// (FusionPBX x4u, device file only) with FlashProtocol 5 for HTTPS; the
+// web-UI admin is <web><account index="1"> Name admin, Password, Level
+// 10 (wazo, FusionPBX); no custom CA parameter was found in any source,
+// so none is rendered; SIP TLS <Transport> 3.
 
 // fanvilData is V for the fanvil family.
 type fanvilData struct {

@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// FuzzRender feeds random display names, labels, passwords and time zone
-// names into every family and kind. Output must parse back (XML well
-// formed, key = value lines only) with exactly the keys a benign config
-// gives, so no value can add or remove a parameter; bad zones must fail
-// with ErrInvalidConfig; nothing may panic.
+// FuzzRender feeds random display names, labels, passwords (line and
+// web-UI), CA URLs and time zone names into every family and kind. Output
+// must parse back (XML well formed, key = value lines only) with exactly
+// the keys a benign config gives, so no value can add or remove a
+// parameter; bad zones must fail with ErrInvalidConfig; nothing may panic.
 func FuzzRender(f *testing.F) {
 	f.Add("Joe Smith", "Joe", "s3cret", "America/New_York")
 	f.Add(hostileName1, hostileLabel, hostilePass, "Europe/Berlin")
@@ -35,6 +35,12 @@ func FuzzRender(f *testing.F) {
 				}
 				cfg.Lines[0].DisplayName, cfg.Lines[0].Label, cfg.Lines[0].Password = name, label, password
 				cfg.Lines[1].DisplayName = label + name
+				if password != "" && checkCredential(password) == nil {
+					cfg.WebUIPassword = password
+				}
+				if u := "https://ca.test/ca.pem?" + label; checkURL(u) == nil {
+					cfg.CACertURL = u
+				}
 				var hostile bytes.Buffer
 				if _, err := r.Render(&hostile, kind, cfg); err != nil {
 					t.Fatalf("%s/%s: %v", fam, kind, err)

@@ -36,25 +36,27 @@ func updating() bool {
 }
 
 // goldenModels is one representative model per family, written out here so
-// the goldens do not move when the catalog changes.
+// the goldens do not move when the catalog changes; each can do SIP TLS and
+// take a custom CA.
 var goldenModels = map[string]Model{
-	"polycom": {Vendor: "Poly", Model: "VVX 150", Family: "polycom", Kind: "phone", Lines: 2,
+	"polycom": {Vendor: "Poly", Model: "VVX 150", Family: "polycom", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true,
 		Files: []string{"{mac}.cfg", "000000000000.cfg", "3111-48810-001.sip.ld", "sip.ld", "phoneprov-{mac}.cfg"}},
-	"yealink": {Vendor: "Yealink", Model: "T31P", Family: "yealink", Kind: "phone", Lines: 2, Files: []string{"{mac}.boot", "y000000000000.boot", "y000000000123.cfg", "{mac}.cfg"}},
-	"cisco-spa": {Vendor: "Cisco", Model: "SPA504G", Family: "cisco-spa", Kind: "phone", Lines: 4,
+	"yealink": {Vendor: "Yealink", Model: "T31P", Family: "yealink", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.boot", "y000000000000.boot", "y000000000123.cfg", "{mac}.cfg"}},
+	"cisco-spa": {Vendor: "Cisco", Model: "SPA504G", Family: "cisco-spa", Kind: "phone", Lines: 4, SIPTLS: true, CustomCA: true,
 		Files: []string{"spa504G.cfg", "spa{mac}.xml"}},
-	"cisco-mpp": {Vendor: "Cisco", Model: "CP-8841-3PCC", Family: "cisco-mpp", Kind: "phone", Lines: 2,
+	"cisco-mpp": {Vendor: "Cisco", Model: "CP-8841-3PCC", Family: "cisco-mpp", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true,
 		Files: []string{"CP-8841-3PCC.xml", "8841-3PCC.xml", "{mac}.xml"}},
-	"grandstream": {Vendor: "Grandstream", Model: "GRP2614", Family: "grandstream", Kind: "phone", Lines: 4,
+	"grandstream": {Vendor: "Grandstream", Model: "GRP2614", Family: "grandstream", Kind: "phone", Lines: 4, SIPTLS: true, CustomCA: true,
 		Files: []string{"cfg{mac}", "cfg{mac}.xml", "cfggrp2614.xml", "cfg.xml"}},
-	"snom": {Vendor: "Snom", Model: "D735", Family: "snom", Kind: "phone", Lines: 2,
+	"snom": {Vendor: "Snom", Model: "D735", Family: "snom", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true,
 		Files: []string{"snomD735.htm", "snomD735-{MAC}.htm", "{MAC}.xml"}},
-	"obihai": {Vendor: "Obihai", Model: "OBi202", Family: "obihai", Kind: "ata", Lines: 2, Files: []string{"{MAC}.xml"}},
-	"fanvil": {Vendor: "Fanvil", Model: "X4U", Family: "fanvil", Kind: "phone", Lines: 2, Files: []string{"f0X4Uhw1.100.cfg", "{mac}.cfg"}},
+	"obihai": {Vendor: "Obihai", Model: "OBi202", Family: "obihai", Kind: "ata", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{MAC}.xml"}},
+	"fanvil": {Vendor: "Fanvil", Model: "X4U", Family: "fanvil", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"f0X4Uhw1.100.cfg", "{mac}.cfg"}},
 }
 
 // goldenConfig is the representative device: two lines, the second
-// disabled, every optional setting on.
+// disabled, every optional setting on (HTTPS with a device credential,
+// SIP over TLS, a web-UI password, the local CA).
 func goldenConfig(family string) *DeviceConfig {
 	return &DeviceConfig{
 		MAC: "0004f2a1b2c3", Model: goldenModels[family], Firmware: "1.2.3",
@@ -63,11 +65,12 @@ func goldenConfig(family string) *DeviceConfig {
 				DisplayName: "Joe Smith", Label: "Joe", Expiry: 600},
 			{Index: 2, Enabled: false, User: "1002", Password: "pw2", DisplayName: "Front Desk"},
 		},
-		SIP:          SIPServer{Domain: "phoneprov.test", Host: "sip.phoneprov.test", Port: 5070, Transport: "tcp"},
+		SIP:          SIPServer{Domain: "phoneprov.test", Host: "sip.phoneprov.test", Transport: "tls", FallbackPort: 5070},
 		ProvisionURL: "https://prov.phoneprov.test:8443/p/", ResyncInterval: 86400,
 		NTPServer: "pool.ntp.org", TimeZone: "America/New_York", Language: "fr-CA",
 		STUNServer: "stun.phoneprov.test:3478", FirmwareURL: "https://prov.phoneprov.test:8443/fw/app-2.0.bin",
-		HTTPUser: "dev-0004f2a1b2c3", HTTPPassword: "Zx9-pass",
+		HTTPUser: "dev-0004f2a1b2c3", HTTPPassword: "Zx9-pass", WebUIPassword: "Adm1n-pw",
+		CACert: sampleCACert, CACertURL: "http://prov.phoneprov.test:8080/ca.pem",
 	}
 }
 
@@ -78,14 +81,16 @@ const (
 	hostileName2 = "Bob\naccount.1.password = x"
 	hostileLabel = "<l&'q'>\r\nP34 = 0"
 	hostilePass  = `p"w'd<&>`
+	hostileURL   = `https://prov.phoneprov.test/ca.pem?a="/><x a="&b=<x>'`
 )
 
-// hostileConfig is goldenConfig with hostile display names, label and
-// password.
+// hostileConfig is goldenConfig with hostile display names, label,
+// passwords (line, device credential, web UI) and CA URL.
 func hostileConfig(family string) *DeviceConfig {
 	c := goldenConfig(family)
 	c.Lines[0].DisplayName, c.Lines[0].Label, c.Lines[0].Password = hostileName1, hostileLabel, hostilePass
 	c.Lines[1].DisplayName = hostileName2
+	c.HTTPPassword, c.WebUIPassword, c.CACertURL = hostilePass, hostilePass, hostileURL
 	return c
 }
 

@@ -10,6 +10,14 @@ import (
 // items because every Grandstream model reads them (GXP, GRP, the HT80x
 // ATAs and the legacy GXP1400 in the catalog), while the named items only
 // exist on recent GXP/GRP firmware.
+//
+// Device trust: P237 path + P212 protocol (2 HTTPS) with P1360/P1361 as
+// the credential (device file only); P2 the web-UI admin password (wazo,
+// FusionPBX); the local CA inline as P8433 "Trusted CA Certificates 1"
+// with P8502 "Load CA Certificates" = 2; SIP TLS P130 = 2. Unconfirmed:
+// P8433 is documented for the GDS models in FusionPBX's templates, not
+// for GXP/GRP/HT; P8502's numeric values (its named form lists Default,
+// Custom, All certificates; 1 or 2 both load the custom CA).
 
 // grandstreamData is V for the grandstream family.
 type grandstreamData struct {

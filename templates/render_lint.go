@@ -10,7 +10,7 @@ import (
 
 // lintTemplate enforces the escaping rule: every action that prints
 // something ends in one of the escaping functions of the family's format
-// (x or el for XML, kv or kvq for key = value). Variable declarations and
+// (x, el or xlines for XML, kv or kvq for key = value). Variable declarations and
 // assignments print nothing and are exempt. The rule holds for overrides
 // too, so a template cannot print a display name raw by mistake.
 func lintTemplate(t *template.Template, f fileFormat) error {

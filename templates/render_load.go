@@ -174,8 +174,23 @@ func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 // sampleModel is the model family-scope templates are checked with.
 func sampleModel(family string) Model {
 	return Model{Vendor: "Sample", Model: "Sample 2", Family: family, Kind: "phone", Lines: 2,
-		Supported: true, Files: []string{"{mac}.boot", "y000000000000.cfg", "{mac}.cfg"}}
+		Supported: true, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.boot", "y000000000000.cfg", "{mac}.cfg"}}
 }
+
+// sampleCACert is a self-signed CA certificate (its key was discarded) the
+// sample config carries, so templates' CA branches run at start-up.
+const sampleCACert = `-----BEGIN CERTIFICATE-----
+MIIBozCCAUmgAwIBAgIUamFvzHmWtSPs6zybXGFS1OlrGzEwCgYIKoZIzj0EAwIw
+HjEcMBoGA1UEAwwTcGhvbmVwcm92IHNhbXBsZSBDQTAgFw0yNjEyMDMwNjU3MjNa
+GA8yMTI2MTEwOTA2NTcyM1owHjEcMBoGA1UEAwwTcGhvbmVwcm92IHNhbXBsZSBD
+QTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABAp8fFdy5yJPo5tEYL/B2Ac3LEeH
+1nE01n5P1XzanMKWTXh+VSPiyGt+CIUC63kD7/Y37oiFrR9AkczHW4pb1bSjYzBh
+MB0GA1UdDgQWBBREZwsINwRSX3zs3NaUn+BvePurUDAfBgNVHSMEGDAWgBREZwsI
+NwRSX3zs3NaUn+BvePurUDAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIB
+BjAKBggqhkjOPQQDAgNIADBFAiAN6HwmswUlYGx3JQvyQygoATmAHv0UF5PnCFwD
+TFke0wIhAKvUJrCeiUS4RQccaWCbLJ/3wc14Ri2jRqO7b5dPTpqf
+-----END CERTIFICATE-----
+`
 
 // sampleConfigs are a full config (every optional field set, one line
 // disabled) and a minimal one (no MAC, no lines, nothing optional).
@@ -188,6 +203,7 @@ func sampleConfigs(m Model) []*DeviceConfig {
 		ProvisionURL: "https://prov.example.test/p/", ResyncInterval: 3600, NTPServer: "ntp.example.test",
 		TimeZone: "America/New_York", Language: "fr-CA", STUNServer: "stun.example.test:3478",
 		FirmwareURL: "https://prov.example.test/fw/app.bin", HTTPUser: "u", HTTPPassword: "p",
+		WebUIPassword: "w", CACert: sampleCACert, CACertURL: "http://prov.example.test/ca.pem",
 	}
 	if m.Lines >= 2 {
 		full.Lines = append(full.Lines, Line{Index: 2, User: "1002"})

@@ -10,6 +10,12 @@ import (
 // profile N (VoiceService.1.VoiceProfile.N.), letters A, B, C, D, so each
 // line carries its own registrar settings and expiry. ATAs have no display
 // language: Language is not rendered.
+//
+// Device trust: the credential is URL userinfo in ConfigURL; the web-UI
+// password X_DeviceManagement.Security.AdminPassword (unconfirmed: the
+// object name is from the OBi Device Provisioning Guide's naming, not
+// read in a source); no custom CA parameter is known, so none is
+// rendered; SIP TLS ProxyServerTransport TLS.
 
 // obihaiData is V for the obihai family.
 type obihaiData struct {

@@ -144,6 +144,7 @@ func parseKV(doc string) (map[string]string, []string, error) {
 
 // yealinkKeys are the keys the Yealink templates may write.
 var yealinkKeys = regexp.MustCompile(`^(static\.auto_provision\.(server\.(url|username|password)|power_on|repeat\.(enable|minutes))` +
+	`|static\.security\.user_password|static\.trusted_certificates\.url` +
 	`|static\.firmware\.url|sip\.notify_reboot_enable|overwrite_mode|local_time\.(ntp_server1|time_zone|time_zone_name|summer_time|dst_time_type|start_time|end_time|offset_time)` +
 	`|lang\.(gui|wui)|sip\.nat_stun\.(enable|server|port)` +
 	`|account\.\d+\.(enable|label|display_name|user_name|auth_name|password|sip_server\.1\.(address|port|transport_type|expires)))$`)
@@ -152,7 +153,7 @@ var yealinkKeys = regexp.MustCompile(`^(static\.auto_provision\.(server\.(url|us
 func checkParsed(t *testing.T, fam, kind, ct, doc string, cfg *DeviceConfig) {
 	t.Helper()
 	if kind != KindPhone && kind != KindDevice {
-		for _, secret := range []string{cfg.HTTPPassword, "s3cret", cfg.Lines[1].Password, hostilePass} {
+		for _, secret := range []string{cfg.HTTPPassword, cfg.WebUIPassword, "s3cret", cfg.Lines[1].Password, hostilePass} {
 			if strings.Contains(doc, secret) {
 				t.Errorf("shared %s file carries the secret %q", kind, secret)
 			}

@@ -5,6 +5,14 @@ import "strings"
 // Poly / Polycom (UC Software). The master file lists the per-device file
 // and the application image (the firmware directive); the per-device file
 // is a single <polycomConfig> element whose attributes are parameters.
+//
+// Device trust: device.prov.serverName/serverType (3 = HTTPS)/user/password
+// and device.auth.localAdminPassword, each with its .set companion; the
+// local CA inline as device.sec.TLS.customCaCert1 (+ .set), line breaks as
+// &#xA;; SIP TLS reg.x.server.1.transport TLS (names as in wazo's and
+// FusionPBX's Poly templates; serverType 3 is FusionPBX's HTTPS default).
+// Unconfirmed: that the default platform TLS profile trusts the custom CA
+// without device.sec.TLS.profile.caCertList1 being set.
 
 // polycomData is V for the polycom family.
 type polycomData struct {

@@ -8,6 +8,16 @@ import (
 // Snom: the model file snom<model>.htm lists setting files; the device
 // file is <settings><phone-settings> with perm="R" on every element and
 // idx="N" on per-identity (user_*) elements.
+//
+// Device trust: the credential is URL userinfo in setting_server (device
+// file only); the web-UI password is http_user/http_pass,
+// webserver_admin_name/webserver_admin_password (newer firmware) and
+// admin_mode_password (Snom wiki, wazo snom); the local CA is a
+// <certificates><certificate url="…"/> section after <phone-settings>;
+// SIP TLS is ";transport=tls" on user_host. Unconfirmed: the url
+// attribute form of <certificate> (Snom lists the <certificates> section;
+// the attribute form is described for the same format by Gigaset) and
+// whether the phone takes PEM as well as DER there.
 
 // snomData is V for the snom family.
 type snomData struct {

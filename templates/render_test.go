@@ -62,6 +62,18 @@ func TestRenderErrors(t *testing.T) {
 		{"http password with bracket", "cisco-spa", KindDevice, func(c *DeviceConfig) { c.HTTPPassword = "a]" }, ErrInvalidConfig},
 		{"http user without password", "cisco-spa", KindDevice, func(c *DeviceConfig) { c.HTTPPassword = "" }, ErrInvalidConfig},
 		{"bad stun port", "snom", KindDevice, func(c *DeviceConfig) { c.STUNServer = "stun:99999" }, ErrInvalidConfig},
+		{"web ui password with newline", "yealink", KindDevice, func(c *DeviceConfig) { c.WebUIPassword = "a\nstatic.x = 1" }, ErrInvalidConfig},
+		{"web ui password with space", "polycom", KindPhone, func(c *DeviceConfig) { c.WebUIPassword = "a b" }, ErrInvalidConfig},
+		{"ca cert not pem", "polycom", KindPhone, func(c *DeviceConfig) { c.CACert = "not a certificate" }, ErrInvalidConfig},
+		{"ca cert text after", "polycom", KindPhone, func(c *DeviceConfig) { c.CACert = sampleCACert + "\" />" }, ErrInvalidConfig},
+		{"ca cert private key", "grandstream", KindDevice, func(c *DeviceConfig) {
+			c.CACert = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+		}, ErrInvalidConfig},
+		{"ca cert bad der", "grandstream", KindDevice, func(c *DeviceConfig) {
+			c.CACert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+		}, ErrInvalidConfig},
+		{"ca cert url relative", "yealink", KindCommon, func(c *DeviceConfig) { c.CACertURL = "/ca.pem" }, ErrInvalidConfig},
+		{"bad fallback port", "snom", KindDevice, func(c *DeviceConfig) { c.SIP.FallbackPort = -1 }, ErrInvalidConfig},
 		{"unknown zone", "snom", KindDevice, func(c *DeviceConfig) { c.TimeZone = "Nowhere/Land" }, ErrInvalidConfig},
 		{"grandstream line 7", "grandstream", KindDevice, func(c *DeviceConfig) {
 			c.Model.Lines = 8

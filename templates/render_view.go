@@ -1,6 +1,9 @@
 package templates
 
 import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"strconv"
@@ -28,6 +31,15 @@ type view struct {
 	FirmwareURL    string
 	HTTPUser       string
 	HTTPPassword   string
+	// WebUIPassword is the phone's web-UI admin password; "" leaves the
+	// phone's own password alone (an empty one is never rendered).
+	// WebUIUser is the admin account it is for (WebUIUser(family)).
+	WebUIPassword, WebUIUser string
+	// CACert is the local CA as PEM (re-encoded, one certificate after the
+	// other, no trailing line break) and CACertURL where the phone can
+	// fetch it; both are "" unless the model can install a custom CA
+	// (Model.CustomCA).
+	CACert, CACertURL string
 	// PerDevice is true for the per-device kinds (phone, device), which
 	// render credentials even when empty so a removed one is cleared;
 	// shared kinds leave credential parameters out.
@@ -70,6 +82,7 @@ const (
 	defaultExpiry   = 3600
 	defaultSTUNPort = 3478
 	maxLines        = 1024
+	maxCACert       = 64 << 10 // bytes of PEM; vendors take a few certificates at most
 )
 
 // newView checks cfg and builds the family-independent part of the view.
@@ -79,7 +92,8 @@ func newView(cfg *DeviceConfig, year int) (*view, error) {
 	}
 	v := &view{Model: cfg.Model, Firmware: cfg.Firmware, ResyncInterval: cfg.ResyncInterval,
 		NTPServer: cfg.NTPServer, ProvisionURL: cfg.ProvisionURL, FirmwareURL: cfg.FirmwareURL,
-		HTTPUser: cfg.HTTPUser, HTTPPassword: cfg.HTTPPassword, Lang: parseLang(cfg.Language)}
+		HTTPUser: cfg.HTTPUser, HTTPPassword: cfg.HTTPPassword, WebUIPassword: cfg.WebUIPassword,
+		WebUIUser: WebUIUser(cfg.Model.Family), Lang: parseLang(cfg.Language)}
 	if cfg.MAC != "" {
 		mac := strings.ToLower(cfg.MAC)
 		if len(mac) != 12 || !isHexString(mac) {
@@ -93,18 +107,27 @@ func newView(cfg *DeviceConfig, year int) (*view, error) {
 	if cfg.ResyncInterval < 0 {
 		return nil, bad("resync interval %d: negative", cfg.ResyncInterval)
 	}
-	for _, u := range []struct{ name, val string }{{"provision url", cfg.ProvisionURL}, {"firmware url", cfg.FirmwareURL}} {
+	for _, u := range []struct{ name, val string }{{"provision url", cfg.ProvisionURL},
+		{"firmware url", cfg.FirmwareURL}, {"ca cert url", cfg.CACertURL}} {
 		if err := checkURL(u.val); err != nil {
 			return nil, bad("%s %q: %v", u.name, u.val, err)
 		}
 	}
-	for _, c := range []struct{ name, val string }{{"http user", cfg.HTTPUser}, {"http password", cfg.HTTPPassword}} {
-		if strings.ContainsFunc(c.val, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '[' || r == ']' }) {
-			return nil, bad("%s: spaces, control characters and brackets are not allowed", c.name)
+	for _, c := range []struct{ name, val string }{{"http user", cfg.HTTPUser}, {"http password", cfg.HTTPPassword},
+		{"web ui password", cfg.WebUIPassword}} {
+		if err := checkCredential(c.val); err != nil {
+			return nil, bad("%s: %v", c.name, err)
 		}
 	}
 	if (cfg.HTTPUser == "") != (cfg.HTTPPassword == "") {
 		return nil, bad("http user and password: set both or neither")
+	}
+	ca, err := normalizeCACert(cfg.CACert)
+	if err != nil {
+		return nil, bad("ca cert: %v", err)
+	}
+	if cfg.Model.CustomCA {
+		v.CACert, v.CACertURL = ca, cfg.CACertURL
 	}
 	if cfg.STUNServer != "" {
 		host, port, err := splitHostPort(cfg.STUNServer, defaultSTUNPort)
@@ -118,7 +141,7 @@ func newView(cfg *DeviceConfig, year int) (*view, error) {
 		return nil, bad("%v", err)
 	}
 	v.TZ = tz
-	if v.SIP, err = newSIPView(cfg.SIP); err != nil {
+	if v.SIP, err = newSIPView(cfg.SIP, cfg.Model.SIPTLS); err != nil {
 		return nil, bad("%v", err)
 	}
 	if v.Lines, err = newLineViews(cfg, v.SIP); err != nil {
@@ -127,15 +150,65 @@ func newView(cfg *DeviceConfig, year int) (*view, error) {
 	return v, nil
 }
 
-// scrubSecrets empties the line slots and the HTTP credentials.
+// WebUIUser is the user name of a family's web-UI admin account, the one
+// DeviceConfig.WebUIPassword is rendered for: "Polycom" for Poly, "admin"
+// for the other families, "" for an unknown family.
+func WebUIUser(family string) string {
+	switch {
+	case family == "polycom":
+		return "Polycom"
+	case familyDefs[family].data != nil:
+		return "admin"
+	}
+	return ""
+}
+
+// checkCredential refuses what cannot go into every vendor's credential
+// fields: spaces, control characters, and brackets (Cisco's
+// "[--uid u --pwd p]" prefix).
+func checkCredential(s string) error {
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '[' || r == ']' }) {
+		return fmt.Errorf("spaces, control characters and brackets are not allowed")
+	}
+	return nil
+}
+
+// normalizeCACert checks that s is one or more PEM certificates and
+// nothing else, and re-encodes them, so only base64 lines and the
+// BEGIN/END lines reach a template; "" stays "".
+func normalizeCACert(s string) (string, error) {
+	if len(s) > maxCACert {
+		return "", fmt.Errorf("larger than %d bytes", maxCACert)
+	}
+	var out []byte
+	rest := []byte(s)
+	for len(bytes.TrimSpace(rest)) > 0 {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return "", fmt.Errorf("not PEM, or text after the last certificate")
+		}
+		if b.Type != "CERTIFICATE" {
+			return "", fmt.Errorf("PEM block %q: want CERTIFICATE", b.Type)
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return "", err
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: b.Bytes})...)
+	}
+	return strings.TrimSuffix(string(out), "\n"), nil
+}
+
+// scrubSecrets empties the line slots and the credentials.
 func (v *view) scrubSecrets() {
-	v.HTTPUser, v.HTTPPassword = "", ""
+	v.HTTPUser, v.HTTPPassword, v.WebUIPassword = "", "", ""
 	for i := range v.Lines {
 		v.Lines[i] = lineView{Index: i + 1}
 	}
 }
 
-func newSIPView(s SIPServer) (sipView, error) {
+// newSIPView checks s; a model without SIP TLS (tls false) is given UDP
+// on s.FallbackPort when s.Transport is "tls".
+func newSIPView(s SIPServer, tls bool) (sipView, error) {
 	v := sipView{Domain: s.Domain, Host: s.Host, Port: s.Port, SRV: s.UseSRV,
 		Transport: strings.ToLower(s.Transport)}
 	switch v.Transport {
@@ -145,8 +218,13 @@ func newSIPView(s SIPServer) (sipView, error) {
 	default:
 		return v, fmt.Errorf("sip transport %q: want udp, tcp or tls", s.Transport)
 	}
-	if v.Port < 0 || v.Port > 65535 {
-		return v, fmt.Errorf("sip port %d: out of range", v.Port)
+	for _, p := range []int{s.Port, s.FallbackPort} {
+		if p < 0 || p > 65535 {
+			return v, fmt.Errorf("sip port %d: out of range", p)
+		}
+	}
+	if v.Transport == "tls" && !tls {
+		v.Transport, v.Port = "udp", s.FallbackPort
 	}
 	if v.Port == 0 {
 		v.Port = 5060

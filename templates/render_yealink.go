@@ -6,6 +6,13 @@ import "strings"
 // "#!version:1.0.0.1" header: the boot file includes the common and the
 // per-device file, each of which repeats the global settings so either
 // alone is enough.
+//
+// Device trust (parameter sources: wazo-provd-plugins yealink v81+
+// templates, Yealink security-certificate guide): the device credential
+// is static.auto_provision.server.username/password (device file only);
+// the web-UI password static.security.user_password = admin:<pw> (device
+// file only); the local CA static.trusted_certificates.url (the phone
+// fetches it; Yealink takes no inline PEM); SIP TLS transport_type 2.
 
 // yealinkData is V for the yealink family.
 type yealinkData struct {

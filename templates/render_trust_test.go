@@ -1,0 +1,172 @@
+package templates
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// trustMarkers are, per family, strings of the per-device file that show
+// each device-trust setting: the web-UI password parameter, the custom CA
+// parameter ("" where the family renders none), SIP over TLS, UDP on the
+// fallback port, and the provisioning protocol for http and https URLs
+// ("" where the URL's scheme says it).
+type trustMarkers struct {
+	web, ca, tls, udp5060, protoHTTP, protoHTTPS string
+}
+
+var trustWant = map[string]trustMarkers{
+	"polycom": {`device.auth.localAdminPassword="`, `device.sec.TLS.customCaCert1="`, `transport="TLS"`,
+		`reg.1.server.1.port="5060"`, `device.prov.serverType="2"`, `device.prov.serverType="3"`},
+	"yealink": {"static.security.user_password = admin:", "static.trusted_certificates.url = ",
+		"transport_type = 2", "account.1.sip_server.1.port = 5060", "", ""},
+	"cisco-spa": {"<Admin_Passwd>", "<Custom_CA_Rule>", "<SIP_Transport_1_>TLS<",
+		"<Proxy_1_>sip.phoneprov.test:5060<", "", ""},
+	"cisco-mpp": {`<Admin_Password ua="na">`, `<Custom_CA_Rule ua="na">`, `<SIP_Transport_1_ ua="na">TLS<`,
+		`<Proxy_1_ ua="na">sip.phoneprov.test:5060<`, "", ""},
+	"grandstream": {"<P2>", "<P8433>", "<P130>2</P130>", "<P47>sip.phoneprov.test:5060</P47>",
+		"<P212>1</P212>", "<P212>2</P212>"},
+	"snom": {"<http_pass ", "<certificate url=", ";transport=tls",
+		`<user_host idx="1" perm="R">sip.phoneprov.test:5060</user_host>`, "", ""},
+	"obihai": {"<Name>AdminPassword</Name>", "", "<Value>TLS</Value>", "<Value>5060</Value>", "", ""},
+	"fanvil": {"<Level>10</Level>", "", "<Transport>3</Transport>", "<RegisterPort>5060</RegisterPort>",
+		"<FlashProtocol>4</FlashProtocol>", "<FlashProtocol>5</FlashProtocol>"},
+}
+
+func deviceKind(fam string) string {
+	if fam == "polycom" {
+		return KindPhone
+	}
+	return KindDevice
+}
+
+// TestTrustSettings: each family renders the web-UI password, the CA and
+// SIP TLS only when the config and the model allow them; a model without
+// SIP TLS gets UDP on the fallback port; with an http URL the credential
+// is still rendered and the protocol follows the scheme.
+func TestTrustSettings(t *testing.T) {
+	r := newTestRenderer(t, "")
+	if len(trustWant) != len(familyDefs) {
+		t.Fatalf("test covers %d families, renderer has %d", len(trustWant), len(familyDefs))
+	}
+	has := func(out, marker string) bool { return marker != "" && strings.Contains(out, marker) }
+	for _, fam := range slices.Sorted(maps.Keys(familyDefs)) {
+		w, kind := trustWant[fam], deviceKind(fam)
+		t.Run(fam, func(t *testing.T) {
+			full, _ := mustRender(t, r, kind, goldenConfig(fam))
+			for _, m := range []string{w.web, w.ca, w.tls, w.protoHTTPS} {
+				if m != "" && !has(full, m) {
+					t.Errorf("full config: missing %q", m)
+				}
+			}
+
+			cfg := goldenConfig(fam)
+			cfg.WebUIPassword = ""
+			cfg.Model.CustomCA, cfg.Model.SIPTLS = false, false
+			cfg.SIP.FallbackPort = 0
+			out, _ := mustRender(t, r, kind, cfg)
+			for _, m := range []string{w.web, w.ca, w.tls, sampleCACert[30:60], "ca.pem"} {
+				if has(out, m) {
+					t.Errorf("no web password, no CA model, no TLS model: %q rendered", m)
+				}
+			}
+			if !has(out, w.udp5060) {
+				t.Errorf("model without SIP TLS: missing %q (UDP on 5060)", w.udp5060)
+			}
+
+			cfg = goldenConfig(fam)
+			cfg.Model.CustomCA = false
+			if out, _ := mustRender(t, r, kind, cfg); has(out, w.ca) {
+				t.Errorf("model without custom CA: %q rendered", w.ca)
+			}
+
+			cfg = goldenConfig(fam)
+			cfg.ProvisionURL, cfg.FirmwareURL = "http://prov.phoneprov.test:8080/p/", ""
+			out, _ = mustRender(t, r, kind, cfg)
+			if !strings.Contains(out, cfg.HTTPPassword) || !strings.Contains(out, "prov.phoneprov.test:8080/p") {
+				t.Errorf("http URL: credential or URL missing:\n%s", out)
+			}
+			if w.protoHTTP != "" && !has(out, w.protoHTTP) {
+				t.Errorf("http URL: missing %q", w.protoHTTP)
+			}
+			if w.protoHTTPS != "" && has(out, w.protoHTTPS) {
+				t.Errorf("http URL: %q rendered", w.protoHTTPS)
+			}
+		})
+	}
+}
+
+// TestSIPTransportFallback: the transport and port a model is given for
+// each server transport.
+func TestSIPTransportFallback(t *testing.T) {
+	cases := []struct {
+		transport     string
+		port, fb      int
+		modelTLS      bool
+		wantTransport string
+		wantPort      int
+	}{
+		{"tls", 0, 0, true, "tls", 5061},
+		{"tls", 5062, 0, true, "tls", 5062},
+		{"tls", 0, 0, false, "udp", 5060},
+		{"tls", 5061, 5070, false, "udp", 5070},
+		{"tcp", 5070, 5080, false, "tcp", 5070},
+		{"udp", 0, 0, true, "udp", 5060},
+		{"", 0, 0, false, "udp", 5060},
+	}
+	for _, c := range cases {
+		v, err := newSIPView(SIPServer{Domain: "d.test", Transport: c.transport, Port: c.port, FallbackPort: c.fb}, c.modelTLS)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if v.Transport != c.wantTransport || v.Port != c.wantPort || v.HostPort != "d.test:"+strInt(c.wantPort) {
+			t.Errorf("%+v: got %s %d %s, want %s %d", c, v.Transport, v.Port, v.HostPort, c.wantTransport, c.wantPort)
+		}
+	}
+	if _, err := newSIPView(SIPServer{Domain: "d.test", Transport: "tls", FallbackPort: 70000}, false); err == nil {
+		t.Error("fallback port 70000 accepted")
+	}
+}
+
+// TestCACertNormalized: the CA reaches templates re-encoded, so comments,
+// CR/LF line ends and surrounding text cannot ride along; two certificates
+// stay two.
+func TestCACertNormalized(t *testing.T) {
+	want := strings.TrimSuffix(sampleCACert, "\n")
+	crlf := "\r\n" + strings.ReplaceAll(sampleCACert, "\n", "\r\n") + "\r\n"
+	for _, in := range []string{sampleCACert, want, crlf, "Subject: x\n" + sampleCACert} {
+		got, err := normalizeCACert(in)
+		if err != nil || got != want {
+			t.Errorf("normalizeCACert(%q) = %q, %v", in, got, err)
+		}
+	}
+	two, err := normalizeCACert(sampleCACert + sampleCACert)
+	if err != nil || two != sampleCACert+want {
+		t.Errorf("two certificates: %q, %v", two, err)
+	}
+	if _, err := normalizeCACert(strings.Repeat(sampleCACert, maxCACert/len(sampleCACert)+1)); err == nil {
+		t.Error("oversized CA accepted")
+	}
+	if got, err := normalizeCACert(""); got != "" || err != nil {
+		t.Errorf("empty: %q, %v", got, err)
+	}
+	if got := xmlLines("a<b\r\nc&d\n"); got != "a&lt;b&#xA;c&amp;d&#xA;" {
+		t.Errorf("xlines = %q", got)
+	}
+}
+
+func TestWebUIUser(t *testing.T) {
+	for fam := range familyDefs {
+		want := "admin"
+		if fam == "polycom" {
+			want = "Polycom"
+		}
+		if got := WebUIUser(fam); got != want {
+			t.Errorf("WebUIUser(%s) = %q, want %q", fam, got, want)
+		}
+	}
+	if got := WebUIUser("nokia"); got != "" {
+		t.Errorf("WebUIUser(nokia) = %q", got)
+	}
+}
