@@ -99,10 +99,19 @@ func TestDefaultAutoAttendantReadOnly(t *testing.T) {
 	}
 	def := aas[0].ID
 	for name, err := range map[string]error{
-		"rename":     func() error { _, err := s.UpdateAutoAttendant(ctx, def, AutoAttendantPatch{Name: ptr("Mine")}); return err }(),
-		"deactivate": func() error { _, err := s.UpdateAutoAttendant(ctx, def, AutoAttendantPatch{Active: ptr(false)}); return err }(),
-		"numbers":    func() error { _, err := s.UpdateAutoAttendant(ctx, def, AutoAttendantPatch{PhoneNumbers: &[]string{}}); return err }(),
-		"delete":     s.DeleteAutoAttendant(ctx, def),
+		"rename": func() error {
+			_, err := s.UpdateAutoAttendant(ctx, def, AutoAttendantPatch{Name: ptr("Mine")})
+			return err
+		}(),
+		"deactivate": func() error {
+			_, err := s.UpdateAutoAttendant(ctx, def, AutoAttendantPatch{Active: ptr(false)})
+			return err
+		}(),
+		"numbers": func() error {
+			_, err := s.UpdateAutoAttendant(ctx, def, AutoAttendantPatch{PhoneNumbers: &[]string{}})
+			return err
+		}(),
+		"delete": s.DeleteAutoAttendant(ctx, def),
 	} {
 		t.Run(name, func(t *testing.T) {
 			wantRefusal(t, err, ErrConflict, "create a new auto attendant")
