@@ -89,7 +89,8 @@ func scanNumber(sc interface{ Scan(...any) error }, messaging bool) (Number, err
 
 // ListNumbers returns one page of every phone number of the account, by
 // number, with where each routes. q, when set, matches the number, the
-// extension or the name it routes to by substring.
+// extension or the name it routes to by substring (surrounding spaces
+// ignored).
 func (s *Store) ListNumbers(ctx context.Context, q string, p Page) ([]Number, string, error) {
 	after, err := p.after()
 	if err != nil {
@@ -100,7 +101,8 @@ func (s *Store) ListNumbers(ctx context.Context, q string, p Page) ([]Number, st
 		return nil, "", err
 	}
 	where, args := `WHERE p.number > ?`, []any{after}
-	if q != "" {
+	// A + sent unescaped in a query string arrives as a space.
+	if q = strings.TrimSpace(q); q != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
 		where += ` AND (p.number LIKE ? ESCAPE '\' OR coalesce(e.number, a.extension, r.extension, nullif(p.rings, ''), '') LIKE ? ESCAPE '\'
 			OR coalesce(u.username, a.name, r.name, '') LIKE ? ESCAPE '\')`
