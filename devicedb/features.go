@@ -3,6 +3,7 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -388,4 +389,25 @@ func (s *Store) UpdateSite(ctx context.Context, id int64, p SitePatch) (Site, er
 		return t.audit("update", "site", idStr(id), before, st)
 	})
 	return st, err
+}
+
+// contactNames and sitePicture name what a replacement of an unsupported
+// device carries to the new profile besides the rest (replace_profile.go).
+func contactNames(cs []Contact) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, strings.TrimSpace(c.Name+" "+c.Number))
+	}
+	return out
+}
+
+func sitePicture(u *User) []string {
+	var out []string
+	if u.SiteID != nil {
+		out = append(out, fmt.Sprintf("site %d", *u.SiteID))
+	}
+	if u.ProfilePicture != "" {
+		out = append(out, "profile picture")
+	}
+	return out
 }

@@ -634,3 +634,32 @@ func withFeatures(exp ClassicExport) ClassicExport {
 	exp.Receptionists = []ClassicReceptionist{{Extension: "7000", Name: "Front desk", PhoneNumbers: []string{"+14155550700"}}}
 	return exp
 }
+
+// TestReplaceUnsupportedCarriesFeatures: the new profile made to replace
+// an unsupported device takes the old one's site, contacts and picture.
+func TestReplaceUnsupportedCarriesFeatures(t *testing.T) {
+	s, _ := openTest(t)
+	exp := joeExport()
+	exp.Sites = []ClassicSite{{Name: "HQ", Address: "1 Main St, New York, NY"}}
+	exp.Users[0].Site = "HQ"
+	e := &exp.Users[0].Extensions[3] // 1004, on the unsupported SoundPoint
+	e.Contacts, e.ProfilePicture = []ClassicContact{{Name: "Mom", Number: "+14155550188"}}, "https://pics.example/1004.png"
+	mustImport(t, s, exp, importOpts())
+	old := userByName(t, s, "joe8x8.1004")
+	res, err := s.ReplaceDevice(ctx, "0004f2000335", ReplaceRequest{NewMAC: "0004f2dddddd", NewModel: "VVX 150"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nu := userByName(t, s, res.Users[0].NewUsername)
+	if nu.SiteID == nil || *nu.SiteID != *old.SiteID || nu.ProfilePicture != old.ProfilePicture ||
+		len(nu.Contacts) != 1 || nu.Contacts[0] != old.Contacts[0] || nu.Licenses[0].ServiceAddress != "1 Main St, New York, NY" {
+		t.Fatalf("new profile %+v\nold %+v", nu, old)
+	}
+	var steps []string
+	for _, st := range res.Steps {
+		steps = append(steps, st.Action)
+	}
+	if got := strings.Join(steps, " "); !strings.Contains(got, "move_contacts") || !strings.Contains(got, "move_site_and_picture") {
+		t.Fatalf("steps %s", got)
+	}
+}
