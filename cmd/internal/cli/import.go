@@ -22,7 +22,9 @@ const importUsage = `usage: phoneprov import classic FILE.json|DIR [--dry-run] [
            [--data DIR | --server URL [--token-file FILE]]
 
 Imports a Classic export (a JSON file, or a folder of CSV files: users.csv,
-extensions.csv, licenses.csv, devices.csv, account.csv) in one transaction.
+extensions.csv, licenses.csv, devices.csv, account.csv, and for the account
+features contacts.csv, auto_attendants.csv, receptionists.csv, sites.csv)
+in one transaction.
 --dry-run shows what the import would do and changes nothing. With --server
 it goes through a running phoneprov's admin API (admin writes answer 503
 while it runs; phones keep working); without, it opens DATA directly: stop
