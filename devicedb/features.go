@@ -112,6 +112,8 @@ type Contact struct {
 type UserFeatures struct {
 	// SiteID is the user's site; its licenses show the site's address.
 	SiteID *int64 `json:"site_id"`
+	// Site is the name of the user's site.
+	Site string `json:"site,omitempty"`
 	// SMS is true while messaging is enabled and the user has a US or
 	// Canada phone number.
 	SMS bool `json:"sms"`
@@ -130,8 +132,9 @@ type UserFeaturesPatch struct {
 func loadUserFeatures(ctx context.Context, q querier, u *User) error {
 	var site sql.NullInt64
 	var messaging bool
-	err := q.QueryRowContext(ctx, `SELECT u.site_id, u.profile_picture, a.messaging_enabled FROM users u, account_settings a
-		WHERE u.id = ? AND a.id = 1`, u.ID).Scan(&site, &u.ProfilePicture, &messaging)
+	err := q.QueryRowContext(ctx, `SELECT u.site_id, coalesce(s.name, ''), u.profile_picture, a.messaging_enabled
+		FROM users u JOIN account_settings a ON a.id = 1 LEFT JOIN sites s ON s.id = u.site_id
+		WHERE u.id = ?`, u.ID).Scan(&site, &u.Site, &u.ProfilePicture, &messaging)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func TestFeaturePages(t *testing.T) {
 		{"/ui/numbers?q=nobody", "No numbers match"},
 		{"/ui/auto-attendants", "default, read-only"},
 		{"/ui/auto-attendants", "open a case with support"},
+		{"/ui/users/1", "SMS: available"},
 	} {
 		st, body := e.get(tc.path)
 		if st != http.StatusOK || !strings.Contains(body, tc.want) {
