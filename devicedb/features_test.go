@@ -663,3 +663,22 @@ func TestReplaceUnsupportedCarriesFeatures(t *testing.T) {
 		t.Fatalf("steps %s", got)
 	}
 }
+
+// TestImportDefaultAutoAttendantName: an export naming another auto
+// attendant like the default one is told to rename it (the default one
+// cannot be renamed here); on 444 the name is the default one's.
+func TestImportDefaultAutoAttendantName(t *testing.T) {
+	s, _ := openTest(t)
+	exp := ClassicExport{Users: []ClassicUser{cuser("alice")}}
+	exp.AutoAttendants = []ClassicAutoAttendant{{Name: "Default auto attendant", Extension: "2000"}}
+	_, err := s.ImportClassic(ctx, exp, importOpts())
+	var ie *ImportError
+	if !errors.As(err, &ie) || !hasWarning(ie.Problems, "give this one another name in the export") {
+		t.Fatalf("got %v", err)
+	}
+	exp.AutoAttendants[0].Extension = "444"
+	rep := mustImport(t, s, exp, importOpts())
+	if rep.AutoAttendants[0].Outcome != OutcomeCarried || !rep.AutoAttendants[0].Default {
+		t.Fatalf("report %+v", rep.AutoAttendants)
+	}
+}

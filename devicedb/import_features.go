@@ -461,6 +461,10 @@ func (a *applier) featuresAfter() error {
 			}
 		}
 	}
+	// A number given to a user no longer rings voicemail or the bridge.
+	if _, err := t.ExecContext(t.ctx, `UPDATE phone_numbers SET rings = '' WHERE user_id IS NOT NULL AND rings <> ''`); err != nil {
+		return err
+	}
 	for i := range a.p.feat.AutoAttendants {
 		if err := a.autoAttendant(i); err != nil {
 			return err
@@ -531,7 +535,10 @@ func (a *applier) autoAttendant(i int) error {
 		}
 		return nil
 	}
-	if other, taken := a.feat.aaName[strings.ToLower(c.Name)]; taken && !(ar.Default && other == a.feat.defaultAA) {
+	if other, taken := a.feat.aaName[strings.ToLower(c.Name)]; taken && !ar.Default && other == a.feat.defaultAA {
+		a.conflict("%s: the default auto attendant (444) is named %q; give this one another name in the export, or put it on extension 444 if it is the default one", path, c.Name)
+		return nil
+	} else if taken && !(ar.Default && other == a.feat.defaultAA) {
 		a.conflict("%s: an auto attendant named %q exists already (id %d) and was not made by an import; rename it first", path, c.Name, other)
 		return nil
 	}
@@ -603,7 +610,7 @@ func (a *applier) receptionist(i int) error {
 		return nil
 	}
 	if _, err := t.ExecContext(t.ctx, `INSERT INTO extensions (number, kind, read_only, label) VALUES (?, 'reserved', 0, ?)`,
-		c.Extension, "receptionist "+c.Name); err != nil {
+		c.Extension, strings.TrimSpace("receptionist "+c.Name)); err != nil {
 		return err
 	}
 	a.exts[c.Extension] = extState{kind: "reserved"}
