@@ -1,7 +1,9 @@
 package devicedb
 
 import (
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -680,5 +682,67 @@ func TestImportDefaultAutoAttendantName(t *testing.T) {
 	rep := mustImport(t, s, exp, importOpts())
 	if rep.AutoAttendants[0].Outcome != OutcomeCarried || !rep.AutoAttendants[0].Default {
 		t.Fatalf("report %+v", rep.AutoAttendants)
+	}
+}
+
+// TestMigrateAccountFeatures: a database from before the account features
+// keeps its rows; numbers that rang 444, 555 and 556 get their routes.
+func TestMigrateAccountFeatures(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "db.sqlite")
+	db, err := sql.Open("sqlite3", "file:"+p+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := -1
+	for i, m := range ms {
+		if strings.HasSuffix(m.name, "_account_features.sql") {
+			mine = i
+		}
+	}
+	if mine < 0 {
+		t.Fatal("no account_features migration")
+	}
+	if err := migrateWith(ctx, db, ms[:mine]); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, username, time_zone, language, voicemail_to_email, status, created_at, updated_at)
+			VALUES (1, 'old', 'UTC', 'en', 'disabled', 'active', 0, 0)`,
+		`INSERT INTO phone_numbers (number, user_id, routing) VALUES ('+14155550101', 1, 'extension 1001'),
+			('+14155550444', NULL, 'extension 444'), ('+14155550555', NULL, 'extension 555'),
+			('+14155550556', NULL, 'extension 556'), ('+14155550999', NULL, '')`,
+		`INSERT INTO import_runs (id, started_at, finished_at, actor, digest, totals, report) VALUES (1, 0, 0, 'x', 'd', '{}', '{}')`,
+		`INSERT INTO import_objects (kind, key, run_id, local_id) VALUES ('user', 'old/1001', 1, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, Options{Path: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ns, _, err := s.ListNumbers(ctx, "", Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"user", "auto_attendant", "voicemail", "conference", "unassigned"}
+	for i, n := range ns {
+		if n.RoutesTo.Kind != want[i] {
+			t.Errorf("%s: %s, want %s", n.Number, n.RoutesTo.Kind, want[i])
+		}
+	}
+	var n int
+	if err := s.r.QueryRow(`SELECT count(*) FROM import_objects WHERE kind = 'user' AND key = 'old/1001'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("import_objects lost its rows: %d %v", n, err)
+	}
+	if err := s.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
