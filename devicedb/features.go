@@ -3,6 +3,7 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -413,4 +414,89 @@ func sitePicture(u *User) []string {
 		out = append(out, "profile picture")
 	}
 	return out
+}
+
+// AddressChange is one license's service address before and after a
+// SetServiceAddresses.
+type AddressChange struct {
+	ID     string `json:"id"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// ServiceAddresses is what SetServiceAddresses takes: the unassigned
+// licenses to change and the new address, given as text or as a site
+// (whose address it takes).
+type ServiceAddresses struct {
+	LicenseIDs     []string `json:"license_ids"`
+	ServiceAddress string   `json:"service_address,omitempty"`
+	SiteID         int64    `json:"site_id,omitempty"`
+	// DryRun returns the summary of the changes and saves nothing.
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// SetServiceAddresses sets the service address of several unassigned
+// licenses at once (all or none), and returns each one's previous and new
+// address. Assigned licenses show their user's site address and are
+// refused.
+func (s *Store) SetServiceAddresses(ctx context.Context, in ServiceAddresses) ([]AddressChange, error) {
+	switch {
+	case len(in.LicenseIDs) == 0:
+		return nil, invalid("license_ids: name the unassigned licenses to change")
+	case len(in.LicenseIDs) > 1000:
+		return nil, invalid("license_ids: at most 1000 at once")
+	case (in.ServiceAddress == "") == (in.SiteID == 0):
+		return nil, invalid("give either service_address or site_id (the site whose address the licenses take)")
+	}
+	out := []AddressChange{}
+	err := s.write(ctx, "set_service_addresses", func(t *tx) error {
+		addr := in.ServiceAddress
+		if in.SiteID != 0 {
+			st, err := getSite(t.ctx, t, in.SiteID)
+			if err != nil {
+				return invalid("site_id %d: no such site; GET /api/v1/sites lists them", in.SiteID)
+			}
+			addr = st.Address
+		}
+		if len(addr) > 300 || strings.ContainsAny(addr, "\x00\r\n") {
+			return invalid("service_address: at most 300 characters on one line")
+		}
+		seen := map[string]bool{}
+		for _, id := range in.LicenseIDs {
+			if seen[id] {
+				return invalid("license %s is listed twice", id)
+			}
+			seen[id] = true
+			before, err := getLicense(t.ctx, t, id)
+			if err != nil {
+				return err
+			}
+			if before.Status != LicenseUnassigned {
+				return conflict("license %s is %s: only unassigned licenses take a service address (an assigned one shows its user's site address); nothing was changed", id, before.Status)
+			}
+			out = append(out, AddressChange{ID: id, Before: before.ServiceAddress, After: addr})
+			if before.ServiceAddress == addr || in.DryRun {
+				continue
+			}
+			if _, err := t.ExecContext(t.ctx, `UPDATE licenses SET service_address = ? WHERE id = ?`, addr, id); err != nil {
+				return err
+			}
+			after := before
+			after.ServiceAddress = addr
+			if err := t.audit("set_service_address", "license", id, before, after); err != nil {
+				return err
+			}
+		}
+		if in.DryRun {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -746,3 +746,58 @@ func TestMigrateAccountFeatures(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSetServiceAddresses: several unassigned licenses take a site's
+// address (or a typed one) at once, with a summary of the changes; an
+// assigned one refuses the whole change.
+func TestSetServiceAddresses(t *testing.T) {
+	s, _ := openTest(t)
+	sea, _ := s.CreateSite(ctx, NewSite{Name: "Seattle", Address: "400 Pine St, Seattle, WA"})
+	var ids []string
+	for i := 0; i < 3; i++ {
+		l, err := s.CreateLicense(ctx, NewLicense{Type: "X4", Country: "US", ServiceAddress: "1 Main St, New York, NY"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, l.ID)
+	}
+	u := mustUser(t, s, "alice", "1001")
+	held := mustLicense(t, s, u)
+	cases := []struct {
+		name string
+		in   ServiceAddresses
+		kind error
+	}{
+		{"nothing named", ServiceAddresses{SiteID: sea.ID}, ErrInvalid},
+		{"no address", ServiceAddresses{LicenseIDs: ids}, ErrInvalid},
+		{"both", ServiceAddresses{LicenseIDs: ids, SiteID: sea.ID, ServiceAddress: "x"}, ErrInvalid},
+		{"unknown site", ServiceAddresses{LicenseIDs: ids, SiteID: 99}, ErrInvalid},
+		{"twice", ServiceAddresses{LicenseIDs: []string{ids[0], ids[0]}, SiteID: sea.ID}, ErrInvalid},
+		{"an assigned one", ServiceAddresses{LicenseIDs: []string{ids[0], held.ID}, SiteID: sea.ID}, ErrConflict},
+		{"unknown license", ServiceAddresses{LicenseIDs: []string{ids[0], "L-NOPE"}, SiteID: sea.ID}, ErrNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.SetServiceAddresses(ctx, c.in)
+			wantKind(t, err, c.kind)
+		})
+	}
+	sum, err := s.SetServiceAddresses(ctx, ServiceAddresses{LicenseIDs: ids[:2], SiteID: sea.ID, DryRun: true})
+	if err != nil || len(sum) != 2 || sum[0].Before != "1 Main St, New York, NY" || sum[0].After != "400 Pine St, Seattle, WA" {
+		t.Fatalf("dry run summary %+v %v", sum, err)
+	}
+	if l, _ := s.GetLicense(ctx, ids[0]); l.ServiceAddress != "1 Main St, New York, NY" {
+		t.Fatal("the dry run changed a license")
+	}
+	if _, err := s.SetServiceAddresses(ctx, ServiceAddresses{LicenseIDs: ids[:2], SiteID: sea.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"400 Pine St, Seattle, WA", "400 Pine St, Seattle, WA", "1 Main St, New York, NY"} {
+		if l, _ := s.GetLicense(ctx, ids[i]); l.ServiceAddress != want {
+			t.Fatalf("%s: %q, want %q", ids[i], l.ServiceAddress, want)
+		}
+	}
+	if got := auditActions(t, s, "license"); len(got) < 2 || got[0] != "set_service_address "+ids[1] || got[1] != "set_service_address "+ids[0] {
+		t.Fatalf("license audit %v", got)
+	}
+}

@@ -31,6 +31,7 @@ func (a *API) featureRoutes(r chi.Router) {
 	r.Post("/sites", a.handle(a.createSite))
 	r.Get("/sites/{id}", a.handle(a.getSite))
 	r.Patch("/sites/{id}", a.handle(a.patchSite))
+	r.Post("/licenses/service-address", a.handle(a.setServiceAddresses))
 }
 
 // objectID reads the {id} of an auto attendant, receptionist or site.
@@ -208,4 +209,15 @@ func (a *API) patchSite(w http.ResponseWriter, r *http.Request) error {
 	}
 	st, err := a.store.UpdateSite(r.Context(), id, p)
 	return reply(w, http.StatusOK, st, err)
+}
+
+// setServiceAddresses sets the service address of several unassigned
+// licenses, from a site or as text, and answers the summary of the changes.
+func (a *API) setServiceAddresses(w http.ResponseWriter, r *http.Request) error {
+	var in devicedb.ServiceAddresses
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	out, err := a.store.SetServiceAddresses(r.Context(), in)
+	return reply(w, http.StatusOK, out, err)
 }

@@ -144,6 +144,13 @@ func TestSiteAddressFlowsToLicensesAPI(t *testing.T) {
 		t.Fatalf("manual address: %v", addr(spare))
 	}
 	e.want(http.StatusUnprocessableEntity, "PATCH", fmt.Sprintf("/api/v1/users/%v", u["id"]), `{"site_id": 99}`)
+	// Several unassigned licenses take a site's address at once; an
+	// assigned one refuses the whole change.
+	e.want(http.StatusConflict, "POST", "/api/v1/licenses/service-address", map[string]any{"license_ids": []any{spare["id"], held["id"]}, "site_id": site["id"]})
+	_, _, sum := e.do("POST", "/api/v1/licenses/service-address", map[string]any{"license_ids": []any{spare["id"]}, "site_id": site["id"]})
+	if len(sum) != 1 || sum[0].(map[string]any)["before"] != "9 Bay St, Wilmington, DE" || addr(spare) != "500 Pike St, Seattle, WA" {
+		t.Fatalf("summary %v; address %v", sum, addr(spare))
+	}
 	if got := e.want(http.StatusOK, "GET", fmt.Sprintf("/api/v1/sites/%v", site["id"]), nil); got["users"] != 1.0 || got["emergency_location"] != "400 Pine St, Floor 3" {
 		t.Fatalf("site %v", got)
 	}
