@@ -34,6 +34,8 @@ func TestFeaturePages(t *testing.T) {
 		{"/ui/auto-attendants", "default, read-only"},
 		{"/ui/auto-attendants", "open a case with support"},
 		{"/ui/users/1", "SMS: available"},
+		{"/ui/imports/1", "auto attendant Main menu (444)"},
+		{"/ui/imports/1", "receptionist 7000 Front desk"},
 	} {
 		st, body := e.get(tc.path)
 		if st != http.StatusOK || !strings.Contains(body, tc.want) {
