@@ -3,6 +3,7 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -454,10 +455,13 @@ func (s *Store) UpdateAutoAttendant(ctx context.Context, id int64, p AutoAttenda
 		}
 		if sameAA(a, before) {
 			a = before
-			return nil
+			return errRollback // nothing changed: nothing written, no audit entry
 		}
 		return t.audit("update", "auto_attendant", idStr(id), before, a)
 	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
 	return a, err
 }
 

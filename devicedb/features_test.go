@@ -183,6 +183,10 @@ func TestAutoAttendantRules(t *testing.T) {
 	if _, err := s.CreateUser(ctx, NewUser{Username: "bob", Extension: "2000"}); err != nil {
 		t.Fatalf("2000 was not freed: %v", err)
 	}
+	// A PATCH that changes nothing writes nothing.
+	if same, err := s.UpdateAutoAttendant(ctx, main.ID, AutoAttendantPatch{Name: ptr("Main"), Active: ptr(true)}); err != nil || same.Name != "Main" {
+		t.Fatalf("no-op patch: %+v %v", same, err)
+	}
 	// Answering a number, it is not removed; without, it is, with its
 	// extension.
 	if _, err := s.UpdateAutoAttendant(ctx, main.ID, AutoAttendantPatch{PhoneNumbers: &[]string{"+14155550100"}}); err != nil {
