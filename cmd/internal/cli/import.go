@@ -285,6 +285,10 @@ func printSummary(w io.Writer, rep *devicedb.ImportReport, reportFile string) {
 	fmt.Fprintf(w, "  licenses: %d created, %d unchanged, %d skipped\n", t.LicensesCreated, t.LicensesUnchanged, t.LicensesSkipped)
 	fmt.Fprintf(w, "  devices:  %d activated, %d unsupported (frozen config), %d unchanged, %d skipped; %d lines not activated\n",
 		t.DevicesActivated, t.DevicesUnsupported, t.DevicesUnchanged, t.DevicesSkipped, t.LinesSkipped)
+	if len(rep.AutoAttendants)+len(rep.Receptionists)+len(rep.Sites) > 0 || t.ContactsCarried+t.ProfilePictures > 0 {
+		fmt.Fprintf(w, "  features: %d auto attendants created (%d inactive), %d receptionists, %d sites; %d contacts and %d profile pictures carried; %d users with SMS\n",
+			t.AutoAttendantsCreated, t.AutoAttendantsInactive, t.ReceptionistsCreated, t.SitesCreated, t.ContactsCarried, t.ProfilePictures, t.SMSUsers)
+	}
 	where := "--report FILE"
 	if reportFile != "" {
 		where = reportFile
