@@ -17,6 +17,7 @@ type ClassicExport struct {
 	Licenses []ClassicLicense `json:"licenses"`
 	Users    []ClassicUser    `json:"users"`
 	Devices  []ClassicDevice  `json:"devices"`
+	ClassicFeatures
 	// origin maps a record path ("users[3]") to where it came from in CSV
 	// input ("users.csv line 5"), for error messages.
 	origin map[string]string
@@ -26,6 +27,7 @@ type ClassicExport struct {
 type ClassicAccount struct {
 	PBXName     string `json:"pbx_name"`
 	CompanyName string `json:"company_name"`
+	ClassicAccountFeatures
 }
 
 // ClassicLicense is one license of the Classic account. Status is optional:
@@ -52,6 +54,7 @@ type ClassicUser struct {
 	TimeZone         string             `json:"time_zone,omitempty"`
 	Language         string             `json:"language,omitempty"`
 	Extensions       []ClassicExtension `json:"extensions"`
+	ClassicUserFeatures
 }
 
 // ClassicExtension is an extension of a Classic user, with its phone
@@ -64,6 +67,7 @@ type ClassicExtension struct {
 	LicenseID      string   `json:"license_id,omitempty"`
 	DesktopLoginAt string   `json:"desktop_login_at,omitempty"`
 	MobileLoginAt  string   `json:"mobile_login_at,omitempty"`
+	ClassicExtensionFeatures
 }
 
 // ClassicDevice is a physical device with its lines. Model is named as

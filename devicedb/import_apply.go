@@ -51,6 +51,7 @@ type applier struct {
 	objBatch, audits *rowBatch
 	hot              *txHot
 	done             int
+	feat             *featureState
 }
 
 // applyImport runs the plan in t and returns the report.
@@ -98,6 +99,9 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		}
 		a.progress()
 	}
+	if err := a.featuresBefore(); err != nil {
+		return nil, err
+	}
 	for i := range p.users {
 		if err := a.user(i); err != nil {
 			return nil, err
@@ -109,6 +113,9 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 			return nil, err
 		}
 		a.progress()
+	}
+	if err := a.featuresAfter(); err != nil {
+		return nil, err
 	}
 	if len(a.conflicts) > 0 {
 		return nil, &ImportError{Kind: ErrConflict, Problems: a.conflicts}

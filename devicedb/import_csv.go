@@ -20,15 +20,28 @@ import (
 //	extensions.csv  username*, number*, virtual, phone_numbers, license_id, desktop_login_at, mobile_login_at
 //	devices.csv     mac*, model*, line, extension (one row per line; rows of one MAC make one device)
 //
+// and for the account features: account.csv messaging_enabled, users.csv
+// site, extensions.csv profile_picture, and
+//
+//	contacts.csv         username*, extension*, name, number (one row per personal contact)
+//	auto_attendants.csv  name*, extension, active (default true), phone_numbers
+//	receptionists.csv    extension*, name, phone_numbers
+//	sites.csv            name*, address*
+//
 // virtual is true/false (also yes/no, 1/0, empty = false); phone_numbers
 // holds E.164 numbers separated by spaces, commas or semicolons. Only
 // users.csv is required.
 var CSVTables = map[string][]string{
-	"account":    {"pbx_name", "company_name"},
+	"account":    {"pbx_name", "company_name", "messaging_enabled"},
 	"licenses":   {"id*", "type*", "country*", "service_address", "status", "removed_at"},
-	"users":      {"username*", "first_name", "last_name", "email", "voicemail_to_email", "time_zone", "language"},
-	"extensions": {"username*", "number*", "virtual", "phone_numbers", "license_id", "desktop_login_at", "mobile_login_at"},
+	"users":      {"username*", "first_name", "last_name", "email", "voicemail_to_email", "time_zone", "language", "site"},
+	"extensions": {"username*", "number*", "virtual", "phone_numbers", "license_id", "desktop_login_at", "mobile_login_at", "profile_picture"},
 	"devices":    {"mac*", "model*", "line", "extension"},
+	// The account features (import_features.go).
+	"contacts":        {"username*", "extension*", "name", "number"},
+	"auto_attendants": {"name*", "extension", "active", "phone_numbers"},
+	"receptionists":   {"extension*", "name", "phone_numbers"},
+	"sites":           {"name*", "address*"},
 }
 
 // csvRow is one data row: its values by column and its line number.
@@ -116,7 +129,7 @@ func DecodeClassicCSV(files map[string]io.Reader) (ClassicExport, error) {
 	for _, name := range names {
 		t := strings.TrimSuffix(strings.ToLower(name), ".csv")
 		if _, ok := CSVTables[t]; !ok {
-			return exp, invalid("%s: not a table of the export; send account.csv, licenses.csv, users.csv, extensions.csv and devices.csv", name)
+			return exp, invalid("%s: not a table of the export; send account.csv, licenses.csv, users.csv, extensions.csv, devices.csv, contacts.csv, auto_attendants.csv, receptionists.csv and sites.csv", name)
 		}
 		if _, dup := tables[t]; dup {
 			return exp, invalid("%s.csv sent twice", t)
@@ -166,7 +179,10 @@ func DecodeClassicCSV(files map[string]io.Reader) (ClassicExport, error) {
 			PhoneNumbers: splitNumbers(r.get("phone_numbers")), LicenseID: r.get("license_id"),
 			DesktopLoginAt: r.get("desktop_login_at"), MobileLoginAt: r.get("mobile_login_at")})
 	}
-	return exp, csvDevices(&exp, tables["devices"])
+	if err := csvDevices(&exp, tables["devices"]); err != nil {
+		return exp, err
+	}
+	return exp, csvFeatures(&exp, tables)
 }
 
 func csvDevices(exp *ClassicExport, rows []csvRow) error {

@@ -64,7 +64,7 @@ func jsonType(goType string) string {
 // same data read from JSON or CSV has the same digest.
 func canonical(exp ClassicExport) ClassicExport {
 	c := ClassicExport{Account: exp.Account, Licenses: append([]ClassicLicense{}, exp.Licenses...),
-		Users: make([]ClassicUser, len(exp.Users)), Devices: make([]ClassicDevice, len(exp.Devices))}
+		Users: make([]ClassicUser, len(exp.Users)), Devices: make([]ClassicDevice, len(exp.Devices)), ClassicFeatures: exp.ClassicFeatures}
 	for i, u := range exp.Users {
 		u.Extensions = append([]ClassicExtension{}, u.Extensions...)
 		for j, e := range u.Extensions {

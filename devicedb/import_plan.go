@@ -28,6 +28,7 @@ type importPlan struct {
 	licIdx      map[string]int
 	unsupported int
 	total       int
+	feat        planFeatures
 }
 
 type planLicense struct {
@@ -127,6 +128,7 @@ func (s *Store) planImport(exp ClassicExport) (*importPlan, error) {
 	p.licIdx = p.planLicenses(exp.Licenses, pr)
 	p.planUsers(exp.Users, p.licIdx, pr)
 	p.planDevices(s.cat, exp.Devices, pr)
+	p.planFeatures(exp, pr)
 	if len(pr.list) > 0 {
 		return nil, &ImportError{Kind: ErrInvalid, Problems: pr.list}
 	}

@@ -21,7 +21,7 @@ func richExport() ClassicExport {
 	exp.Devices = append(exp.Devices,
 		ClassicDevice{MAC: "0004f2002001", Model: "VVX 250", Lines: []ClassicDeviceLine{{Line: 1, Extension: "2001"}, {Line: 2, Extension: "2101"}}},
 		ClassicDevice{MAC: "805ec0002201", Model: "T46S", Lines: []ClassicDeviceLine{{Line: 1, Extension: "2201"}}})
-	return exp
+	return withFeatures(exp)
 }
 
 // TestImportDryRunIsTheRealRun: a dry run reports exactly what the real

@@ -21,6 +21,7 @@ type ImportReport struct {
 	// Numbers are the phone numbers kept without a user: they ring a
 	// reserved extension (444, 555, 556).
 	Numbers []NumberReport `json:"unassigned_numbers"`
+	FeaturesReport
 }
 
 // ImportTotals count what the import did.
@@ -48,6 +49,7 @@ type ImportTotals struct {
 	Warnings           int `json:"warnings"`
 	// Changed is false when the run changed nothing (a re-run).
 	Changed bool `json:"changed"`
+	FeatureTotals
 }
 
 // Outcomes of a record in the report.
@@ -91,6 +93,7 @@ type ProfileReport struct {
 	// Welcome is true when a welcome message was queued for it.
 	Welcome bool   `json:"welcome_message"`
 	Note    string `json:"note,omitempty"`
+	ProfileFeatures
 }
 
 // LicenseReport is what became of one license.

@@ -225,6 +225,9 @@ func (a *applier) createProfile(pu *planUser, e planExt, pr *ProfileReport, key 
 	if err := a.record("user", key, id); err != nil {
 		return err
 	}
+	if err := a.profileFeatures(id, pu, e, pr); err != nil {
+		return err
+	}
 	if e.Number == "" {
 		return nil
 	}

@@ -47,8 +47,10 @@ type LicenseFilter struct {
 	UserID                    int64
 }
 
-const licenseCols = `SELECT l.id, l.type, l.country, l.service_address, l.user_id, u.username, l.suspended, l.removed_at
-	FROM licenses l LEFT JOIN users u ON u.id = l.user_id `
+// licenseCols: a license held by a user on a site shows the site's
+// address as its service address; others keep their own (manual) one.
+const licenseCols = `SELECT l.id, l.type, l.country, coalesce(st.address, l.service_address), l.user_id, u.username, l.suspended, l.removed_at
+	FROM licenses l LEFT JOIN users u ON u.id = l.user_id LEFT JOIN sites st ON st.id = u.site_id `
 
 func scanLicense(sc interface{ Scan(...any) error }) (License, error) {
 	var l License

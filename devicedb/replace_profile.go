@@ -141,6 +141,9 @@ func (r *replacer) carry(ou *User, names *usernames) (int64, error) {
 		{"move_extension", `UPDATE extensions SET user_id = ? WHERE user_id = ?`, "extension", optional(ext)},
 		{"move_phone_numbers", `UPDATE phone_numbers SET user_id = ? WHERE user_id = ?`, "phone numbers (with their routing)", ou.PhoneNumbers},
 		{"move_licenses", `UPDATE licenses SET user_id = ? WHERE user_id = ?`, "licenses", licenseIDs(ou.Licenses)},
+		{"move_contacts", `UPDATE user_contacts SET user_id = ? WHERE user_id = ?`, "personal contacts", contactNames(ou.Contacts)},
+		{"move_site_and_picture", `UPDATE users SET (site_id, profile_picture) = (SELECT site_id, profile_picture FROM users WHERE id = ?2) WHERE id = ?1`,
+			"site and profile picture", sitePicture(ou)},
 	}
 	var others []string
 	for _, d := range ou.Devices {

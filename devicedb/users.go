@@ -29,6 +29,7 @@ type User struct {
 	Devices []UserDevice `json:"devices"`
 	Created time.Time    `json:"created_at"`
 	Updated time.Time    `json:"updated_at"`
+	UserFeatures
 }
 
 // UserDevice is a device line held by a user.
@@ -73,6 +74,7 @@ type UserPatch struct {
 	TimeZone         *string `json:"time_zone,omitempty"`
 	Language         *string `json:"language,omitempty"`
 	VoicemailToEmail *string `json:"voicemail_to_email,omitempty"`
+	UserFeaturesPatch
 }
 
 // UserFilter narrows ListUsers.
@@ -153,10 +155,10 @@ func (t *tx) assignExtension(id int64, number, kind string) error {
 	if kind != "regular" && kind != "virtual" {
 		return invalid("extension_kind %q: use regular or virtual", kind)
 	}
-	var curKind string
+	var curKind, label string
 	var readOnly bool
 	var owner sql.NullInt64
-	err := t.QueryRowContext(t.ctx, `SELECT kind, read_only, user_id FROM extensions WHERE number = ?`, number).Scan(&curKind, &readOnly, &owner)
+	err := t.QueryRowContext(t.ctx, `SELECT kind, read_only, user_id, label FROM extensions WHERE number = ?`, number).Scan(&curKind, &readOnly, &owner, &label)
 	switch {
 	case noRows(err):
 		_, err = t.ExecContext(t.ctx, `INSERT INTO extensions (number, kind, user_id) VALUES (?,?,?)`, number, kind, id)
@@ -165,6 +167,8 @@ func (t *tx) assignExtension(id int64, number, kind string) error {
 		return err
 	case readOnly:
 		return conflict("extension %s is the default auto attendant: it keeps working but is read-only", number)
+	case curKind == "reserved" && reservedExtensions[number] == "" && label != "":
+		return conflict("extension %s is taken (%s) and cannot be assigned to a user; choose another extension", number, label)
 	case curKind == "reserved":
 		return invalid("extension %s is reserved (%s) and can never be assigned to a user", number, reservedName(number))
 	case owner.Valid && owner.Int64 != id:
@@ -305,7 +309,13 @@ func loadUser(ctx context.Context, q querier, id int64) (*User, error) {
 		d.Supported = st != DeviceUnsupported
 		u.Devices = append(u.Devices, d)
 	}
-	return u, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := loadUserFeatures(ctx, q, u); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // guardUnsupported refuses any change to a profile that has an unsupported

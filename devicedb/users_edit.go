@@ -74,6 +74,9 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, e
 				return invalid("extension_kind: the user has no extension")
 			}
 		}
+		if err := t.patchUserFeatures(id, p); err != nil {
+			return err
+		}
 		if u, err = loadUser(t.ctx, t, id); err != nil {
 			return err
 		}
@@ -168,6 +171,9 @@ func (s *Store) AddPhoneNumber(ctx context.Context, userID int64, number, routin
 			return err
 		}
 		if err := t.guardUnsupported(userID); err != nil {
+			return err
+		}
+		if err := t.freeNumberForUser(number); err != nil {
 			return err
 		}
 		var owner sql.NullInt64

@@ -99,6 +99,7 @@ func (a *API) Routes() chi.Router {
 	a.firmwareRoutes(r)
 	a.sipRoutes(r)
 	a.upgradeRoutes(r)
+	a.featureRoutes(r)
 	return r
 }
 

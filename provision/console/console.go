@@ -128,6 +128,7 @@ func (c *Console) Routes() chi.Router {
 		c.licenseRoutes(r)
 		c.importRoutes(r)
 		c.replaceRoutes(r)
+		c.featureRoutes(r)
 		r.Get("/ui/audit", c.handle(c.auditPage))
 	})
 	r.NotFound(c.handle(func(w http.ResponseWriter, r *http.Request) error {

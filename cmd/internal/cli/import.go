@@ -22,7 +22,9 @@ const importUsage = `usage: phoneprov import classic FILE.json|DIR [--dry-run] [
            [--data DIR | --server URL [--token-file FILE]]
 
 Imports a Classic export (a JSON file, or a folder of CSV files: users.csv,
-extensions.csv, licenses.csv, devices.csv, account.csv) in one transaction.
+extensions.csv, licenses.csv, devices.csv, account.csv, and for the account
+features contacts.csv, auto_attendants.csv, receptionists.csv, sites.csv)
+in one transaction.
 --dry-run shows what the import would do and changes nothing. With --server
 it goes through a running phoneprov's admin API (admin writes answer 503
 while it runs; phones keep working); without, it opens DATA directly: stop
@@ -283,6 +285,10 @@ func printSummary(w io.Writer, rep *devicedb.ImportReport, reportFile string) {
 	fmt.Fprintf(w, "  licenses: %d created, %d unchanged, %d skipped\n", t.LicensesCreated, t.LicensesUnchanged, t.LicensesSkipped)
 	fmt.Fprintf(w, "  devices:  %d activated, %d unsupported (frozen config), %d unchanged, %d skipped; %d lines not activated\n",
 		t.DevicesActivated, t.DevicesUnsupported, t.DevicesUnchanged, t.DevicesSkipped, t.LinesSkipped)
+	if len(rep.AutoAttendants)+len(rep.Receptionists)+len(rep.Sites) > 0 || t.ContactsCarried+t.ProfilePictures > 0 {
+		fmt.Fprintf(w, "  features: %d auto attendants created (%d inactive), %d receptionists, %d sites; %d contacts and %d profile pictures carried; %d users with SMS\n",
+			t.AutoAttendantsCreated, t.AutoAttendantsInactive, t.ReceptionistsCreated, t.SitesCreated, t.ContactsCarried, t.ProfilePictures, t.SMSUsers)
+	}
 	where := "--report FILE"
 	if reportFile != "" {
 		where = reportFile
