@@ -1,6 +1,7 @@
 package tftp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ type files struct {
 	asked []string
 }
 
-func (f *files) Open(_ context.Context, _ netip.AddrPort, name string) ([]byte, error) {
+func (f *files) Open(_ context.Context, _ netip.AddrPort, name string) (File, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked = append(f.asked, name)
@@ -27,7 +28,7 @@ func (f *files) Open(_ context.Context, _ netip.AddrPort, name string) ([]byte, 
 	if !ok {
 		return nil, errors.New("no such file")
 	}
-	return b, nil
+	return bytes.NewReader(b), nil
 }
 
 func (f *files) names() []string {

@@ -6,6 +6,7 @@ package tftp
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -18,16 +19,28 @@ import (
 // TFTP error 1 "File not found", whatever the reason, as the HTTP config
 // routes answer every refusal with the same 404.
 type Source interface {
-	Open(ctx context.Context, from netip.AddrPort, name string) ([]byte, error)
+	Open(ctx context.Context, from netip.AddrPort, name string) (File, error)
+}
+
+// File is an open file: its size and its bytes at any offset. A
+// *bytes.Reader is one; when a File is also an io.Closer it is closed
+// once its transfer ends.
+type File interface {
+	io.ReaderAt
+	Size() int64
 }
 
 // SourceFunc adapts a function to Source.
-type SourceFunc func(ctx context.Context, from netip.AddrPort, name string) ([]byte, error)
+type SourceFunc func(ctx context.Context, from netip.AddrPort, name string) (File, error)
 
 // Open calls f.
-func (f SourceFunc) Open(ctx context.Context, from netip.AddrPort, name string) ([]byte, error) {
+func (f SourceFunc) Open(ctx context.Context, from netip.AddrPort, name string) (File, error) {
 	return f(ctx, from, name)
 }
+
+// MaxNetascii is the largest file sent in netascii mode, which is
+// converted in memory (configs, not firmware images).
+const MaxNetascii = 16 << 20
 
 // Option limits (RFC 2348, RFC 2349).
 const (
@@ -200,7 +213,7 @@ func addrPort(a net.Addr) (netip.AddrPort, bool) {
 
 // negotiate applies the request's options: the accepted ones go into the
 // OACK, in the order asked.
-func (s *Server) negotiate(p Packet, size int) (blksize int, timeout time.Duration, oack []Option) {
+func (s *Server) negotiate(p Packet, size int64) (blksize int, timeout time.Duration, oack []Option) {
 	blksize, timeout = 512, s.cfg.Timeout
 	for _, o := range p.Options {
 		n, err := strconv.Atoi(o.Value)
@@ -224,7 +237,7 @@ func (s *Server) negotiate(p Packet, size int) (blksize int, timeout time.Durati
 			if p.Mode != "octet" {
 				continue // a netascii file's size on the wire is not its size
 			}
-			oack = append(oack, Option{o.Name, strconv.Itoa(size)})
+			oack = append(oack, Option{o.Name, strconv.FormatInt(size, 10)})
 		}
 	}
 	return blksize, timeout, oack

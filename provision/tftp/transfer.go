@@ -1,8 +1,11 @@
 package tftp
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -26,21 +29,25 @@ func (s *Server) transfer(ctx context.Context, local net.Addr, peer netip.AddrPo
 	defer conn.Close()
 	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	name, ok := cleanName(req.Name)
-	var data []byte
+	var f File
 	if ok {
 		octx, cancel := context.WithTimeout(ctx, s.cfg.OpenTimeout)
-		data, err = s.cfg.Source.Open(octx, peer, name)
+		f, err = s.cfg.Source.Open(octx, peer, name)
 		cancel()
+		if c, isCloser := f.(io.Closer); err == nil && isCloser {
+			defer c.Close()
+		}
+	}
+	if ok && err == nil && req.Mode == "netascii" {
+		f, err = netascii(f)
 	}
 	if !ok || err != nil {
 		log.Debug("tftp: file not served", "err", err)
 		conn.WriteToUDPAddrPort(errorPacket(errNotFound, "File not found"), peer)
 		return
 	}
-	if req.Mode == "netascii" {
-		data = toNetascii(data)
-	}
-	blksize, timeout, oack := s.negotiate(req, len(data))
+	size := f.Size()
+	blksize, timeout, oack := s.negotiate(req, size)
 	x := &exchanger{conn: conn, peer: peer, timeout: timeout, retries: s.cfg.Retries, buf: make([]byte, 1024)}
 	if len(oack) > 0 {
 		if !x.exchange(Packet{Op: opOACK, Options: oack}.Encode(), 0) {
@@ -48,20 +55,39 @@ func (s *Server) transfer(ctx context.Context, local net.Addr, peer netip.AddrPo
 			return
 		}
 	}
-	for block := 1; ; block++ {
-		off := (block - 1) * blksize
-		end := min(off+blksize, len(data))
+	pkt := make([]byte, 4+blksize)
+	for block := int64(1); ; block++ {
+		off := (block - 1) * int64(blksize)
+		n := int(min(int64(blksize), size-off))
 		// Block numbers are 16 bits: past 65535 they wrap to 0.
-		pkt := Packet{Op: opDATA, Block: uint16(block), Data: data[off:end]}.Encode()
-		if !x.exchange(pkt, uint16(block)) {
+		binary.BigEndian.PutUint16(pkt, opDATA)
+		binary.BigEndian.PutUint16(pkt[2:], uint16(block))
+		if got, err := f.ReadAt(pkt[4:4+n], off); got < n {
+			log.Warn("tftp: reading the file", "err", err)
+			conn.WriteToUDPAddrPort(errorPacket(errNotDefined, "Read error"), peer)
+			return
+		}
+		if !x.exchange(pkt[:4+n], uint16(block)) {
 			log.Debug("tftp: transfer given up", "block", block)
 			return
 		}
-		if end-off < blksize {
-			log.Debug("tftp: file sent", "bytes", len(data), "blksize", blksize)
+		if n < blksize {
+			log.Debug("tftp: file sent", "bytes", size, "blksize", blksize)
 			return
 		}
 	}
+}
+
+// netascii reads a file whole and converts it (configs are small).
+func netascii(f File) (File, error) {
+	if f.Size() > MaxNetascii {
+		return nil, errors.New("tftp: file too large for netascii mode")
+	}
+	b := make([]byte, f.Size())
+	if n, err := f.ReadAt(b, 0); n < len(b) {
+		return nil, err
+	}
+	return bytes.NewReader(toNetascii(b)), nil
 }
 
 // exchanger is the lock-step of one transfer: send a packet, wait for its
