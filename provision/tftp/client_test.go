@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -60,16 +59,8 @@ func start(t *testing.T, cfg Config) netip.AddrPort {
 	return conn.LocalAddr().(*net.UDPAddr).AddrPort()
 }
 
-// tftpError is an ERROR packet a client received.
-type tftpError struct {
-	Code uint16
-	Msg  string
-}
-
-func (e *tftpError) Error() string { return fmt.Sprintf("tftp error %d: %s", e.Code, e.Msg) }
-
-// client is a small TFTP client on its own socket; every read is bounded
-// by a deadline.
+// client sends and receives raw packets on its own socket, for the tests
+// of the lock-step itself; every read is bounded by a deadline.
 type client struct {
 	t    *testing.T
 	conn *net.UDPConn
@@ -126,41 +117,4 @@ func (c *client) must() Packet {
 	}
 	c.tid = from
 	return p
-}
-
-// get fetches name and returns the file and the OACK's options.
-func (c *client) get(name, mode string, opts ...Option) ([]byte, []Option, error) {
-	c.t.Helper()
-	c.send(c.srv, Packet{Op: opRRQ, Name: name, Mode: mode, Options: opts})
-	blksize := 512
-	var oack []Option
-	var data []byte
-	want := uint16(1)
-	for {
-		p := c.must()
-		switch p.Op {
-		case opERROR:
-			return nil, nil, &tftpError{p.Code, p.Message}
-		case opOACK:
-			oack = p.Options
-			for _, o := range oack {
-				if o.Name == "blksize" {
-					fmt.Sscan(o.Value, &blksize)
-				}
-			}
-			c.send(c.tid, Packet{Op: opACK, Block: 0})
-		case opDATA:
-			if p.Block != want {
-				c.t.Fatalf("DATA %d, want %d", p.Block, want)
-			}
-			data = append(data, p.Data...)
-			c.send(c.tid, Packet{Op: opACK, Block: p.Block})
-			if len(p.Data) < blksize {
-				return data, oack, nil
-			}
-			want++
-		default:
-			c.t.Fatalf("unexpected packet %+v", p)
-		}
-	}
 }

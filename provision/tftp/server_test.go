@@ -2,12 +2,15 @@ package tftp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/phoneprov/phoneprov/provision/tftp/tftptest"
 )
 
 func testFiles() *files {
@@ -64,9 +67,17 @@ func TestGet(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data, oack, err := newClient(t, srv).get(tc.file, tc.mode, tc.opts...)
+			var opts []string
+			for _, o := range tc.opts {
+				opts = append(opts, o.Name, o.Value)
+			}
+			data, oackList, err := tftptest.Get(context.Background(), srv, tc.file, tc.mode, opts...)
+			var oack []Option
+			for i := 0; i+1 < len(oackList); i += 2 {
+				oack = append(oack, Option{oackList[i], oackList[i+1]})
+			}
 			if tc.wantErr != 0 {
-				var te *tftpError
+				var te *tftptest.Error
 				if !errors.As(err, &te) || te.Code != tc.wantErr {
 					t.Fatalf("got %v, want TFTP error %d", err, tc.wantErr)
 				}
