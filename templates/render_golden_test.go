@@ -52,7 +52,7 @@ var goldenModels = map[string]Model{
 	"obihai": {Vendor: "Obihai", Model: "OBi202", Family: "obihai", Kind: "ata", Lines: 2, Files: []string{"{MAC}.xml"}},
 	"fanvil": {Vendor: "Fanvil", Model: "X4U", Family: "fanvil", Kind: "phone", Lines: 2, Files: []string{"f0X4Uhw1.100.cfg", "{mac}.cfg"}},
 	"cisco-ent": {Vendor: "Cisco", Model: "CP-8841 Enterprise", Family: "cisco-ent", Kind: "phone", Lines: 5,
-		Files: []string{"CTLSEP{MAC}.tlv", "ITLSEP{MAC}.tlv", "SEP{MAC}.cnf.xml", "dialplan-8841.xml"}},
+		Files: []string{"SEP{MAC}.cnf.xml", "dialplan-8841.xml"}},
 }
 
 // goldenConfig is the representative device: two lines, the second
