@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -79,7 +80,7 @@ func TestServeTFTP(t *testing.T) {
 			if !strings.Contains(p.log.String(), tc.log) {
 				t.Errorf("start-up log lacks %q:\n%s", tc.log, p.log)
 			}
-			addDevice(t, p, mac, "alice", "1001")
+			addDevice(t, p, mac, "Yealink T46U", "alice", "1001")
 			if msg, ok := tftpGet(t, p.ports["tftp"], mac+".cfg"); ok || !strings.Contains(msg, "Error code 1") {
 				t.Fatalf("device config over TFTP: %v %q, want Error code 1", ok, msg)
 			}
@@ -89,4 +90,70 @@ func TestServeTFTP(t *testing.T) {
 			p.stop(t)
 		})
 	}
+}
+
+// TestServeCiscoEnterpriseBoot boots a Cisco 8841 on enterprise firmware
+// against the binary the way it does: over TFTP first (no User-Agent),
+// then the same files over HTTP with its User-Agent. In order it asks for
+// CTLSEP<MAC>.tlv and ITLSEP<MAC>.tlv (none made: it goes on in
+// non-secure mode), SEP<MAC>.cnf.xml (its lines) and the dial plan that
+// file names. An unknown phone's SEP file and its fallback
+// XMLDefault.cnf.xml are refused.
+func TestServeCiscoEnterpriseBoot(t *testing.T) {
+	bin := binary(t)
+	const mac, ua = "00562b018841", "Cisco-CP8841/12.1.1"
+	const sep = "SEP00562B018841.cnf.xml"
+	p := start(t, bin, filepath.Join(t.TempDir(), "data"), "--tftp-addr", "127.0.0.1:0", "--allow", "127.0.0.0/8")
+	addDevice(t, p, mac, "CP-8841 Enterprise", "alice", "1001")
+	get := map[string]func(name string) (string, bool){
+		"tftp": func(name string) (string, bool) { return tftpGet(t, p.ports["tftp"], name) },
+		"http": func(name string) (string, bool) {
+			req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/"+name, nil)
+			req.Header.Set("User-Agent", ua)
+			res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return string(b), res.StatusCode == 200
+		},
+	}
+	bodies := map[string]string{}
+	for _, via := range []string{"tftp", "http"} {
+		for _, name := range []string{"CTLSEP00562B018841.tlv", "ITLSEP00562B018841.tlv"} {
+			if _, ok := get[via](name); ok {
+				t.Errorf("%s %s served; phoneprov makes no security files", via, name)
+			}
+		}
+		body, ok := get[via](sep)
+		password := between(body, "<authPassword>", "</authPassword>")
+		if !ok || len(password) < 8 || !strings.Contains(body, "<name>1001</name>") {
+			t.Fatalf("%s %s: %v\n%s", via, sep, ok, body)
+		}
+		if plan := between(body, "<dialTemplate>", "</dialTemplate>"); plan != "dialplan-8841.xml" {
+			t.Fatalf("%s: dial template %q", via, plan)
+		}
+		dial, ok := get[via]("dialplan-8841.xml")
+		if !ok || !strings.Contains(dial, "<DIALTEMPLATE>") || strings.Contains(dial, password) {
+			t.Fatalf("%s dial plan: %v\n%s", via, ok, dial)
+		}
+		bodies[via] = body + dial
+		for _, name := range []string{"SEP00562B0188FF.cnf.xml", "XMLDefault.cnf.xml"} {
+			if _, ok := get[via](name); ok {
+				t.Errorf("%s %s served to an unknown phone", via, name)
+			}
+		}
+	}
+	if bodies["tftp"] != bodies["http"] {
+		t.Errorf("TFTP and HTTP gave different files:\n%s\n---\n%s", bodies["tftp"], bodies["http"])
+	}
+	p.stop(t)
+}
+
+// between is the text of s between the first start and the next end.
+func between(s, start, end string) string {
+	_, after, _ := strings.Cut(s, start)
+	v, _, _ := strings.Cut(after, end)
+	return v
 }
