@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,5 +256,66 @@ func TestConfigErrors(t *testing.T) {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}
+	}
+}
+
+// TestWildcardListener: on a wildcard address (":69" in production) the
+// transfer socket answers an IPv4 client too.
+func TestWildcardListener(t *testing.T) {
+	s, err := New(Config{Source: testFiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, conn); close(done) }()
+	defer func() { cancel(); <-done }()
+	srv := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(conn.LocalAddr().(*net.UDPAddr).Port))
+	got, _, err := tftptest.Get(ctx, srv, "big.bin", "octet", "tsize", "0")
+	if err != nil || !bytes.Equal(got, testFiles().m["big.bin"]) {
+		t.Fatalf("got %d bytes, %v", len(got), err)
+	}
+}
+
+// closingFile records that the server closed it.
+type closingFile struct {
+	*bytes.Reader
+	closed *atomic.Int32
+}
+
+func (f closingFile) Close() error { f.closed.Add(1); return nil }
+
+// TestFileClosed: a File that is an io.Closer is closed once its transfer
+// ends, whether it was sent or refused by the client.
+func TestFileClosed(t *testing.T) {
+	var closed atomic.Int32
+	src := SourceFunc(func(context.Context, netip.AddrPort, string) (File, error) {
+		return closingFile{bytes.NewReader([]byte("abc")), &closed}, nil
+	})
+	s, err := New(Config{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, conn); close(done) }()
+	srv := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	for range 2 {
+		if got, _, err := tftptest.Get(ctx, srv, "a.cfg", "octet"); err != nil || string(got) != "abc" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	}
+	cancel()
+	<-done // Serve waits for the transfers
+	if n := closed.Load(); n != 2 {
+		t.Fatalf("closed %d times, want 2", n)
 	}
 }
