@@ -126,3 +126,27 @@ func TestPhonesTFTP(t *testing.T) {
 		t.Errorf("noted as served: %+v", s)
 	}
 }
+
+// TestPhonesTFTPMACWalk: a source walking unknown MACs over TFTP is
+// blocked like over HTTP, then gets nothing, not even a known device's
+// file.
+func TestPhonesTFTPMACWalk(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{MaxUnknown: 3})
+	e.phones.allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	srv := startTFTP(t, e.phones)
+	get := func(name string) error {
+		_, _, err := tftptest.Get(context.Background(), srv, name, "octet")
+		return err
+	}
+	if err := get(yealinkMAC + ".cfg"); err != nil {
+		t.Fatalf("known device before the walk: %v", err)
+	}
+	for i := range 4 {
+		if err := get(fmt.Sprintf("805ec0ffff%02x.cfg", i)); err == nil {
+			t.Fatalf("unknown MAC %d served", i)
+		}
+	}
+	if err := get(yealinkMAC + ".cfg"); err == nil {
+		t.Fatal("a blocked source still gets a device file")
+	}
+}

@@ -32,6 +32,7 @@ func TestParsePacket(t *testing.T) {
 		{"rrq empty name", "\x00\x01\x00octet\x00", Packet{}, false},
 		{"rrq control byte in name", "\x00\x01a\nb\x00octet\x00", Packet{}, false},
 		{"rrq non-ASCII name", "\x00\x01caf\xc3\xa9\x00octet\x00", Packet{}, false},
+		{"rrq NUL inside the name", "\x00\x01a\x00b\x00octet\x00", Packet{}, false},
 		{"rrq mail mode", "\x00\x01a\x00mail\x00", Packet{}, false},
 		{"rrq non-ASCII mode", "\x00\x01a\x00OCTET\xe2\x84\xaa\x00", Packet{}, false},
 		{"rrq option without value", "\x00\x01a\x00octet\x00blksize\x00", Packet{}, false},
