@@ -69,6 +69,9 @@ type Config struct {
 	Retries int
 	// OpenTimeout bounds Source.Open. Default 10 s.
 	OpenTimeout time.Duration
+	// OnDropped is called for each request dropped because a cap was
+	// reached. Optional.
+	OnDropped func()
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -166,7 +169,7 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 			continue // stray packets on the listening port
 		}
 		if !s.admit(peer) {
-			s.cfg.Logger.Debug("tftp request dropped: too many transfers", "from", peer.String(), "file", p.Name)
+			s.cfg.Logger.Debug("tftp request not started: a cap is reached or it is a retransmission", "from", peer.String(), "file", p.Name)
 			continue
 		}
 		wg.Add(1)
@@ -179,11 +182,18 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 }
 
 // admit reserves a transfer slot for peer; false when a cap is reached or
-// the request repeats one already in transfer (a retransmitted RRQ).
+// the request repeats one already in transfer (a retransmitted RRQ,
+// ignored without being counted as dropped).
 func (s *Server) admit(peer netip.AddrPort) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.byPeer[peer] || s.running >= s.cfg.MaxTransfers || s.bySource[peer.Addr()] >= s.cfg.MaxPerSource {
+	if s.byPeer[peer] {
+		return false
+	}
+	if s.running >= s.cfg.MaxTransfers || s.bySource[peer.Addr()] >= s.cfg.MaxPerSource {
+		if s.cfg.OnDropped != nil {
+			s.cfg.OnDropped()
+		}
 		return false
 	}
 	s.running++

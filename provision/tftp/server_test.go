@@ -197,7 +197,8 @@ func TestRetransmit(t *testing.T) {
 // TestCaps: a second transfer from the same address waits while the cap
 // is taken, and a retransmitted RRQ does not start a second transfer.
 func TestCaps(t *testing.T) {
-	s, err := New(Config{Source: testFiles(), MaxTransfers: 2, MaxPerSource: 1})
+	var dropped int
+	s, err := New(Config{Source: testFiles(), MaxTransfers: 2, MaxPerSource: 1, OnDropped: func() { dropped++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +217,9 @@ func TestCaps(t *testing.T) {
 		if got := s.admit(netip.MustParseAddrPort(st.peer)); got != st.want {
 			t.Fatalf("admit(%s) = %v, want %v", st.peer, got, st.want)
 		}
+	}
+	if dropped != 2 {
+		t.Fatalf("dropped %d, want 2 (the retransmission is not a drop)", dropped)
 	}
 	s.leave(a)
 	if !s.admit(netip.MustParseAddrPort("192.0.2.3:1000")) {

@@ -298,7 +298,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	defer phones.Close()
 	if ls.tftp != nil {
-		stopTFTP, err := startTFTP(ctx, ls.tftp, phones, allow, log)
+		stopTFTP, err := startTFTP(ctx, ls.tftp, phones, allow, promReg, log)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/tftp"
 )
@@ -14,9 +16,15 @@ import (
 // startTFTP serves phones' files over TFTP on conn until ctx ends or the
 // returned stop is called (which waits for the transfers to end). TFTP
 // cannot authenticate a device, so start-up says what it will serve.
-func startTFTP(ctx context.Context, conn net.PacketConn, phones *provision.Phones, allow []netip.Prefix, log *slog.Logger) (stop func(), err error) {
+func startTFTP(ctx context.Context, conn net.PacketConn, phones *provision.Phones, allow []netip.Prefix,
+	reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
 	log = log.With("component", "tftp")
-	s, err := tftp.New(tftp.Config{Source: phones.TFTP(), Logger: log})
+	dropped := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_tftp_dropped_total",
+		Help: "TFTP read requests dropped because the transfer caps were reached (the phone retries)."})
+	if err := reg.Register(dropped); err != nil {
+		return nil, err
+	}
+	s, err := tftp.New(tftp.Config{Source: phones.TFTP(), Logger: log, OnDropped: dropped.Inc})
 	if err != nil {
 		return nil, err
 	}
