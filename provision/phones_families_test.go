@@ -31,6 +31,7 @@ var familyCases = []familyCase{
 	{model: "D735", mac: "000413000735", ua: "Mozilla/4.0 (compatible; snomD735-SIP 10.1.33.33 2.0.0 000413000735)"},
 	{model: "OBi202", mac: "9cadef000202", ua: ""},
 	{model: "X4U", mac: "0c383e000004", ua: "Fanvil X4U 2.12.1 0c383e000004"},
+	{model: "CP-8841 Enterprise", mac: "00562b018841", ua: "Cisco-CP8841/12.1.1"},
 }
 
 func TestEveryFamilyBootSequence(t *testing.T) {

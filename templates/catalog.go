@@ -99,6 +99,7 @@ var (
 var catalogFamilies = map[string]bool{
 	"polycom": true, "yealink": true, "cisco-spa": true, "cisco-mpp": true,
 	"grandstream": true, "snom": true, "obihai": true, "fanvil": true,
+	"cisco-ent": true,
 }
 
 // catalogKinds are the device kinds a model may name.

@@ -10,7 +10,7 @@ import (
 )
 
 // families lists every template family the catalog must cover.
-var families = []string{"polycom", "yealink", "cisco-spa", "cisco-mpp", "grandstream", "snom", "obihai", "fanvil"}
+var families = []string{"polycom", "yealink", "cisco-spa", "cisco-mpp", "grandstream", "snom", "obihai", "fanvil", "cisco-ent"}
 
 func TestDefaultCatalogSize(t *testing.T) {
 	if n := len(Default().Models()); n < 80 {

@@ -56,6 +56,7 @@ var familyDefs = map[string]familyDef{
 	"snom":        {formatXML, snomView},
 	"obihai":      {formatXML, obihaiView},
 	"fanvil":      {formatXML, fanvilView},
+	"cisco-ent":   {formatXML, ciscoEntView},
 }
 
 // contentTypes are the HTTP content types per file format.

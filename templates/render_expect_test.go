@@ -125,6 +125,20 @@ func expected(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"X_DeviceManagement.ITSPProvisioning.Interval":           "86400",
 			"X_DeviceManagement.ITSPProvisioning.ConfigURL":          "https://" + userinfo + "@prov.phoneprov.test:8443/p/0004F2A1B2C3.xml",
 			"X_DeviceManagement.FirmwareUpdate.FirmwareURL":          cfg.FirmwareURL}
+	case "cisco-ent/device":
+		line := "device/sipProfile/sipLines/line[1]/"
+		return map[string]string{
+			"device/devicePool/dateTimeSetting/timeZone":                                    "Eastern Standard/Daylight Time",
+			"device/devicePool/dateTimeSetting/ntps/ntp/name":                               "pool.ntp.org",
+			"device/devicePool/callManagerGroup/members/member/callManager/ports/sipPort":   "5061",
+			"device/devicePool/callManagerGroup/members/member/callManager/processNodeName": "sip.phoneprov.test",
+			line + "name": "1001", line + "authName": "a1001", line + "authPassword": c(l1.Password),
+			line + "displayName": c(l1.DisplayName), line + "featureLabel": c(l1.Label), line + "contact": "1001",
+			"device/sipProfile/phoneLabel": c(l1.Label), "device/sipProfile/sipStack/timerRegisterExpires": "600",
+			"device/sipProfile/dialTemplate": "dialplan-8841.xml", "device/loadInformation": "app-2.0.bin",
+			"device/transportLayerProtocol": "3"}
+	case "cisco-ent/common":
+		return map[string]string{"DIALTEMPLATE/TEMPLATE[911]@Timeout": "0", "DIALTEMPLATE/TEMPLATE[*]@Timeout": "5"}
 	case "fanvil/common", "fanvil/device":
 		m := map[string]string{"ap/FlashServerIP": "https://prov.phoneprov.test:8443/p", "ap/FlashProtocol": "5",
 			"phone/display/DefaultLanguage": "fr", "phone/date/SNTPServer": "pool.ntp.org",

@@ -52,6 +52,8 @@ var goldenModels = map[string]Model{
 		Files: []string{"snomD735.htm", "snomD735-{MAC}.htm", "{MAC}.xml"}},
 	"obihai": {Vendor: "Obihai", Model: "OBi202", Family: "obihai", Kind: "ata", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{MAC}.xml"}},
 	"fanvil": {Vendor: "Fanvil", Model: "X4U", Family: "fanvil", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"f0X4Uhw1.100.cfg", "{mac}.cfg"}},
+	"cisco-ent": {Vendor: "Cisco", Model: "CP-8841 Enterprise", Family: "cisco-ent", Kind: "phone", Lines: 5, SIPTLS: true,
+		Files: []string{"SEP{MAC}.cnf.xml", "dialplan-8841.xml"}},
 }
 
 // goldenConfig is the representative device: two lines, the second

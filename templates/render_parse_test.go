@@ -10,8 +10,15 @@ import (
 	"testing"
 )
 
+// indexAttr reports whether an attribute tells repeated elements apart:
+// idx and index, Cisco enterprise's <line button> and its dial plan's
+// <TEMPLATE MATCH>.
+func indexAttr(name string) bool {
+	return name == "idx" || name == "index" || name == "button" || name == "MATCH"
+}
+
 // flatXML parses a document strictly and flattens it to key -> value:
-// leaf element text under its slash path ("[n]" added for idx/index
+// leaf element text under its slash path ("[n]" added for indexAttr
 // attributes), attributes as path@name, and Obihai ParameterValueStructs
 // as "<Object Name><Name>". A key seen twice, an element named x, a second
 // root or anything after it is an error: that is what an injected value
@@ -50,7 +57,7 @@ func flatXML(doc string) (map[string]string, error) {
 			}
 			seg := tok.Name.Local
 			for _, a := range tok.Attr {
-				if a.Name.Local == "idx" || a.Name.Local == "index" {
+				if indexAttr(a.Name.Local) {
 					seg += "[" + a.Value + "]"
 				}
 			}
@@ -64,7 +71,7 @@ func flatXML(doc string) (map[string]string, error) {
 				path = stack[len(stack)-1].path + "/" + seg
 			}
 			for _, a := range tok.Attr {
-				if a.Name.Local != "idx" && a.Name.Local != "index" {
+				if !indexAttr(a.Name.Local) {
 					if err := set(path+"@"+a.Name.Local, a.Value); err != nil {
 						return nil, err
 					}

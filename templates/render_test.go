@@ -16,6 +16,7 @@ func TestKinds(t *testing.T) {
 		"polycom": {"master", "phone"}, "yealink": {"boot", "common", "device"},
 		"cisco-spa": {"device"}, "cisco-mpp": {"device"}, "grandstream": {"common", "device"},
 		"snom": {"common", "device"}, "obihai": {"device"}, "fanvil": {"common", "device"},
+		"cisco-ent": {"common", "device"},
 	}
 	for fam, kinds := range want {
 		if got := r.Kinds(fam); !slices.Equal(got, kinds) {
@@ -114,6 +115,7 @@ func TestSRV(t *testing.T) {
 		"snom":        {`<user_host idx="1" perm="R">phoneprov.test;transport=tls</user_host>`},
 		"obihai":      {"<Value>phoneprov.test</Value>"},
 		"fanvil":      {"<RegisterAddr>phoneprov.test</RegisterAddr>", "<DNSSRV>1</DNSSRV>"},
+		"cisco-ent":   {"<processNodeName>phoneprov.test</processNodeName>"},
 	}
 	for _, fam := range slices.Sorted(maps.Keys(familyDefs)) {
 		cfg := goldenConfig(fam)

@@ -136,17 +136,23 @@ func configValues(body string) map[string]string {
 
 func addPhone(t *testing.T, p *proc, mac, username, ext string) phone {
 	t.Helper()
-	u := p.call(t, "POST", "/api/v1/users", map[string]any{"username": username, "first_name": "F", "extension": ext}, 201)
-	l := p.call(t, "POST", "/api/v1/licenses", map[string]any{"type": "X4", "country": "US", "service_address": "1 Main St"}, 201)
-	p.call(t, "POST", fmt.Sprintf("/api/v1/users/%v/licenses", u["id"]), map[string]any{"license_id": l["id"]}, 200)
-	p.call(t, "POST", "/api/v1/devices", map[string]any{"mac": mac, "model": "Yealink T46U"}, 201)
-	p.call(t, "PUT", "/api/v1/devices/"+mac+"/lines/1", map[string]any{"user_id": u["id"]}, 200)
+	addDevice(t, p, mac, "Yealink T46U", username, ext)
 	code, body, err := fetchConfig(&http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], mac)
 	kv := configValues(body)
 	if code != 200 || kv["account.1.enable"] != "1" || kv["account.1.password"] == "" {
 		t.Fatalf("config of %s: %d %v\n%.300s", mac, code, err, body)
 	}
 	return phone{mac: mac, ext: ext, authName: kv["account.1.auth_name"], password: kv["account.1.password"]}
+}
+
+// addDevice adds a device of model with line 1 on a new licensed user.
+func addDevice(t *testing.T, p *proc, mac, model, username, ext string) {
+	t.Helper()
+	u := p.call(t, "POST", "/api/v1/users", map[string]any{"username": username, "first_name": "F", "extension": ext}, 201)
+	l := p.call(t, "POST", "/api/v1/licenses", map[string]any{"type": "X4", "country": "US", "service_address": "1 Main St"}, 201)
+	p.call(t, "POST", fmt.Sprintf("/api/v1/users/%v/licenses", u["id"]), map[string]any{"license_id": l["id"]}, 200)
+	p.call(t, "POST", "/api/v1/devices", map[string]any{"mac": mac, "model": model}, 201)
+	p.call(t, "PUT", "/api/v1/devices/"+mac+"/lines/1", map[string]any{"user_id": u["id"]}, 200)
 }
 
 // register sends one digest-authenticated REGISTER over TCP for ph with a

@@ -30,6 +30,7 @@ var kinds = map[string]bool{KindMaster: true, KindBoot: true, KindCommon: true, 
 func FuzzParseUserAgent(f *testing.F) {
 	f.Add(uaPoly)
 	f.Add(uaYealink)
+	f.Add("Cisco-CP8851/12.1.1")
 	f.Fuzz(func(t *testing.T, ua string) {
 		u := ParseUserAgent(ua)
 		if !validMAC(u.MAC) {
@@ -55,6 +56,8 @@ func FuzzParseUserAgent(f *testing.F) {
 func FuzzParsePath(f *testing.F) {
 	f.Add("/0004f2a1b2c3.cfg")
 	f.Add("/%2e%2e/y000000000066.cfg")
+	f.Add("SEP00562B018841.cnf.xml")
+	f.Add("CTLSEP00562B018841.tlv")
 	f.Fuzz(func(t *testing.T, p string) {
 		got := ParsePath(p)
 		if !validMAC(got.MAC) {
@@ -77,6 +80,7 @@ func FuzzParsePath(f *testing.F) {
 func FuzzIdentify(f *testing.F) {
 	f.Add(uaYealink, "/001565aabbcc.cfg")
 	f.Add(uaPoly, "/0004f2a1b2c3-boot.log")
+	f.Add("Cisco-CP8841/12.1.1", "/dialplan-8841.xml")
 	f.Fuzz(func(t *testing.T, ua, p string) {
 		id := Identify(ua, p)
 		if !validMAC(id.MAC) || !validMAC(id.UAMAC) || !validMAC(id.PathMAC) {

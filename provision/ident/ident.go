@@ -19,6 +19,10 @@ const (
 	FamilySnom        = "snom"
 	FamilyObihai      = "obihai"
 	FamilyFanvil      = "fanvil"
+	// FamilyCiscoEnt is Cisco's enterprise firmware (78xx/88xx
+	// enterprise loads, 79xx/89xx/99xx SIP loads): SEP<MAC>.cnf.xml,
+	// fetched over TFTP first.
+	FamilyCiscoEnt = "cisco-ent"
 )
 
 // Identifier identifies requests against one model catalog. It is safe for
@@ -82,7 +86,7 @@ func (id *Identifier) lookup(name, group string) (templates.Model, bool) {
 	return m, true
 }
 
-// familyGroup folds the two Cisco families into one vendor group.
+// familyGroup folds the Cisco families into one vendor group.
 func familyGroup(f string) string {
 	if strings.HasPrefix(f, "cisco") {
 		return "cisco"
@@ -98,7 +102,7 @@ func familyVendor(f string) string {
 		return "Poly"
 	case FamilyYealink:
 		return "Yealink"
-	case FamilyCiscoSPA, FamilyCiscoMPP:
+	case FamilyCiscoSPA, FamilyCiscoMPP, FamilyCiscoEnt:
 		return "Cisco"
 	case FamilyGrandstream:
 		return "Grandstream"

@@ -19,6 +19,8 @@ const (
 	KindCommon = "common"
 	// KindDevice is a per-device config: Yealink and Fanvil "<mac>.cfg",
 	// Cisco "spa<PSN>.cfg", "<PSN>.xml", "<mac>.xml", "spa<mac>.xml",
+	// Cisco enterprise "SEP<MAC>.cnf.xml" (and "SIP<MAC>.cnf" of the
+	// 7940/7960),
 	// Grandstream "cfg<mac>[.xml|.bin]", Snom "snom<model>-<MAC>.htm" and
 	// "<MAC>.xml", Obihai "<MAC>.xml".
 	KindDevice = "device"
@@ -73,8 +75,10 @@ var (
 	vMACCfg   = []string{FamilyPolycom, FamilyYealink, FamilyFanvil}[:3:3]
 	vMACXML   = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai}[:4:4]
 	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,
-		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil}[:8:8]
-	vBin = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom}[:3:3]
+		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil, FamilyCiscoEnt}[:9:9]
+	vCiscoEnt = []string{FamilyCiscoEnt}[:1:1]
+	vLoads    = []string{FamilyCiscoMPP, FamilyCiscoEnt}[:2:2]
+	vBin      = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom}[:3:3]
 )
 
 // ParsePath reads the kind of file, the MAC and a model hint from a request

@@ -52,6 +52,9 @@ func polyMACFile(b string) Path {
 
 // classifyMACNamed handles names built around a MAC.
 func (id *Identifier) classifyMACNamed(b string) (Path, bool) {
+	if p, ok := classifyCiscoEnt(b); ok {
+		return p, true
+	}
 	n := len(b)
 	stem, ext := b, ""
 	if i := strings.LastIndexByte(b, '.'); i >= 0 {
@@ -117,6 +120,13 @@ func (id *Identifier) classifyModelNamed(b string) (Path, bool) {
 		return Path{Kind: KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
 	case hasSuffixFold(b, "-3pcc.xml") && isMPPName(stem):
 		return Path{Kind: KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
+	case hasPrefixFold(b, "dialplan-") && equalLower(ext, ".xml") && isAlnumRun(stem[len("dialplan-"):]):
+		// The per-model dial plan a Cisco enterprise device file names.
+		return Path{Kind: KindCommon, Vendors: vCiscoEnt, ModelHint: id.fileHint(b)}, true
+	case equalLower(b, "xmldefault.cnf.xml"):
+		// Asked for only when SEP<MAC>.cnf.xml is missing: the file for
+		// devices the server does not know, which get nothing.
+		return Path{Kind: KindUnknown, Vendors: vCiscoEnt}, true
 	case hasPrefixFold(b, "f0") && equalLower(ext, ".cfg") && isAlnumDotRun(stem):
 		return Path{Kind: KindCommon, Vendors: vFanvil, ModelHint: id.fileHint(b)}, true
 	}
@@ -137,7 +147,9 @@ func (id *Identifier) classifyFirmware(b string) Path {
 		return Path{Kind: KindFirmware, Vendors: vFanvil, ModelHint: id.hint(model, FamilyFanvil)}
 	case equalLower(ext, "rom"):
 		vendors = vYealink
-	case equalLower(ext, "loads"), equalLower(ext, "img"):
+	case equalLower(ext, "loads"):
+		vendors = vLoads
+	case equalLower(ext, "img"):
 		vendors = vMPP
 	case equalLower(ext, "bin"):
 		vendors = vBin
@@ -229,4 +241,28 @@ func allBytes(s string, ok func(byte) bool) bool {
 		}
 	}
 	return true
+}
+
+// classifyCiscoEnt handles the MAC-named files of Cisco enterprise
+// firmware: "SEP<MAC>.cnf.xml" (the device file), "SIP<MAC>.cnf" (the
+// 7940/7960 text file), and the security files "CTLSEP<MAC>.tlv" and
+// "ITLSEP<MAC>.tlv", asked for first and never served (without them the
+// phone runs in non-secure mode).
+func classifyCiscoEnt(b string) (Path, bool) {
+	kind, rest := KindDevice, b
+	switch {
+	case len(b) == len("SEP001122334455.cnf.xml") && hasPrefixFold(b, "sep") && hasSuffixFold(b, ".cnf.xml"):
+		rest = b[3:15]
+	case len(b) == len("SIP001122334455.cnf") && hasPrefixFold(b, "sip") && hasSuffixFold(b, ".cnf"):
+		rest = b[3:15]
+	case len(b) == len("CTLSEP001122334455.tlv") && (hasPrefixFold(b, "ctlsep") || hasPrefixFold(b, "itlsep")) && hasSuffixFold(b, ".tlv"):
+		kind, rest = KindUnknown, b[6:18]
+	default:
+		return Path{}, false
+	}
+	mac, ok := parseMAC(rest)
+	if !ok {
+		return Path{}, false
+	}
+	return Path{Kind: kind, MAC: mac, Vendors: vCiscoEnt}, true
 }

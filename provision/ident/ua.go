@@ -35,7 +35,7 @@ type rawUA struct {
 
 // ParseUserAgent reads vendor, model, firmware and MAC from an HTTP
 // User-Agent. It recognises the provisioning User-Agents of Poly/Polycom,
-// Yealink, Cisco (SPA, MPP, ATA19x) and Linksys, Grandstream, Snom, Obihai
+// Yealink, Cisco (SPA, MPP, ATA19x, enterprise) and Linksys, Grandstream, Snom, Obihai
 // and Fanvil, and some of their SIP User-Agents; anything else, or anything
 // longer than 512 bytes, gives the zero UA.
 func (id *Identifier) ParseUserAgent(ua string) UA {
@@ -76,6 +76,8 @@ func (id *Identifier) parseRaw(ua string) (rawUA, bool) {
 		return parseYealink(ua)
 	case strings.HasPrefix(ua, "Cisco-CP-"):
 		return parseCiscoMPP(ua)
+	case strings.HasPrefix(ua, "Cisco-CP") && len(ua) > len("Cisco-CP") && isDigit(ua[len("Cisco-CP")]):
+		return id.parseCiscoEnt(ua)
 	case strings.HasPrefix(ua, "Cisco/"), strings.HasPrefix(ua, "Linksys/"), strings.HasPrefix(ua, "Sipura/"):
 		return parseCiscoSPA(ua)
 	case hasPrefixFold(ua, "grandstream "):

@@ -102,6 +102,13 @@ func TestParseUserAgent(t *testing.T) {
 		// Cisco, Linksys
 		{"Cisco-CP-8841-3PCC/11.3.7 (00562b043615)", UA{"Cisco", FamilyCiscoMPP, "CP-8841-3PCC", "11.3.7", "00562b043615", true}},
 		{"Cisco-CP-8841-3PCC/11.3.7", UA{"Cisco", FamilyCiscoMPP, "CP-8841-3PCC", "11.3.7", "", true}},
+		// Cisco enterprise firmware: the same hardware as MPP, its own model
+		{"Cisco-CP8851/12.1.1", UA{"Cisco", FamilyCiscoEnt, "CP-8851 Enterprise", "12.1.1", "", true}},
+		{"Cisco-CP8845/14.2.1", UA{"Cisco", FamilyCiscoEnt, "CP-8845 Enterprise", "14.2.1", "", true}},
+		{"Cisco-CP7975G/9.3.1", UA{"Cisco", FamilyCiscoEnt, "CP-7975G", "9.3.1", "", true}},
+		{"Cisco-CP7960G/8.0", UA{"Cisco", FamilyCiscoEnt, "CP-7960G", "8.0", "", true}},
+		{"Cisco-CP9999/1.0", UA{"Cisco", FamilyCiscoEnt, "CP-9999", "1.0", "", false}},
+		{"Cisco-CP8", UA{}},
 		{"Linksys/SPA942-6.1.5(a) (4FD0A5B0B0B0)", UA{"Linksys", FamilyCiscoSPA, "SPA942", "6.1.5(a)", "", true}},
 		{"Cisco/SPA112-1.3.2(014)", UA{"Cisco", FamilyCiscoSPA, "SPA112", "1.3.2(014)", "", true}},
 		{"Cisco/SPA525G2-7.5.5 (8843E157DDCC)(CBT141100HR)", UA{"Cisco", FamilyCiscoSPA, "SPA525G2", "7.5.5", "8843e157ddcc", true}},

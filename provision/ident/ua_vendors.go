@@ -75,6 +75,24 @@ func parseCiscoMPP(ua string) (rawUA, bool) {
 	return r, true
 }
 
+// parseCiscoEnt reads Cisco enterprise firmware's "Cisco-CP8851/12.1.1",
+// "Cisco-CP7975G/9.3.1" (no MAC). 78xx/88xx hardware runs enterprise or
+// MPP firmware, and the catalog names the enterprise models
+// "CP-8851 Enterprise": that name is tried first, so the bare "CP8851"
+// never names the MPP model.
+func (id *Identifier) parseCiscoEnt(ua string) (rawUA, bool) {
+	body, _ := nextField(ua[len("Cisco-"):])
+	slash := strings.IndexByte(body, '/')
+	if slash < 3 {
+		return rawUA{}, false
+	}
+	r := rawUA{vendor: "Cisco", family: FamilyCiscoEnt, model: "CP-" + body[2:slash], firmware: body[slash+1:]}
+	if m, ok := id.lookup(r.model+" Enterprise", "cisco"); ok && m.Family == FamilyCiscoEnt {
+		r.model = m.Model
+	}
+	return r, true
+}
+
 // parseCiscoSPA reads "Cisco/SPA508G-7.4.8a (0002FDFF2103)(CBT141400UK)"
 // (MAC then serial), "Cisco/SPA525G-7.4.7 (CBT141900G7)" (serial only),
 // "Linksys/SPA-942-6.1.5(a) (88019FA42805)" (serial only: Linksys UAs

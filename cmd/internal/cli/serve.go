@@ -76,6 +76,9 @@ type serveConfig struct {
 	// device CAs; HTTPS clients presenting a certificate must chain to it
 	// and its MAC must be the path's. Empty: no client certificates asked.
 	DeviceCA string
+	// TFTPAddr, --tftp-addr, PHONEPROV_TFTP_ADDR: read-only TFTP for
+	// devices whose factory default is TFTP; empty: off.
+	TFTPAddr string
 }
 
 func envOr(name, def string) string {
@@ -111,6 +114,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.DigestAlgorithms, "digest-algorithms", envOr("PHONEPROV_DIGEST_ALGORITHMS", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (MD5,SHA-256); some clients fail when offered one they lack (env PHONEPROV_DIGEST_ALGORITHMS)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("PHONEPROV_SMTP_URL", ""), "deliver queued welcome messages through this SMTP server, smtp://user:pass@host:587?from=addr or smtps://; empty: keep them in the outbox (env PHONEPROV_SMTP_URL)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("PHONEPROV_DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof/) here, e.g. 127.0.0.1:6060; empty: off (env PHONEPROV_DEBUG_ADDR)")
+	fs.StringVar(&c.TFTPAddr, "tftp-addr", envOr("PHONEPROV_TFTP_ADDR", ""), "read-only TFTP (UDP) for phones whose factory default is TFTP, e.g. :69; device configs only to sources inside --allow; empty: off (env PHONEPROV_TFTP_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -126,7 +130,7 @@ func (c *serveConfig) validate() error {
 		return errors.New("--data: give a directory")
 	}
 	for name, v := range map[string]string{"--http-addr": c.HTTPAddr, "--https-addr": c.HTTPSAddr, "--sip-addr": c.SIPAddr,
-		"--sips-addr": c.SIPSAddr, "--stun-addr": c.STUNAddr, "--dns-addr": c.DNSAddr} {
+		"--sips-addr": c.SIPSAddr, "--stun-addr": c.STUNAddr, "--dns-addr": c.DNSAddr, "--tftp-addr": c.TFTPAddr} {
 		if v == "" {
 			continue
 		}
@@ -293,6 +297,13 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer phones.Close()
+	if ls.tftp != nil {
+		stopTFTP, err := startTFTP(ctx, ls.tftp, phones, allow, promReg, log)
+		if err != nil {
+			return err
+		}
+		defer stopTFTP()
+	}
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
 		Phones: phones, CACert: ls.caPEM,
 		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)})
@@ -359,11 +370,12 @@ type listeners struct {
 	dnsUDP      net.PacketConn
 	dnsTCP      net.Listener
 	stun        net.PacketConn
+	tftp        net.PacketConn
 }
 
 // close closes what was not handed to a server that closes it.
 func (l *listeners) close() {
-	for _, c := range []io.Closer{l.http, l.https, l.sipUDP, l.sipTCP, l.sips, l.dnsUDP, l.dnsTCP, l.stun} {
+	for _, c := range []io.Closer{l.http, l.https, l.sipUDP, l.sipTCP, l.sips, l.dnsUDP, l.dnsTCP, l.stun, l.tftp} {
 		if c != nil {
 			c.Close()
 		}
@@ -429,6 +441,9 @@ func (l *listeners) ports() map[string]string {
 	if l.stun != nil {
 		m["stun"] = l.stun.LocalAddr().String()
 	}
+	if l.tftp != nil {
+		m["tftp"] = l.tftp.LocalAddr().String()
+	}
 	return m
 }
 
@@ -487,6 +502,11 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 	if c.DNSAddr != "" {
 		if ls.dnsUDP, ls.dnsTCP, err = listenPair(c.DNSAddr); err != nil {
 			return nil, fmt.Errorf("--dns-addr: %w", err)
+		}
+	}
+	if c.TFTPAddr != "" {
+		if ls.tftp, err = net.ListenPacket("udp", c.TFTPAddr); err != nil {
+			return nil, fmt.Errorf("--tftp-addr: %w", err)
 		}
 	}
 	return ls, nil
