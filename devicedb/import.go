@@ -26,6 +26,9 @@ type ClassicExport struct {
 type ClassicAccount struct {
 	PBXName     string `json:"pbx_name"`
 	CompanyName string `json:"company_name"`
+	// notCarried are the account settings of the export that X Series does
+	// not have (accountNotCarried), with why: reported, not imported.
+	notCarried []string
 }
 
 // ClassicLicense is one license of the Classic account. Status is optional:
@@ -160,7 +163,7 @@ func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOp
 	if o.WelcomeTTL <= 0 {
 		o.WelcomeTTL = 7 * 24 * time.Hour
 	}
-	p, err := s.planImport(exp)
+	p, err := s.planImport(exp, o.Now)
 	if err != nil {
 		return nil, err
 	}

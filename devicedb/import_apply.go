@@ -67,7 +67,9 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 	a.hot = &txHot{t: t, stmts: map[string]*sql.Stmt{}}
 	defer a.hot.close()
 	a.rep = &ImportReport{DryRun: o.DryRun, StartedAt: o.Now, Actor: t.actor, Account: p.account, Digest: p.digest,
-		Users: []UserReport{}, Licenses: []LicenseReport{}, Devices: []DeviceReport{}, Numbers: []NumberReport{}}
+		Users: []UserReport{}, Licenses: []LicenseReport{}, Devices: []DeviceReport{}, Numbers: []NumberReport{},
+		Warnings: p.account.notCarried}
+	a.rep.Totals.Warnings += len(p.account.notCarried)
 	var cache int64
 	if err := t.QueryRowContext(t.ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
 		return nil, err

@@ -21,6 +21,8 @@ type ImportReport struct {
 	// Numbers are the phone numbers kept without a user: they ring a
 	// reserved extension (444, 555, 556).
 	Numbers []NumberReport `json:"unassigned_numbers"`
+	// Warnings are about the account itself (settings not carried).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ImportTotals count what the import did.

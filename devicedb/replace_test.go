@@ -14,11 +14,20 @@ import (
 func replaceEnv(t *testing.T) *Store {
 	s, _ := openTest(t)
 	exp := joeExport()
-	exp.Licenses = append(exp.Licenses, ClassicLicense{ID: "L-VCC", Type: "VCC Agent", Country: "US"})
-	exp.Users = append(exp.Users, cuser("agent", ext("9601", lic("L-VCC"))))
+	exp.Licenses = append(exp.Licenses, ClassicLicense{ID: "L-VCC", Type: "VCC Agent", Country: "US"}, x4("L-AGENT"))
+	exp.Users = append(exp.Users, cuser("agent", ext("9601", lic("L-AGENT"))))
 	exp.Devices[0].Lines = append(exp.Devices[0].Lines, ClassicDeviceLine{Line: 3, Extension: "1004"})
 	exp.Devices = append(exp.Devices, ClassicDevice{MAC: "805ec0009601", Model: "T46S", Lines: []ClassicDeviceLine{{Line: 1, Extension: "9601"}}})
 	mustImport(t, s, exp, importOpts())
+	// The agent ends up with VCC Agent as its only license while on the
+	// T46S (no path puts a VCC-only user on such a phone any more).
+	agent := userByName(t, s, "agent")
+	if _, err := s.AssignLicense(ctx, agent.ID, "L-VCC"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UnassignLicense(ctx, agent.ID, "L-AGENT"); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
