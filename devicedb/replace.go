@@ -170,6 +170,17 @@ func (r *replacer) run(oldMAC string) error {
 	if err != nil {
 		return err
 	}
+	// The old device's registrations end in this transaction: from the
+	// commit on, it is not listed and its next REGISTER is refused (its
+	// lines are gone). The registrar drops its copy in memory when told
+	// (OnReplaced) before the answer goes out.
+	if _, err := t.ExecContext(t.ctx, `DELETE FROM bindings WHERE mac = ?`, oldMAC); err != nil {
+		return err
+	}
+	if err := r.step("drop_registrations", "device", oldMAC, nil, nil,
+		"drop the registrations of %s: it no longer registers or calls", oldMAC); err != nil {
+		return err
+	}
 	if r.res.Device, err = t.s.getDevice(t.ctx, t, r.newMAC, false); err != nil {
 		return err
 	}
