@@ -196,9 +196,19 @@ func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOp
 		return nil, err
 	}
 	defer s.Unlock()
+	// The window: admins are signed out, the progress is published
+	// (RunningImport) until the end.
+	s.setProgress(0, 0, p.total, o.Now)
+	defer s.running.Store(nil)
+	if err := s.signOutAdmins(ctx); err != nil {
+		return nil, err
+	}
 	prog := o.OnProgress
 	o.OnProgress = func(done, total int) {
 		s.extendLock(start, est, done, total)
+		if cur := s.running.Load(); cur != nil && (done == total || done%100 == 0) {
+			s.setProgress(cur.ID, done, total, cur.StartedAt)
+		}
 		if prog != nil {
 			prog(done, total)
 		}

@@ -90,6 +90,9 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		return nil, err
 	}
 	a.rep.ID = a.run
+	if !o.DryRun {
+		t.s.setProgress(a.run, 0, p.total, o.Now)
+	}
 	// Original usernames are reserved first: generated ones never take one.
 	for _, u := range p.users {
 		a.names.take(u.Username)
