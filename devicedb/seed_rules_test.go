@@ -154,6 +154,13 @@ func TestImportSeedRules(t *testing.T) {
 	if _, err := DecodeClassicJSON(strings.NewReader(`{"account": {"pbx_nam": "P"}}`)); err == nil {
 		t.Fatal("a misspelt account field was accepted")
 	}
+	csvExp, err := DecodeClassicCSV(csvFiles(map[string]string{"account.csv": "pbx_name,phone_system_name\nP,Old\n", "users.csv": "username\ncsvuser\n"}))
+	if err != nil {
+		t.Fatalf("account.csv with phone_system_name refused: %v", err)
+	}
+	if s, _ := openTest(t); !hasWarning(mustImport(t, s, csvExp, importOpts()).Warnings, "Phone System Name") {
+		t.Fatal("CSV: phone_system_name not reported")
+	}
 	s, _ := openTest(t)
 	rep := mustImport(t, s, exp, importOpts())
 	if !hasWarning(rep.Warnings, "Phone System Name is not supported") || !hasWarning(rep.Warnings, "message history") {
