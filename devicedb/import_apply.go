@@ -78,6 +78,10 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		return nil, err
 	}
 	defer t.ExecContext(t.ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
+	// Licenses past their 30 days are gone before the run looks at them.
+	if err := t.purgeRemoved(); err != nil {
+		return nil, err
+	}
 	if err := a.load(); err != nil {
 		return nil, err
 	}
