@@ -149,8 +149,10 @@ var errRollback = errors.New("dry run: rolled back")
 // ImportClassic applies a Classic export with every rule of the upgrade,
 // in one transaction: all or nothing. The export is validated first; an
 // *ImportError lists all its problems. A real run holds admin writes (Lock)
-// for its estimated duration; the writes of the servers' own records go
-// on. Running the same export again changes nothing. The report is stored
+// for its estimated duration, signs every admin out of the console and
+// publishes its progress (RunningImport): the upgrade window, in which the
+// API and console refuse admin reads too. The writes of the servers' own
+// records go on. Running the same export again changes nothing. The report is stored
 // (GetImport) unless it is a dry run.
 func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOptions) (*ImportReport, error) {
 	if o.Now.IsZero() {

@@ -71,13 +71,8 @@ func (a *API) importClassic(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := a.store.ImportClassic(ctx, exp, devicedb.ImportOptions{DryRun: dry, Freeze: a.upgrade.freeze,
 		WelcomeLinkBase: a.upgrade.linkBase})
-	var ie *devicedb.ImportError
-	if errors.As(err, &ie) {
-		writeJSON(w, Status(err), importErrorBody{Error: ie.Error(), Problems: ie.Problems})
-		return nil
-	}
 	if err != nil {
-		return err
+		return a.importErr(w, err)
 	}
 	if dry {
 		writeJSON(w, http.StatusOK, rep)
