@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo"
+	"github.com/icholy/digest"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 )
@@ -29,22 +30,21 @@ import (
 // TestReplacedDeviceStopsRegistering: after a supported-to-supported
 // replacement answers, the old device is no longer listed in
 // GET /registrations and its next REGISTER refresh is refused; the new
-// device registers with its new credentials.
+// device registers with its new credentials. The old phone answers
+// nothing once registered (a phone that hangs or was unplugged): the
+// re-sync NOTIFY to it is retransmitted for seconds, and the registration
+// must end at once all the same.
 func TestReplacedDeviceStopsRegistering(t *testing.T) {
 	bin := binary(t)
 	p := start(t, bin, filepath.Join(t.TempDir(), "data"), "--public-host", "127.0.0.1")
 	old := addPhone(t, p, "805ec0a1b201", "swapme", "3201")
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Yealink SIP-T46U 108.86.0.90"))
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ua.Close()
-	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := register(t.Context(), client, p.ports["sip"], old, 5097); err != nil {
-		t.Fatalf("register before the replacement: %v", err)
+	defer conn.Close()
+	if st := rawUDPRegister(t, conn, p.ports["sip"], old, 1); st != 200 {
+		t.Fatalf("register before the replacement: %d", st)
 	}
 	regs := func() []map[string]any {
 		var out []map[string]any
@@ -60,10 +60,8 @@ func TestReplacedDeviceStopsRegistering(t *testing.T) {
 	if r := regs(); len(r) != 0 {
 		t.Fatalf("the replaced device is still listed right after the replacement answered: %v", r)
 	}
-	err = register(t.Context(), client, p.ports["sip"], old, 5097)
-	var se *statusErr
-	if !errors.As(err, &se) || (se.code != 401 && se.code != 403 && se.code != 404) {
-		t.Fatalf("the replaced device's REGISTER refresh: %v, want a refusal", err)
+	if st := rawUDPRegister(t, conn, p.ports["sip"], old, 3); st != 401 && st != 403 && st != 404 {
+		t.Fatalf("the replaced device's REGISTER refresh: %d, want a refusal", st)
 	}
 	if r := regs(); len(r) != 0 {
 		t.Fatalf("the refused refresh left a binding: %v", r)
@@ -73,11 +71,79 @@ func TestReplacedDeviceStopsRegistering(t *testing.T) {
 	if code != 200 || kv["account.1.password"] == "" {
 		t.Fatalf("new device's config: %d %v", code, err)
 	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Yealink SIP-T46U 108.86.0.90"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	newPhone := phone{mac: "805ec0a1b202", ext: old.ext, authName: kv["account.1.auth_name"], password: kv["account.1.password"]}
 	if err := register(t.Context(), client, p.ports["sip"], newPhone, 5098); err != nil {
 		t.Fatalf("the new device does not register: %v", err)
 	}
 	p.stop(t)
+}
+
+// rawUDPRegister registers ph from conn with a digest-authenticated
+// REGISTER (CSeq cseq, then cseq+1) and returns the final status. Between
+// calls nothing reads conn: the phone answers no NOTIFY. Requests the
+// server sent meanwhile are skipped.
+func rawUDPRegister(t *testing.T, conn net.PacketConn, server string, ph phone, cseq int) int {
+	t.Helper()
+	dst, err := net.ResolveUDPAddr("udp", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := conn.LocalAddr().String()
+	send := func(cseq int, auth string) (int, string) {
+		msg := fmt.Sprintf("REGISTER sip:phoneprov.test SIP/2.0\r\nVia: SIP/2.0/UDP %s;rport;branch=z9hG4bK-rules-%d\r\nMax-Forwards: 70\r\n"+
+			"From: <sip:%s@phoneprov.test>;tag=rules\r\nTo: <sip:%s@phoneprov.test>\r\nCall-ID: rules-%s\r\nCSeq: %d REGISTER\r\n"+
+			"Contact: <sip:%s@%s>\r\nExpires: 3600\r\nUser-Agent: Yealink SIP-T46U 108.86.0.90\r\n%sContent-Length: 0\r\n\r\n",
+			local, cseq, ph.ext, ph.ext, ph.mac, cseq, ph.ext, local, auth)
+		if _, err := conn.WriteTo([]byte(msg), dst); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 65535)
+		for i := 0; i < 50; i++ {
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, _, err := conn.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("no answer to REGISTER: %v", err)
+			}
+			res := string(buf[:n])
+			var code int
+			if _, err := fmt.Sscanf(res, "SIP/2.0 %d", &code); err != nil || !strings.Contains(res, fmt.Sprintf("CSeq: %d REGISTER", cseq)) {
+				continue // a NOTIFY or a stale answer
+			}
+			chal := ""
+			for _, l := range strings.Split(res, "\r\n") {
+				if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "WWW-Authenticate") && chal == "" {
+					chal = strings.TrimSpace(v)
+				}
+			}
+			return code, chal
+		}
+		t.Fatal("no answer to REGISTER among 50 messages")
+		return 0, ""
+	}
+	code, chal := send(cseq, "")
+	if code != 401 {
+		return code
+	}
+	c, err := digest.ParseChallenge(chal)
+	if err != nil {
+		t.Fatalf("challenge %q: %v", chal, err)
+	}
+	cred, err := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:phoneprov.test", Username: ph.authName,
+		Password: ph.password, Count: 1, Cnonce: "rulescnonce"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ = send(cseq+1, "Authorization: "+cred.String()+"\r\n")
+	return code
 }
 
 // consoleSession signs admin alice in to the console over HTTP (CSRF
