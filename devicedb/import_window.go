@@ -251,9 +251,9 @@ func (s *Store) RunDueImports(ctx context.Context, o ImportOptions) (int, error)
 		status, msg := ScheduledDone, ""
 		var run any
 		switch {
-		case err != nil && ctx.Err() != nil:
-			// The server is stopping: the run was rolled back whole; it
-			// runs again at the next start.
+		case err != nil && (ctx.Err() != nil || errors.Is(err, ErrUnavailable)):
+			// The server is stopping, or another import holds the window:
+			// nothing was imported; it runs at the next chance.
 			status, n = ScheduledWaiting, n-1
 		case err != nil:
 			status, msg = ScheduledFailed, err.Error()
@@ -273,8 +273,8 @@ func (s *Store) RunDueImports(ctx context.Context, o ImportOptions) (int, error)
 		}); werr != nil {
 			return n, errors.Join(err, werr)
 		}
-		if ctx.Err() != nil {
-			return n, ctx.Err()
+		if status == ScheduledWaiting {
+			return n, err
 		}
 	}
 	return n, nil

@@ -94,6 +94,17 @@ func TestScheduledImports(t *testing.T) {
 	clk.Add(time.Hour)
 	o := importOpts()
 	o.Now = time.Time{}
+	// While another import holds the window, a due import waits.
+	if err := s.Lock(clk.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.RunDueImports(ctx, o); !errors.Is(err, ErrUnavailable) || n != 0 {
+		t.Fatalf("during another import: %d %v", n, err)
+	}
+	s.Unlock()
+	if got, _ := s.GetScheduledImport(ctx, first.ID); got.Status != ScheduledWaiting {
+		t.Fatalf("after a refused claim: %+v", got)
+	}
 	if n, err := s.RunDueImports(ctx, o); err != nil || n != 1 {
 		t.Fatalf("due: %d %v", n, err)
 	}
