@@ -49,6 +49,9 @@ type importErrorBody struct {
 
 func (a *API) importClassic(w http.ResponseWriter, r *http.Request) error {
 	if at := r.URL.Query().Get("at"); at != "" {
+		if r.URL.Query().Has("dry_run") {
+			return errorf(http.StatusBadRequest, "at and dry_run together: run the dry run first, then schedule the real one with at")
+		}
 		return a.scheduleImport(w, r, at)
 	}
 	dry := false

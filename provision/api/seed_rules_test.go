@@ -40,6 +40,7 @@ func TestSeedRuleRefusals(t *testing.T) {
 		{"VCC-only user on a VVX 250", "PUT", "/api/v1/devices/0004f2002004/lines/1", map[string]any{"user_id": ids["agent"]}, 422, "contact-center phone"},
 		{"import with a removal in the future", "POST", "/api/v1/imports/classic?dry_run=true",
 			`{"licenses": [{"id": "L-F", "type": "X4", "country": "US", "removed_at": "2999-01-01T00:00:00Z"}], "users": [], "devices": []}`, 422, "in the future"},
+		{"schedule a dry run", "POST", "/api/v1/imports/classic?dry_run=true&at=2999-01-01T00:00:00Z", `{"users": []}`, 400, "dry run first"},
 		{"schedule at a malformed time", "POST", "/api/v1/imports/classic?at=tomorrow", `{"users": []}`, 400, "RFC 3339"},
 		{"schedule in the past", "POST", "/api/v1/imports/classic?at=2001-01-01T00:00:00Z", `{"users": []}`, 422, "not in the future"},
 		{"schedule an export with problems", "POST", "/api/v1/imports/classic?at=2999-01-01T00:00:00Z", `{"users": [{"username": "x"}]}`, 422, "username"},
