@@ -3,6 +3,8 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -316,10 +318,17 @@ func (s *Store) ReinstateLicense(ctx context.Context, id string) (License, error
 func (s *Store) changeLicense(ctx context.Context, id, action string, fn func(*tx, License) error) (License, error) {
 	var after License
 	err := s.write(ctx, action+"_license", func(t *tx) error {
+		gone, err := t.removedPastGrace()
+		if err != nil {
+			return err
+		}
 		if err := t.purgeRemoved(); err != nil {
 			return err
 		}
 		before, err := getLicense(t.ctx, t, id)
+		if errors.Is(err, ErrNotFound) && slices.Contains(gone, id) {
+			return notFound("license %q was removed by the provider more than 30 days ago and is gone", id)
+		}
 		if err != nil {
 			return err
 		}

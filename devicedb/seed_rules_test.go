@@ -242,6 +242,9 @@ func TestRemovedLicenseEndsOnTime(t *testing.T) {
 		if !st.wantThere {
 			_, err := s.UnassignLicense(ctx, u.ID, l.ID)
 			wantKind(t, err, ErrNotFound)
+			if !st.purge && !strings.Contains(err.Error(), "more than 30 days ago and is gone") {
+				t.Errorf("unassign of a license past its 30 days: %v", err)
+			}
 			_, err = s.ReinstateLicense(ctx, l.ID)
 			wantKind(t, err, ErrNotFound)
 		}
