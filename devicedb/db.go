@@ -66,6 +66,8 @@ type Store struct {
 	// locked, when non-zero, is the unix time until which an upgrade is
 	// expected to hold admin writes (see Lock).
 	locked atomic.Int64
+	// running is the real import in progress (RunningImport), or nil.
+	running atomic.Pointer[ImportProgress]
 }
 
 // Open opens (creating if needed) the database, migrates it to the current

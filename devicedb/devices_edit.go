@@ -106,6 +106,11 @@ func (s *Store) SetLine(ctx context.Context, mac string, n int, userID int64) (*
 		if err := t.checkLineUser(userID); err != nil {
 			return err
 		}
+		if cm, ok := t.s.cat.Lookup(before.Model); ok {
+			if err := t.checkContactCenter(userID, cm); err != nil {
+				return err
+			}
+		}
 		if err := t.putLine(m, n, userID); err != nil {
 			return err
 		}

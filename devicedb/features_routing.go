@@ -162,6 +162,9 @@ func (t *tx) freeNumberForUser(number string) error {
 func (r Route) refuseMove(number string) error {
 	switch r.Kind {
 	case RouteAutoAttendant:
+		if r.Extension != nil && *r.Extension == "444" {
+			return conflict("phone number %s answers the default auto attendant (444, read-only); point it at a new auto attendant first: PATCH /api/v1/auto-attendants/{id} {\"phone_numbers\": [...]}", number)
+		}
 		return conflict("phone number %s answers auto attendant %q (id %d); point it elsewhere first: PATCH /api/v1/auto-attendants/{id} {\"phone_numbers\": [...]} on the auto attendant that should answer it", number, r.Name, *r.ID)
 	case RouteReceptionist:
 		return conflict("phone number %s answers receptionist extension %s, which cannot be edited after the upgrade; to change it, open a case with support", number, *r.Extension)

@@ -28,6 +28,9 @@ type ClassicAccount struct {
 	PBXName     string `json:"pbx_name"`
 	CompanyName string `json:"company_name"`
 	ClassicAccountFeatures
+	// notCarried are the account settings of the export that X Series does
+	// not have (accountNotCarried), with why: reported, not imported.
+	notCarried []string
 }
 
 // ClassicLicense is one license of the Classic account. Status is optional:
@@ -150,8 +153,10 @@ var errRollback = errors.New("dry run: rolled back")
 // ImportClassic applies a Classic export with every rule of the upgrade,
 // in one transaction: all or nothing. The export is validated first; an
 // *ImportError lists all its problems. A real run holds admin writes (Lock)
-// for its estimated duration; the writes of the servers' own records go
-// on. Running the same export again changes nothing. The report is stored
+// for its estimated duration, signs every admin out of the console and
+// publishes its progress (RunningImport): the upgrade window, in which the
+// API and console refuse admin reads too. The writes of the servers' own
+// records go on. Running the same export again changes nothing. The report is stored
 // (GetImport) unless it is a dry run.
 func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOptions) (*ImportReport, error) {
 	if o.Now.IsZero() {
@@ -164,7 +169,7 @@ func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOp
 	if o.WelcomeTTL <= 0 {
 		o.WelcomeTTL = 7 * 24 * time.Hour
 	}
-	p, err := s.planImport(exp)
+	p, err := s.planImport(exp, o.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -197,9 +202,19 @@ func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOp
 		return nil, err
 	}
 	defer s.Unlock()
+	// The window: admins are signed out, the progress is published
+	// (RunningImport) until the end.
+	s.setProgress(0, 0, p.total, o.Now)
+	defer s.running.Store(nil)
+	if err := s.signOutAdmins(ctx); err != nil {
+		return nil, err
+	}
 	prog := o.OnProgress
 	o.OnProgress = func(done, total int) {
 		s.extendLock(start, est, done, total)
+		if cur := s.running.Load(); cur != nil && (done == total || done%100 == 0) {
+			s.setProgress(cur.ID, done, total, cur.StartedAt)
+		}
 		if prog != nil {
 			prog(done, total)
 		}

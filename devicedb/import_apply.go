@@ -68,7 +68,9 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 	a.hot = &txHot{t: t, stmts: map[string]*sql.Stmt{}}
 	defer a.hot.close()
 	a.rep = &ImportReport{DryRun: o.DryRun, StartedAt: o.Now, Actor: t.actor, Account: p.account, Digest: p.digest,
-		Users: []UserReport{}, Licenses: []LicenseReport{}, Devices: []DeviceReport{}, Numbers: []NumberReport{}}
+		Users: []UserReport{}, Licenses: []LicenseReport{}, Devices: []DeviceReport{}, Numbers: []NumberReport{},
+		Warnings: p.account.notCarried}
+	a.rep.Totals.Warnings += len(p.account.notCarried)
 	var cache int64
 	if err := t.QueryRowContext(t.ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
 		return nil, err
@@ -77,6 +79,10 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		return nil, err
 	}
 	defer t.ExecContext(t.ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
+	// Licenses past their 30 days are gone before the run looks at them.
+	if err := t.purgeRemoved(); err != nil {
+		return nil, err
+	}
 	if err := a.load(); err != nil {
 		return nil, err
 	}
@@ -89,6 +95,9 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		return nil, err
 	}
 	a.rep.ID = a.run
+	if !o.DryRun {
+		t.s.setProgress(a.run, 0, p.total, o.Now)
+	}
 	// Original usernames are reserved first: generated ones never take one.
 	for _, u := range p.users {
 		a.names.take(u.Username)

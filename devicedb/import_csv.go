@@ -14,7 +14,8 @@ import (
 // required columns are marked with a *. A file holds a header row and
 // then one record per row; columns may come in any order.
 //
-//	account.csv     pbx_name, company_name (one row; optional file)
+//	account.csv     pbx_name, company_name (one row; optional file; phone_system_name,
+//	                communication_preferences, message_history, billing: not carried, warned)
 //	licenses.csv    id*, type*, country*, service_address, status, removed_at
 //	users.csv       username*, first_name, last_name, email, voicemail_to_email, time_zone, language
 //	extensions.csv  username*, number*, virtual, phone_numbers, license_id, desktop_login_at, mobile_login_at
@@ -32,7 +33,7 @@ import (
 // holds E.164 numbers separated by spaces, commas or semicolons. Only
 // users.csv is required.
 var CSVTables = map[string][]string{
-	"account":    {"pbx_name", "company_name", "messaging_enabled"},
+	"account":    {"pbx_name", "company_name", "messaging_enabled", "phone_system_name", "communication_preferences", "message_history", "billing"},
 	"licenses":   {"id*", "type*", "country*", "service_address", "status", "removed_at"},
 	"users":      {"username*", "first_name", "last_name", "email", "voicemail_to_email", "time_zone", "language", "site"},
 	"extensions": {"username*", "number*", "virtual", "phone_numbers", "license_id", "desktop_login_at", "mobile_login_at", "profile_picture"},
@@ -147,6 +148,12 @@ func DecodeClassicCSV(files map[string]io.Reader) (ClassicExport, error) {
 		return exp, invalid("account.csv line %d: one row only", rows[1].line)
 	} else if len(rows) == 1 {
 		exp.Account = ClassicAccount{PBXName: rows[0].get("pbx_name"), CompanyName: rows[0].get("company_name")}
+		for col, why := range accountNotCarried {
+			if rows[0].get(col) != "" {
+				exp.Account.notCarried = append(exp.Account.notCarried, fmt.Sprintf("account.%s: %s", col, why))
+			}
+		}
+		sort.Strings(exp.Account.notCarried)
 	}
 	for _, r := range tables["licenses"] {
 		exp.origin[fmt.Sprintf("licenses[%d]", len(exp.Licenses))] = fmt.Sprintf("licenses.csv line %d", r.line)

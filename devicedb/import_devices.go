@@ -3,10 +3,18 @@ package devicedb
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // licenseState is what the run did with a license.
 type licenseState struct{ outcome, note string }
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
 
 // license creates one license of the export, unassigned for now: the user
 // of the extension naming it takes it later in the run.
@@ -34,7 +42,8 @@ func (a *applier) license(i int) error {
 			at = a.o.Now
 		}
 		if a.o.Now.Sub(at) >= RemovalGrace {
-			a.licState[l.ID] = licenseState{OutcomeSkipped, "removed by the provider more than 30 days ago: gone"}
+			a.licState[l.ID] = licenseState{OutcomeSkipped, joinNote(l.note, fmt.Sprintf("removed by the provider at %s, more than 30 days before the import: gone",
+				at.Format(time.RFC3339)))}
 			a.rep.Totals.LicensesSkipped++
 			return nil
 		}
@@ -47,6 +56,11 @@ func (a *applier) license(i int) error {
 	}
 	a.licenses[l.ID], a.newLicense[l.ID] = true, true
 	a.licState[l.ID] = licenseState{outcome: OutcomeCreated}
+	if l.suspended {
+		at := time.Unix(removed.(int64), 0).UTC()
+		a.licState[l.ID] = licenseState{OutcomeCreated, joinNote(l.note, fmt.Sprintf("removed by the provider at %s: suspended, reinstatable until %s, then gone",
+			at.Format(time.RFC3339), at.Add(RemovalGrace).Format(time.RFC3339)))}
+	}
 	a.rep.Totals.LicensesCreated++
 	a.rep.Totals.Changed = true
 	if err := a.record("license", l.ID, 0); err != nil {
@@ -135,19 +149,24 @@ func (a *applier) lines(d planDevice, dr *DeviceReport) error {
 		case a.extKind[l.Extension] == "virtual":
 			lr.Outcome, lr.Note = OutcomeSkipped, fmt.Sprintf("extension %s is virtual: no physical device can be activated on it", l.Extension)
 		default:
-			if err := a.t.putLine(d.mac, l.Line, uid); err != nil {
-				return err
-			}
-			lr.Outcome, lr.Username = OutcomeCreated, a.users[uid]
-			made++
 			vcc, err := a.isVCC(uid)
 			if err != nil {
 				return err
 			}
 			if vcc && !m.ContactCenter {
-				dr.Warnings = append(dr.Warnings, fmt.Sprintf("extension %s is a VCC dedicated extension: it needs a locked-down contact-center phone; replace this %s (POST /api/v1/devices/%s/replace)",
-					l.Extension, m.Model, d.mac))
+				// The seed: a VCC dedicated extension must use a
+				// locked-down contact-center phone. The device is a
+				// supported model (it is not frozen): the line stays
+				// unassigned, the rest of the device works.
+				lr.Outcome, lr.Note = OutcomeSkipped, fmt.Sprintf("extension %s is a VCC dedicated extension (its only license is VCC Agent): it only takes a locked-down contact-center phone, not a %s; put it on one, or give the user an 8x8 Work license and assign the line",
+					l.Extension, m.Model)
+				break
 			}
+			if err := a.t.putLine(d.mac, l.Line, uid); err != nil {
+				return err
+			}
+			lr.Outcome, lr.Username = OutcomeCreated, a.users[uid]
+			made++
 		}
 		if lr.Outcome == OutcomeSkipped {
 			a.rep.Totals.LinesSkipped++
@@ -177,7 +196,8 @@ func (a *applier) isVCC(uid int64) (bool, error) {
 // contact-center phone.
 func (t *tx) isVCCDedicated(id int64) (bool, error) {
 	var n, vcc int
-	err := t.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(type = 'VCC Agent'), 0) FROM licenses WHERE user_id = ?`, id).Scan(&n, &vcc)
+	err := t.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(type = 'VCC Agent'), 0) FROM licenses WHERE user_id = ?
+		AND NOT (suspended = 'removed' AND removed_at <= ?)`, id, t.now.Add(-RemovalGrace).Unix()).Scan(&n, &vcc)
 	return n > 0 && n == vcc, err
 }
 

@@ -6,13 +6,14 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phoneprov/phoneprov/templates"
 )
 
 // planOnly validates an export as ImportClassic does, without a database.
 func planOnly(exp ClassicExport) error {
-	_, err := (&Store{cat: templates.Default()}).planImport(exp)
+	_, err := (&Store{cat: templates.Default()}).planImport(exp, time.Now())
 	return err
 }
 

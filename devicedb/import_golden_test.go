@@ -3,6 +3,7 @@ package devicedb
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -71,8 +72,22 @@ func TestImportGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s, _ := openTest(t)
 			exp := readExport(t, filepath.Join("testdata/import", name))
-			rep := mustImport(t, s, exp, importOpts())
-			got, err := json.MarshalIndent(rep, "", "  ")
+			var got []byte
+			var err error
+			var rep *ImportReport
+			if strings.HasPrefix(name, "invalid-") {
+				// An export with problems: the golden file is the list of
+				// all of them, and nothing is imported.
+				_, ierr := s.ImportClassic(ctx, exp, importOpts())
+				var ie *ImportError
+				if !errors.As(ierr, &ie) {
+					t.Fatalf("import of an invalid export: %v", ierr)
+				}
+				got, err = json.MarshalIndent(ie.Problems, "", "  ")
+			} else {
+				rep = mustImport(t, s, exp, importOpts())
+				got, err = json.MarshalIndent(rep, "", "  ")
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,6 +104,9 @@ func TestImportGolden(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("report differs from %s (run with -update and review the diff):\n%s", golden, got)
+			}
+			if rep == nil {
+				return
 			}
 			if again := mustImport(t, s, exp, importOpts()); again.Totals.Changed {
 				t.Errorf("re-run changed something: %+v", again.Totals)

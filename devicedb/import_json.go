@@ -1,10 +1,12 @@
 package devicedb
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -78,4 +80,45 @@ func canonical(exp ClassicExport) ClassicExport {
 		c.Devices[i] = d
 	}
 	return c
+}
+
+// accountNotCarried are Classic account settings the seeds say X Series
+// does not have: an export carrying them is imported with a warning
+// saying so, not refused.
+var accountNotCarried = map[string]string{
+	"phone_system_name":         "Phone System Name is not supported after the upgrade (only PBX name and company name are): not carried",
+	"communication_preferences": "communication preferences (e-newsletter, surveys, promotional e-mails) are not managed after the upgrade: not carried",
+	"message_history":           "the company-wide choice to save or delete message history is not supported after the upgrade: not carried",
+	"billing":                   "billing settings moved to the customer portal: not carried",
+}
+
+// UnmarshalJSON reads the account strictly (unknown keys are refused),
+// except the settings X Series does not have, which are noted.
+func (a *ClassicAccount) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	var notes []string
+	for k := range m {
+		if why, ok := accountNotCarried[k]; ok {
+			notes = append(notes, fmt.Sprintf("account.%s: %s", k, why))
+			delete(m, k)
+		}
+	}
+	sort.Strings(notes)
+	rest, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	type plain ClassicAccount
+	var v plain
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	*a = ClassicAccount(v)
+	a.notCarried = notes
+	return nil
 }

@@ -33,8 +33,12 @@ type importPlan struct {
 
 type planLicense struct {
 	ClassicLicense
+	// suspended: removed by the provider (removed_at, or status
+	// suspended): suspended for RemovalGrace from removedAt, then gone.
 	suspended bool
 	removedAt time.Time
+	// note explains in the report how the removal was read.
+	note string
 }
 
 type planUser struct {
@@ -45,6 +49,8 @@ type planUser struct {
 	owner    int
 	ownerWhy string
 	warnings []string
+	// vmClassic is the Classic voicemail-to-email option, before mapping.
+	vmClassic string
 }
 
 type planExt struct {
@@ -113,7 +119,7 @@ func recordOf(path string) string {
 
 // planImport validates the whole export and returns its plan, or an
 // *ImportError listing every problem.
-func (s *Store) planImport(exp ClassicExport) (*importPlan, error) {
+func (s *Store) planImport(exp ClassicExport, now time.Time) (*importPlan, error) {
 	pr := &problems{origin: exp.origin}
 	p := &importPlan{account: exp.Account, extUser: map[string]int{}, licenseExt: map[string]string{}}
 	raw, err := json.Marshal(canonical(exp))
@@ -125,8 +131,9 @@ func (s *Store) planImport(exp ClassicExport) (*importPlan, error) {
 	for _, f := range []struct{ name, v string }{{"account.pbx_name", exp.Account.PBXName}, {"account.company_name", exp.Account.CompanyName}} {
 		pr.add(f.name, checkName(f.name, f.v))
 	}
-	p.licIdx = p.planLicenses(exp.Licenses, pr)
+	p.licIdx = p.planLicenses(exp.Licenses, now, pr)
 	p.planUsers(exp.Users, p.licIdx, pr)
+	p.checkHolders(exp.Licenses, pr)
 	p.planDevices(s.cat, exp.Devices, pr)
 	p.planFeatures(exp, pr)
 	if len(pr.list) > 0 {
@@ -136,8 +143,13 @@ func (s *Store) planImport(exp ClassicExport) (*importPlan, error) {
 	return p, nil
 }
 
-func (p *importPlan) planLicenses(in []ClassicLicense, pr *problems) map[string]int {
+// planLicenses validates the licenses. A license the provider removed
+// (removed_at set, whatever its status; or status suspended, removed at
+// the import) is suspended for RemovalGrace from its removal, then gone;
+// a removal in the future is a problem.
+func (p *importPlan) planLicenses(in []ClassicLicense, now time.Time, pr *problems) map[string]int {
 	idx := map[string]int{}
+	seen := map[string]int{} // every id, valid or not: duplicates are listed too
 	for i, l := range in {
 		path := fmt.Sprintf("licenses[%d]", i)
 		n := NewLicense{ID: l.ID, Type: l.Type, Country: l.Country, ServiceAddress: l.ServiceAddress}
@@ -145,12 +157,13 @@ func (p *importPlan) planLicenses(in []ClassicLicense, pr *problems) map[string]
 			pr.addf(path+".id", "a license needs its id")
 			continue
 		}
-		if err := n.check(); err != nil {
-			pr.add(path, err)
+		if j, dup := seen[l.ID]; dup {
+			pr.addf(path+".id", "license %q is listed twice (also licenses[%d])", l.ID, j)
 			continue
 		}
-		if _, dup := idx[n.ID]; dup {
-			pr.addf(path+".id", "license %q is listed twice", n.ID)
+		seen[l.ID] = i
+		if err := n.check(); err != nil {
+			pr.add(path, err)
 			continue
 		}
 		pl := planLicense{ClassicLicense: ClassicLicense{ID: n.ID, Type: n.Type, Country: n.Country,
@@ -164,15 +177,36 @@ func (p *importPlan) planLicenses(in []ClassicLicense, pr *problems) map[string]
 		}
 		if l.RemovedAt != "" {
 			t, err := time.Parse(time.RFC3339, l.RemovedAt)
-			if err != nil {
+			switch {
+			case err != nil:
 				pr.addf(path+".removed_at", "%q is not an RFC 3339 time such as 2020-05-10T09:00:00Z", l.RemovedAt)
+			case t.After(now):
+				pr.addf(path+".removed_at", "%s is in the future (the import runs at %s): a license is removed when the provider removes it; fix the date or leave it out",
+					l.RemovedAt, now.UTC().Format(time.RFC3339))
+			default:
+				pl.suspended, pl.removedAt = true, t.UTC()
+				if pl.Status == LicenseAssigned || pl.Status == LicenseUnassigned {
+					pl.note = fmt.Sprintf("the export says status %s, but a license with removed_at is one the provider removed", pl.Status)
+				}
 			}
-			pl.removedAt = t.UTC()
 		}
 		idx[n.ID] = len(p.licenses)
 		p.licenses = append(p.licenses, pl)
 	}
 	return idx
+}
+
+// checkHolders lists the licenses the export says are assigned while no
+// extension names them: the export contradicts itself, and either
+// reading (hand it out, or lose its holder) could be wrong.
+func (p *importPlan) checkHolders(in []ClassicLicense, pr *problems) {
+	for i, l := range in {
+		if strings.EqualFold(l.Status, LicenseAssigned) && l.ID != "" && p.licenseExt[l.ID] == "" {
+			if _, ok := p.licIdx[l.ID]; ok {
+				pr.addf(fmt.Sprintf("licenses[%d].status", i), "license %q is marked assigned but no extension names it: give its extension license_id %q, or mark it unassigned", l.ID, l.ID)
+			}
+		}
+	}
 }
 
 func (p *importPlan) planUsers(in []ClassicUser, licIdx map[string]int, pr *problems) {
@@ -196,7 +230,7 @@ func (p *importPlan) planUsers(in []ClassicUser, licIdx map[string]int, pr *prob
 			if vm != u.VoicemailToEmail && u.VoicemailToEmail != "" {
 				pu.warnings = append(pu.warnings, fmt.Sprintf("voicemail to e-mail %s is not offered after the upgrade: set to %s", u.VoicemailToEmail, vm))
 			}
-			pu.VoicemailToEmail = vm
+			pu.vmClassic, pu.VoicemailToEmail = u.VoicemailToEmail, vm
 		}
 		if u.TimeZone != "" {
 			err, seen := zones[u.TimeZone]
@@ -244,6 +278,13 @@ func (p *importPlan) planUsers(in []ClassicUser, licIdx map[string]int, pr *prob
 			}
 			if pe.mobile, err = parseLogin(e.MobileLoginAt); err != nil {
 				pr.addf(epath+".mobile_login_at", "%v", err)
+			}
+			if e.Virtual && (!pe.desktop.IsZero() || !pe.mobile.IsZero()) {
+				// Virtual extensions have no Desktop or Mobile access: a
+				// login on one is an error of the export and decides nothing.
+				pu.warnings = append(pu.warnings, fmt.Sprintf("extension %s is virtual: virtual extensions have no Desktop or Mobile access, so its login in the export is ignored and does not decide who keeps username %s",
+					e.Number, u.Username))
+				pe.desktop, pe.mobile = time.Time{}, time.Time{}
 			}
 			pu.exts = append(pu.exts, pe)
 		}

@@ -22,6 +22,8 @@ type ImportReport struct {
 	// reserved extension (444, 555, 556).
 	Numbers []NumberReport `json:"unassigned_numbers"`
 	FeaturesReport
+	// Warnings are about the account itself (settings not carried).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ImportTotals count what the import did.

@@ -274,13 +274,54 @@ func TestImportRules(t *testing.T) {
 					t.Fatalf("report: %+v", rep.Devices[0])
 				}
 			}},
-		{name: "VCC dedicated extension on an ordinary phone is reported",
+		{name: "VCC dedicated extension on an ordinary phone is reported and its line left unassigned",
 			exp: ClassicExport{Licenses: []ClassicLicense{{ID: "L-VCC", Type: "VCC Agent", Country: "US"}},
 				Users:   []ClassicUser{cuser("quin", ext("9601", lic("L-VCC")))},
 				Devices: []ClassicDevice{{MAC: "0004f2009601", Model: "VVX 410", Lines: []ClassicDeviceLine{{Line: 1, Extension: "9601"}}}}},
 			check: func(t *testing.T, s *Store, rep *ImportReport) {
-				if !hasWarning(rep.Devices[0].Warnings, "VCC dedicated extension") {
-					t.Fatalf("warnings: %v", rep.Devices[0].Warnings)
+				if !hasWarning(rep.Devices[0].Warnings, "VCC dedicated extension") || rep.Devices[0].Lines[0].Outcome != OutcomeSkipped {
+					t.Fatalf("device report: %+v", rep.Devices[0])
+				}
+				if d, _ := s.GetDevice(ctx, "0004f2009601"); len(d.Lines) != 0 {
+					t.Fatalf("VCC line activated on a VVX 410: %+v", d.Lines)
+				}
+			}},
+		{name: "VCC dedicated extension on a contact-center phone is activated",
+			exp: ClassicExport{Licenses: []ClassicLicense{{ID: "L-VCC", Type: "VCC Agent", Country: "US"}},
+				Users:   []ClassicUser{cuser("quin", ext("9601", lic("L-VCC")))},
+				Devices: []ClassicDevice{{MAC: "64167f009601", Model: "CCX 500", Lines: []ClassicDeviceLine{{Line: 1, Extension: "9601"}}}}},
+			check: func(t *testing.T, s *Store, rep *ImportReport) {
+				if d, _ := s.GetDevice(ctx, "64167f009601"); len(d.Lines) != 1 || len(rep.Devices[0].Warnings) != 0 {
+					t.Fatalf("device: %+v, report %+v", d, rep.Devices[0])
+				}
+			}},
+		{name: "a removal date counts whatever the status: suspended 30 days, then gone",
+			exp: ClassicExport{Licenses: []ClassicLicense{
+				{ID: "L-40", Type: "X4", Country: "US", Status: "unassigned", RemovedAt: "2025-11-23T03:04:05Z"},
+				{ID: "L-10", Type: "X4", Country: "US", RemovedAt: "2025-12-23T03:04:05Z"},
+				{ID: "L-30", Type: "X4", Country: "US", Status: "assigned", RemovedAt: "2025-12-03T03:04:05Z"}},
+				Users: []ClassicUser{cuser("rem", ext("9801", lic("L-10"))), cuser("rem2", ext("9802", lic("L-30")))}},
+			check: func(t *testing.T, s *Store, rep *ImportReport) {
+				if _, err := s.GetLicense(ctx, "L-40"); err == nil || rep.Licenses[0].Status != "gone" {
+					t.Errorf("removed 40 days before: %+v", rep.Licenses[0])
+				}
+				l, err := s.GetLicense(ctx, "L-10")
+				if err != nil || l.Status != LicenseSuspended || l.Username != "rem" || !l.PurgeAt.Equal(importNow.Add(20*24*time.Hour)) {
+					t.Errorf("removed 10 days before: %+v %v", l, err)
+				}
+				if u := userByName(t, s, "rem"); !u.Contact {
+					t.Errorf("a user with only a removed license can still work: %+v", u)
+				}
+				if l, err := s.GetLicense(ctx, "L-30"); err == nil {
+					t.Errorf("removed exactly 30 days before: %+v", l)
+				}
+			}},
+		{name: "a login on a virtual extension is reported and decides nothing",
+			exp: ClassicExport{Users: []ClassicUser{cuser("vic", ext("9901", desktop("2020-01-01T00:00:00Z")),
+				ext("9902", virtual(), desktop("2021-01-01T00:00:00Z")))}},
+			check: func(t *testing.T, s *Store, rep *ImportReport) {
+				if ownerOf(t, s, "9901") != "vic" || !hasWarning(rep.Users[0].Warnings, "virtual extensions have no Desktop or Mobile access") {
+					t.Fatalf("owner of 9901 %q, warnings %v", ownerOf(t, s, "9901"), rep.Users[0].Warnings)
 				}
 			}},
 		{name: "no e-mail: the welcome message waits for the admin",

@@ -140,7 +140,7 @@ func (a *applier) profile(i, j int, original bool, tz, lang string) (ProfileRepo
 			pr.ExtensionKind = "virtual"
 		}
 		pr.PhoneNumbers = append(pr.PhoneNumbers, e.PhoneNumbers...)
-		if e.LicenseID != "" {
+		if e.LicenseID != "" && a.licState[e.LicenseID].outcome != OutcomeSkipped {
 			pr.Licenses = append(pr.Licenses, e.LicenseID)
 		}
 	}
@@ -180,7 +180,7 @@ func (a *applier) profile(i, j int, original bool, tz, lang string) (ProfileRepo
 	if !original && e.Number != "" {
 		if _, err := a.t.queueWelcome(welcome{userID: pr.UserID, username: pr.Username, first: pu.FirstName, last: pu.LastName,
 			email: pu.Email, extension: e.Number, account: a.p.account, original: pu.Username,
-			linkBase: a.o.WelcomeLinkBase, ttl: a.o.WelcomeTTL, now: a.o.Now}); err != nil {
+			linkBase: a.o.WelcomeLinkBase, ttl: a.o.WelcomeTTL, now: a.o.Now, vmClassic: pu.vmClassic, vm: pu.VoicemailToEmail}); err != nil {
 			return pr, err
 		}
 		pr.Welcome = true
@@ -251,6 +251,8 @@ func (a *applier) createProfile(pu *planUser, e planExt, pr *ProfileReport, key 
 			}
 			a.licenseUser[l] = id
 			a.vcc[id] = a.p.licenses[a.p.licIdx[l]].Type == "VCC Agent"
+		} else if st := a.licState[l]; st.outcome == OutcomeSkipped {
+			pr.Note = fmt.Sprintf("license %s is not given: %s", l, st.note)
 		} else {
 			pr.Note = fmt.Sprintf("license %s was imported before and is left as it is", l)
 		}

@@ -3,6 +3,8 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -78,17 +80,44 @@ func scanLicense(sc interface{ Scan(...any) error }) (License, error) {
 	return l, nil
 }
 
+// clocked is a querier that knows the time of its reads: a write
+// transaction, or the read pool at one moment (readAt).
+type clocked interface{ clock() time.Time }
+
+func (t *tx) clock() time.Time { return t.now }
+
+// readAt is the read pool seen at a moment.
+type readAt struct {
+	*sql.DB
+	now time.Time
+}
+
+func (r readAt) clock() time.Time { return r.now }
+
+// gone reports whether l was removed by the provider more than
+// RemovalGrace before now: it is gone, whether or not the purge has
+// deleted its row yet, so every view leaves it out.
+func (l License) gone(now time.Time) bool {
+	return l.SuspendedReason == "removed" && l.PurgeAt != nil && !now.Before(*l.PurgeAt)
+}
+
+// queryLicenses lists licenses; when q knows its time (clocked), licenses
+// past their purge are left out, as the purge will delete them.
 func queryLicenses(ctx context.Context, q querier, where string, args ...any) ([]License, error) {
 	rows, err := q.QueryContext(ctx, licenseCols+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	c, hasClock := q.(clocked)
 	out := []License{}
 	for rows.Next() {
 		l, err := scanLicense(rows)
 		if err != nil {
 			return nil, err
+		}
+		if hasClock && l.gone(c.clock()) {
+			continue
 		}
 		out = append(out, l)
 	}
@@ -106,7 +135,7 @@ func getLicense(ctx context.Context, q querier, id string) (License, error) {
 // GetLicense returns one license.
 func (s *Store) GetLicense(ctx context.Context, id string) (License, error) {
 	l, err := getLicense(ctx, s.r, id)
-	if err == nil && l.PurgeAt != nil && !s.now().Before(*l.PurgeAt) {
+	if err == nil && l.gone(s.now()) {
 		return License{}, notFound("license %q was removed by the provider more than 30 days ago and is gone", id)
 	}
 	return l, err
@@ -291,10 +320,17 @@ func (s *Store) ReinstateLicense(ctx context.Context, id string) (License, error
 func (s *Store) changeLicense(ctx context.Context, id, action string, fn func(*tx, License) error) (License, error) {
 	var after License
 	err := s.write(ctx, action+"_license", func(t *tx) error {
+		gone, err := t.removedPastGrace()
+		if err != nil {
+			return err
+		}
 		if err := t.purgeRemoved(); err != nil {
 			return err
 		}
 		before, err := getLicense(t.ctx, t, id)
+		if errors.Is(err, ErrNotFound) && slices.Contains(gone, id) {
+			return notFound("license %q was removed by the provider more than 30 days ago and is gone", id)
+		}
 		if err != nil {
 			return err
 		}

@@ -56,6 +56,9 @@ type welcome struct {
 	ttl                       time.Duration
 	now                       time.Time
 	replacedDevice, newDevice string
+	// vmClassic and vm are the Classic voicemail-to-email option and what
+	// the import made of it; the message says when they differ.
+	vmClassic, vm string
 }
 
 // queueWelcome makes a one-time set-password token for the user and
@@ -117,7 +120,13 @@ func welcomeText(w welcome, name, link string, expires time.Time) (subject, body
 	fmt.Fprintf(&b, "  Username:   %s\n  Extension:  %s\n\n", w.username, w.extension)
 	fmt.Fprintf(&b, "Create your password with this link (it works once, until %s):\n\n  %s\n\n",
 		expires.UTC().Format("2006-01-02 15:04 MST"), link)
-	b.WriteString("Your first name, last name and voicemail-to-email settings are as before.\n")
+	if w.vmClassic != "" && w.vmClassic != w.vm {
+		b.WriteString("Your first name and last name are as before.\n")
+		fmt.Fprintf(&b, "Your voicemail-to-email setting changed: %s is not offered after the upgrade, it is now %s.\n",
+			strings.ReplaceAll(w.vmClassic, "_", " "), strings.ReplaceAll(w.vm, "_", " "))
+	} else {
+		b.WriteString("Your first name, last name and voicemail-to-email settings are as before.\n")
+	}
 	return subject, b.String()
 }
 

@@ -170,6 +170,17 @@ func (r *replacer) run(oldMAC string) error {
 	if err != nil {
 		return err
 	}
+	// The old device's registrations end in this transaction: from the
+	// commit on, it is not listed and its next REGISTER is refused (its
+	// lines are gone). The registrar drops its copy in memory when told
+	// (OnReplaced) before the answer goes out.
+	if _, err := t.ExecContext(t.ctx, `DELETE FROM bindings WHERE mac = ?`, oldMAC); err != nil {
+		return err
+	}
+	if err := r.step("drop_registrations", "device", oldMAC, nil, nil,
+		"drop the registrations of %s: it no longer registers or calls", oldMAC); err != nil {
+		return err
+	}
 	if r.res.Device, err = t.s.getDevice(t.ctx, t, r.newMAC, false); err != nil {
 		return err
 	}
@@ -186,16 +197,28 @@ func (r *replacer) check() error {
 			return invalid("the new %s has lines 1 to %d, but line %d of %s holds %s (extension %s); pick a model with at least %d lines",
 				r.model.Model, r.model.Lines, l.Line, r.old.MAC, l.Username, l.Extension, l.Line)
 		}
-		vcc, err := r.t.isVCCDedicated(l.UserID)
-		if err != nil {
+		if err := r.t.checkContactCenter(l.UserID, r.model); err != nil {
 			return err
-		}
-		if vcc && !r.model.ContactCenter {
-			return invalid("extension %s (%s) is a VCC dedicated extension: it only takes a locked-down contact-center phone (%s), not a %s",
-				l.Extension, l.Username, strings.Join(contactCenterModels(r.t.s.cat), ", "), r.model.Model)
 		}
 	}
 	return nil
+}
+
+// checkContactCenter refuses to put a VCC dedicated extension (a user whose
+// only license is VCC Agent) on a model the catalog does not mark
+// contact_center: it needs a locked-down contact-center desk phone. Every
+// path that puts a user on a line calls it (API, console, import,
+// replacement).
+func (t *tx) checkContactCenter(userID int64, m templates.Model) error {
+	vcc, err := t.isVCCDedicated(userID)
+	if err != nil || !vcc || m.ContactCenter {
+		return err
+	}
+	var name, ext string
+	t.QueryRowContext(t.ctx, `SELECT u.username, coalesce(e.number, '') FROM users u LEFT JOIN extensions e ON e.user_id = u.id WHERE u.id = ?`,
+		userID).Scan(&name, &ext)
+	return invalid("extension %s (%s) is a VCC dedicated extension (its only license is VCC Agent): it only takes a locked-down contact-center phone (%s), not a %s; or give the user an 8x8 Work license too",
+		ext, name, strings.Join(contactCenterModels(t.s.cat), ", "), m.Model)
 }
 
 func contactCenterModels(c *templates.Catalog) []string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // replaceEnv imports the seeds' example plus a VCC agent: 0004f2a1b2c3 is
@@ -14,22 +15,41 @@ import (
 func replaceEnv(t *testing.T) *Store {
 	s, _ := openTest(t)
 	exp := joeExport()
-	exp.Licenses = append(exp.Licenses, ClassicLicense{ID: "L-VCC", Type: "VCC Agent", Country: "US"})
-	exp.Users = append(exp.Users, cuser("agent", ext("9601", lic("L-VCC"))))
+	exp.Licenses = append(exp.Licenses, ClassicLicense{ID: "L-VCC", Type: "VCC Agent", Country: "US"}, x4("L-AGENT"))
+	exp.Users = append(exp.Users, cuser("agent", ext("9601", lic("L-AGENT"))))
 	exp.Devices[0].Lines = append(exp.Devices[0].Lines, ClassicDeviceLine{Line: 3, Extension: "1004"})
 	exp.Devices = append(exp.Devices, ClassicDevice{MAC: "805ec0009601", Model: "T46S", Lines: []ClassicDeviceLine{{Line: 1, Extension: "9601"}}})
 	mustImport(t, s, exp, importOpts())
+	// The agent ends up with VCC Agent as its only license while on the
+	// T46S (no path puts a VCC-only user on such a phone any more).
+	agent := userByName(t, s, "agent")
+	if _, err := s.AssignLicense(ctx, agent.ID, "L-VCC"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UnassignLicense(ctx, agent.ID, "L-AGENT"); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
 func TestReplaceSupported(t *testing.T) {
 	s := replaceEnv(t)
 	before, _ := s.DeviceConfig(ctx, "0004f2a1b2c3")
+	other := Binding{AOR: "sip:9601@pbx.test", Contact: "<sip:9601@127.0.0.1:5062>", MAC: "805ec0009601", Line: 1, Expires: importNow.Add(time.Hour)}
+	if err := s.SaveBindings(ctx, []Binding{{AOR: "sip:1003@pbx.test", Contact: "<sip:1003@127.0.0.1:5061>", AuthUser: before.Lines[0].AuthUser,
+		MAC: "0004f2a1b2c3", Line: 1, UserID: before.Lines[0].UserID, Expires: importNow.Add(time.Hour)}, other}, nil); err != nil {
+		t.Fatal(err)
+	}
 	res, err := s.ReplaceDevice(ctx, "00:04:f2:a1:b2:c3", ReplaceRequest{NewMAC: "0004f2bbbbbb", NewModel: "VVX 450"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Procedure != ProcedureSwap || res.DryRun || len(res.Steps) != 5 || res.OldDevice.Status != DeviceRetired || res.OldDevice.ReplacedBy != "0004f2bbbbbb" {
+	// The old device's registration went in the replacement's transaction;
+	// other devices' stay.
+	if bs, _ := s.LoadBindings(ctx, importNow); len(bs) != 1 || bs[0].MAC != "805ec0009601" {
+		t.Fatalf("bindings after the replacement: %+v", bs)
+	}
+	if res.Procedure != ProcedureSwap || res.DryRun || len(res.Steps) != 6 || res.OldDevice.Status != DeviceRetired || res.OldDevice.ReplacedBy != "0004f2bbbbbb" {
 		t.Fatalf("result: %+v", res)
 	}
 	d, err := s.DeviceConfig(ctx, "0004f2bbbbbb")
@@ -50,7 +70,7 @@ func TestReplaceSupported(t *testing.T) {
 	// The retired device takes no edits and no second replacement.
 	_, err = s.ReplaceDevice(ctx, "0004f2a1b2c3", ReplaceRequest{NewMAC: "0004f2cccccc", NewModel: "VVX 450"})
 	wantKind(t, err, ErrConflict)
-	if a, _, _ := s.ListAudit(ctx, AuditFilter{Entity: "device", EntityID: "0004f2a1b2c3"}, Page{}); len(a) == 0 || a[0].Action != "replace_retire_device" {
+	if a, _, _ := s.ListAudit(ctx, AuditFilter{Entity: "device", EntityID: "0004f2a1b2c3"}, Page{}); len(a) < 2 || a[0].Action != "replace_drop_registrations" || a[1].Action != "replace_retire_device" {
 		t.Fatalf("audit: %+v", a)
 	}
 }

@@ -190,7 +190,7 @@ func reservedName(number string) string {
 
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
-	return loadUser(ctx, s.r, id)
+	return loadUser(ctx, readAt{s.r, s.now()}, id)
 }
 
 // ListUsers returns one page of users ordered by id.
@@ -225,7 +225,7 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter, p Page) ([]User, st
 	}
 	out := make([]User, 0, len(ids))
 	for _, id := range ids {
-		u, err := loadUser(ctx, s.r, id)
+		u, err := loadUser(ctx, readAt{s.r, s.now()}, id)
 		if err != nil {
 			return nil, "", err
 		}

@@ -3,6 +3,10 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"reflect"
+	"strings"
+	"time"
 )
 
 // UpdateUser applies a patch to a user profile.
@@ -14,6 +18,9 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, e
 			return err
 		}
 		if err := t.guardUnsupported(id); err != nil {
+			return err
+		}
+		if err := checkExtensionPatch(before, p); err != nil {
 			return err
 		}
 		n := NewUser{Username: before.Username, FirstName: before.FirstName, LastName: before.LastName,
@@ -83,9 +90,48 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, e
 		if u.ExtensionKind == "virtual" && len(u.Devices) > 0 {
 			return invalid("extension %s is virtual: no physical device can be activated on it; remove the user's device lines first", *u.Extension)
 		}
+		if sameUser(before, u) {
+			// Nothing changed: no audit entry, no new updated_at.
+			u = before
+			return errNoChange
+		}
 		return t.audit("update", "user", idStr(id), before, u)
 	})
+	if errors.Is(err, errNoChange) {
+		err = nil
+	}
 	return u, err
+}
+
+// errNoChange rolls back a write that changed nothing.
+var errNoChange = errors.New("no change")
+
+// sameUser reports whether two loads of a user differ only in updated_at.
+func sameUser(a, b *User) bool {
+	x, y := *a, *b
+	x.Updated, y.Updated = time.Time{}, time.Time{}
+	return reflect.DeepEqual(x, y)
+}
+
+// checkExtensionPatch applies the seeds' rules on changing a user's
+// extension: a virtual extension is not converted in place (the user is
+// deleted and recreated), and a user keeps no phone number without an
+// extension.
+func checkExtensionPatch(before *User, p UserPatch) error {
+	cur := ""
+	if before.Extension != nil {
+		cur = *before.Extension
+	}
+	changesExt := p.Extension != nil && *p.Extension != cur
+	if before.ExtensionKind == "virtual" && (changesExt || (p.ExtensionKind != nil && *p.ExtensionKind != "virtual")) {
+		return invalid("user %s is on virtual extension %s: a virtual extension is not converted or moved in place; delete the user and create it again with a regular extension",
+			before.Username, cur)
+	}
+	if p.Extension != nil && *p.Extension == "" && cur != "" && len(before.PhoneNumbers) > 0 {
+		return conflict("user %s has phone numbers (%s) that ring extension %s: remove them first (DELETE /api/v1/users/%d/numbers/{number}), then the extension",
+			before.Username, strings.Join(before.PhoneNumbers, ", "), cur, before.ID)
+	}
+	return nil
 }
 
 // DeleteUser deletes a user profile: its extension and phone numbers are
@@ -177,11 +223,17 @@ func (s *Store) AddPhoneNumber(ctx context.Context, userID int64, number, routin
 			return err
 		}
 		var owner sql.NullInt64
-		err := t.QueryRowContext(t.ctx, `SELECT user_id FROM phone_numbers WHERE number = ?`, number).Scan(&owner)
+		var routes string
+		err := t.QueryRowContext(t.ctx, `SELECT user_id, routing FROM phone_numbers WHERE number = ?`, number).Scan(&owner, &routes)
+		ext, _ := strings.CutPrefix(routes, "extension ")
 		switch {
 		case noRows(err):
 			_, err = t.ExecContext(t.ctx, `INSERT INTO phone_numbers (number, user_id, routing) VALUES (?,?,?)`, number, userID, routing)
 		case err != nil:
+		case !owner.Valid && ext == "444":
+			return conflict("phone number %s rings the default auto attendant (extension 444), which keeps working but is read-only: it cannot be given to a user; to change where it rings, create a new auto attendant and point the number to it", number)
+		case !owner.Valid && reservedExtensions[ext] != "":
+			return conflict("phone number %s rings extension %s, %s: it cannot be given to a user", number, ext, reservedExtensions[ext])
 		case owner.Valid && owner.Int64 != userID:
 			return conflict("phone number %s belongs to user %d; remove it there first", number, owner.Int64)
 		default:

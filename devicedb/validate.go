@@ -9,7 +9,7 @@ import (
 )
 
 var (
-	reUsername  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$`)
+	reUsername  = regexp.MustCompile(`^[\p{L}0-9][\p{L}\p{M}0-9._@-]{2,63}$`)
 	reExtension = regexp.MustCompile(`^[0-9]{2,10}$`)
 	reLanguage  = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	reE164      = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -17,7 +17,7 @@ var (
 
 func checkUsername(u string) error {
 	if !reUsername.MatchString(u) {
-		return invalid("username %q: use 3 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit", u)
+		return invalid("username %q: use 3 to 64 letters (any alphabet), digits, '.', '_', '@' or '-', starting with a letter or digit", u)
 	}
 	return nil
 }

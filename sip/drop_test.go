@@ -18,8 +18,12 @@ func TestDropDevice(t *testing.T) {
 	if n := len(srv.Bindings(ln.mac, 0)); n != 1 {
 		t.Fatalf("%d bindings before", n)
 	}
-	if n := srv.DropDevice(ln.mac); n != 1 {
-		t.Fatalf("dropped %d, want 1", n)
+	dropped := srv.Drop(ln.mac)
+	if len(dropped) != 1 || dropped[0].MAC != ln.mac || dropped[0].Contact == "" {
+		t.Fatalf("dropped %+v, want the one binding", dropped)
+	}
+	if n := srv.DropDevice(ln.mac); n != 0 {
+		t.Fatalf("dropped %d more", n)
 	}
 	if n := len(srv.Bindings(ln.mac, 0)); n != 0 {
 		t.Fatalf("%d bindings after", n)

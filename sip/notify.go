@@ -75,7 +75,16 @@ func (r *Registrar) Resync(ctx context.Context, mac, event string) ([]NotifyResu
 	if m, err := devicedb.NormalizeMAC(mac); err == nil {
 		mac = m
 	}
-	targets := r.Bindings(mac, 0)
+	return r.ResyncTo(ctx, mac, event, r.Bindings(mac, 0))
+}
+
+// ResyncTo is Resync to the given bindings of device mac: those Drop
+// returned, to tell a replaced phone once more to fetch its (now empty)
+// config after its registrations went.
+func (r *Registrar) ResyncTo(ctx context.Context, mac, event string, targets []devicedb.Binding) ([]NotifyResult, error) {
+	if !validEvent(event) {
+		return nil, fmt.Errorf("event %q: %w", event, ErrInvalidEvent)
+	}
 	targets = dedupe(targets)
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("device %s: %w", mac, ErrNotRegistered)

@@ -81,7 +81,7 @@ func New(cfg Config) (*API, error) {
 // Routes returns the router to mount at /api/v1.
 func (a *API) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(a.authenticate)
+	r.Use(a.authenticate, a.window)
 	r.NotFound(a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "no such route %s %s; GET /api/v1/openapi.json lists them", r.Method, r.URL.Path)
 	}))

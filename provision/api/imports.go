@@ -34,6 +34,9 @@ func (a *API) upgradeRoutes(r chi.Router) {
 	r.Post("/imports/classic", a.handle(a.importClassic))
 	r.Get("/imports", a.handle(a.listImports))
 	r.Get("/imports/{id}", a.handle(a.getImport))
+	r.Get("/imports/scheduled", a.handle(a.listScheduledImports))
+	r.Get("/imports/scheduled/{id}", a.handle(a.getScheduledImport))
+	r.Delete("/imports/scheduled/{id}", a.handle(a.cancelScheduledImport))
 	r.Get("/outbox", a.handle(a.listOutbox))
 	r.Post("/devices/{mac}/replace", a.handle(a.replaceDevice))
 }
@@ -45,6 +48,12 @@ type importErrorBody struct {
 }
 
 func (a *API) importClassic(w http.ResponseWriter, r *http.Request) error {
+	if at := r.URL.Query().Get("at"); at != "" {
+		if r.URL.Query().Has("dry_run") {
+			return errorf(http.StatusBadRequest, "at and dry_run together: run the dry run first, then schedule the real one with at")
+		}
+		return a.scheduleImport(w, r, at)
+	}
 	dry := false
 	if v := r.URL.Query().Get("dry_run"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -53,12 +62,7 @@ func (a *API) importClassic(w http.ResponseWriter, r *http.Request) error {
 		}
 		dry = b
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBody)
-	exp, err := readExport(r)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return errorf(http.StatusRequestEntityTooLarge, "export over %d bytes", MaxImportBody)
-	}
+	exp, err := readImportBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -70,13 +74,8 @@ func (a *API) importClassic(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := a.store.ImportClassic(ctx, exp, devicedb.ImportOptions{DryRun: dry, Freeze: a.upgrade.freeze,
 		WelcomeLinkBase: a.upgrade.linkBase})
-	var ie *devicedb.ImportError
-	if errors.As(err, &ie) {
-		writeJSON(w, Status(err), importErrorBody{Error: ie.Error(), Problems: ie.Problems})
-		return nil
-	}
 	if err != nil {
-		return err
+		return a.importErr(w, err)
 	}
 	if dry {
 		writeJSON(w, http.StatusOK, rep)
@@ -85,6 +84,17 @@ func (a *API) importClassic(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", "/api/v1/imports/"+strconv.FormatInt(rep.ID, 10))
 	writeJSON(w, http.StatusCreated, rep)
 	return nil
+}
+
+// readImportBody reads the export of a request, within MaxImportBody.
+func readImportBody(w http.ResponseWriter, r *http.Request) (devicedb.ClassicExport, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBody)
+	exp, err := readExport(r)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return exp, errorf(http.StatusRequestEntityTooLarge, "export over %d bytes", MaxImportBody)
+	}
+	return exp, err
 }
 
 // readExport reads the export: JSON, or a multipart upload of CSV files
@@ -161,6 +171,9 @@ func (a *API) getImport(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 1 {
 		return errorf(http.StatusNotFound, "import %q: not an import run id (a positive whole number)", v)
+	}
+	if a.runningImport(w, id) {
+		return nil
 	}
 	rep, err := a.store.GetImport(r.Context(), id)
 	if err != nil {

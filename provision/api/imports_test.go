@@ -254,8 +254,28 @@ func TestImportHoldsAdminWrites(t *testing.T) {
 		t.Fatalf("admin write during the import: %d %q", res.StatusCode, body.Error)
 	}
 	e.want(503, "POST", "/api/v1/imports/classic", joeJSON)
-	e.want(200, "GET", "/api/v1/users", nil)
-	e.want(200, "GET", "/api/v1/devices/0004f2000001", nil)
+	// Reads too (the FAQ: the portal is inaccessible), except the
+	// import's own progress and the OpenAPI document.
+	for _, path := range []string{"/api/v1/users", "/api/v1/devices/0004f2000001", "/api/v1/imports", "/api/v1/imports/scheduled"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wb windowBody
+		json.NewDecoder(res.Body).Decode(&wb)
+		res.Body.Close()
+		if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" || wb.ImportID == 0 || wb.ExpectedEnd.IsZero() {
+			t.Fatalf("GET %s during the import: %d %+v", path, res.StatusCode, wb)
+		}
+		body.Error = fmt.Sprint(wb.ImportID)
+	}
+	prog := e.want(200, "GET", "/api/v1/imports/"+body.Error, nil)
+	if prog["status"] != "running" || prog["expected_end"] == nil {
+		t.Fatalf("progress: %v", prog)
+	}
+	e.want(200, "GET", "/api/v1/openapi.json", nil)
 	if d, err := e.store.DeviceConfig(context.Background(), "0004f2000001"); err != nil || len(d.Lines) != 1 || d.Lines[0].Password == "" {
 		t.Fatalf("config read during the import: %v", err)
 	}
@@ -263,7 +283,12 @@ func TestImportHoldsAdminWrites(t *testing.T) {
 	if st := <-done; st != 201 {
 		t.Fatalf("import: %d", st)
 	}
+	// The window closes by itself.
 	e.want(201, "POST", "/api/v1/users", map[string]any{"username": "after"})
+	e.want(200, "GET", "/api/v1/users", nil)
+	if rep := e.want(200, "GET", "/api/v1/imports/"+body.Error, nil); rep["digest"] == nil {
+		t.Fatalf("report after the import: %v", rep)
+	}
 }
 
 func TestReplaceRoute(t *testing.T) {
@@ -302,9 +327,14 @@ func TestReplaceRoute(t *testing.T) {
 // contact-center phone.
 func TestReplaceVCCRoute(t *testing.T) {
 	e := upgradeEnv(t, Config{})
-	e.want(201, "POST", "/api/v1/imports/classic", `{"licenses": [{"id": "L-V", "type": "VCC Agent", "country": "US"}],
-		"users": [{"username": "agent", "extensions": [{"number": "3101", "license_id": "L-V"}]}],
+	rep := e.want(201, "POST", "/api/v1/imports/classic", `{"licenses": [{"id": "L-V", "type": "VCC Agent", "country": "US"},
+			{"id": "L-X", "type": "X4", "country": "US"}],
+		"users": [{"username": "agent", "extensions": [{"number": "3101", "license_id": "L-X"}]}],
 		"devices": [{"mac": "805ec0003101", "model": "T46S", "lines": [{"line": 1, "extension": "3101"}]}]}`)
+	// The agent is left with VCC Agent only, on the T46S.
+	uid := rep["users"].([]any)[0].(map[string]any)["profiles"].([]any)[0].(map[string]any)["user_id"]
+	e.want(200, "POST", fmt.Sprintf("/api/v1/users/%v/licenses", uid), map[string]any{"license_id": "L-V"})
+	e.want(200, "DELETE", fmt.Sprintf("/api/v1/users/%v/licenses/L-X", uid), nil)
 	refused := e.want(422, "POST", "/api/v1/devices/805ec0003101/replace", map[string]any{"new_mac": "805ec0003102", "new_model": "T48U"})
 	if !strings.Contains(refused["error"].(string), "VCC dedicated extension") {
 		t.Fatalf("refusal: %v", refused)

@@ -111,7 +111,7 @@ func Paths(p string) bool {
 // Routes returns the console's router, to mount at "/".
 func (c *Console) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(securityHeaders, c.csrf)
+	r.Use(securityHeaders, c.maintenance, c.csrf)
 	static, _ := fs.Sub(assets, "static")
 	r.Handle("/ui/static/*", http.StripPrefix("/ui/static/", http.FileServer(http.FS(static))))
 	r.Get("/login", c.handle(c.loginPage))

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/provision/api"
 )
 
@@ -122,12 +123,17 @@ type view struct {
 	Nav    string
 	Data   map[string]any
 	Public bool
+	// Window is the next scheduled upgrade window, shown as a banner.
+	Window *devicedb.ScheduledImport
 }
 
 // render writes page with data; data["Flash"] overrides the cookie's.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, page, title string, data map[string]any) {
 	v := view{Title: title, Admin: adminOf(r.Context()).Name, Nav: page, Data: data}
 	v.CSRF, _ = r.Context().Value(csrfKey{}).(string)
+	if v.Admin != "" {
+		v.Window, _ = c.store.NextImportWindow(r.Context())
+	}
 	if f, ok := data["Flash"].(flash); ok {
 		v.Flash = &f
 	} else if f, ok := takeFlash(w, r); ok {

@@ -60,6 +60,10 @@ type serveConfig struct {
 	Allow string
 	// ResyncInterval, --resync-interval, PHONEPROV_RESYNC_INTERVAL: 24h
 	ResyncInterval time.Duration
+	// SchedulerInterval, --scheduler-interval,
+	// PHONEPROV_SCHEDULER_INTERVAL: 1m. How often the purge of removed
+	// licenses and the scheduled imports are looked at.
+	SchedulerInterval time.Duration
 	// DigestAlgorithms, --digest-algorithms, PHONEPROV_DIGEST_ALGORITHMS:
 	// MD5. The algorithms offered in SIP and HTTP digest challenges, in
 	// order.
@@ -110,6 +114,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		return nil, fmt.Errorf("PHONEPROV_RESYNC_INTERVAL: %v", err)
 	}
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
+	sched, err := time.ParseDuration(envOr("PHONEPROV_SCHEDULER_INTERVAL", "1m"))
+	if err != nil {
+		return nil, fmt.Errorf("PHONEPROV_SCHEDULER_INTERVAL: %v", err)
+	}
+	fs.DurationVar(&c.SchedulerInterval, "scheduler-interval", sched, "how often removed licenses past their 30 days are purged and scheduled imports started (env PHONEPROV_SCHEDULER_INTERVAL)")
 	fs.StringVar(&c.DeviceCA, "device-ca", envOr("PHONEPROV_DEVICE_CA", ""), "PEM bundle of vendor device CAs for mutual TLS on HTTPS; a phone's certificate must name the MAC it asks for (env PHONEPROV_DEVICE_CA)")
 	fs.StringVar(&c.DigestAlgorithms, "digest-algorithms", envOr("PHONEPROV_DIGEST_ALGORITHMS", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (MD5,SHA-256); some clients fail when offered one they lack (env PHONEPROV_DIGEST_ALGORITHMS)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("PHONEPROV_SMTP_URL", ""), "deliver queued welcome messages through this SMTP server, smtp://user:pass@host:587?from=addr or smtps://; empty: keep them in the outbox (env PHONEPROV_SMTP_URL)")
@@ -152,6 +161,9 @@ func (c *serveConfig) validate() error {
 	}
 	if _, err := c.digestAlgorithms(); err != nil {
 		return err
+	}
+	if c.SchedulerInterval < time.Second || c.SchedulerInterval > time.Hour {
+		return fmt.Errorf("--scheduler-interval %v: from 1s to 1h", c.SchedulerInterval)
 	}
 	if c.ResyncInterval < time.Minute {
 		return fmt.Errorf("--resync-interval %v: at least 1m", c.ResyncInterval)
@@ -329,6 +341,9 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if reg != nil {
 		go phones.WatchChanges(ctx, pusher{reg}, 2*time.Second)
 	}
+	stopSched := scheduler{store: store, interval: c.SchedulerInterval, log: log.With("component", "scheduler"),
+		imports: devicedb.ImportOptions{Freeze: phones.Freeze, WelcomeLinkBase: welcomeLinkBase(ls.provisionURL(c.PublicHost))}}.start(ctx)
+	defer stopSched()
 	if c.SMTPURL != "" {
 		stopMail, err := outbox.Start(ctx, store, outbox.Config{SMTPURL: c.SMTPURL, Logger: log.With("component", "outbox")})
 		if err != nil {

@@ -87,6 +87,10 @@ func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones,
 	// The old device's registrations end with it; both devices are told to
 	// re-fetch (the old one then finds nothing, the new one its lines).
 	c.OnReplaced = func(_ context.Context, oldMAC, newMAC string) {
+		// The replacement's transaction deleted the stored bindings; the
+		// registrar's copy in memory goes now, before the answer, so that
+		// GET /registrations agrees at once. The re-syncs take seconds.
+		dropped := reg.Drop(oldMAC)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -96,11 +100,15 @@ func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones,
 					continue
 				}
 				m, _ := store.Catalog().Lookup(d.Model)
-				if _, err := reg.Resync(ctx, mac, m.ResyncEvent); err != nil && !errors.Is(err, sip.ErrNotRegistered) {
+				if mac == oldMAC {
+					_, err = reg.ResyncTo(ctx, mac, m.ResyncEvent, dropped)
+				} else {
+					_, err = reg.Resync(ctx, mac, m.ResyncEvent)
+				}
+				if err != nil && !errors.Is(err, sip.ErrNotRegistered) {
 					log.Warn("re-sync after replacement", "mac", mac, "err", err)
 				}
 			}
-			reg.DropDevice(oldMAC)
 		}()
 	}
 	return c
