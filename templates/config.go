@@ -34,6 +34,12 @@ type DeviceConfig struct {
 	// HTTPUser and HTTPPassword, when set, are the digest credentials the
 	// device must present on later fetches.
 	HTTPUser, HTTPPassword string
+	// WebUIPassword is the admin password of the device's own web UI.
+	WebUIPassword string
+	// CACert is the PEM of the local CA, for models that take a custom CA.
+	CACert string
+	// CACertURL is where the device can download the local CA.
+	CACertURL string
 }
 
 // Line is one SIP line (registration) of a device.

@@ -307,7 +307,7 @@ if [ "$PROFILE" = 1 ]; then
       grep -E '^ +[0-9]' | sed 's/ *- *- *$//' >"$RUN/perf-children.txt" || true
     echo "top self (perf-self.txt):"; head -25 "$RUN/perf-self.txt"
     # the request path's parts, inclusive of what they call (perf-focus.txt)
-    grep -E 'conn\)\.serve$|readRequest$|finishRequest$|Server\)\.ServeHTTP$|instrument|Recoverer|NewWrapResponseWriter|chi/v5\.\(\*Mux\)\.routeHTTP$|FindRoute|Phones\)\.(ServeHTTP|serve|config|writeConfig)$|ident\.\(\*Identifier\)|throttle|configCache|recorder\)\.(fetch|run)$|RecordFetches$|WithLabelValues|Observe$|Header\)\.Set$|runtime\.mallocgc$|gcBgMarkWorker$|syscall\.(read|write)$|strconv' \
+    grep -E 'conn\)\.serve$|readRequest$|finishRequest$|Server\)\.ServeHTTP$|instrument|Recoverer|NewWrapResponseWriter|chi/v5\.\(\*Mux\)\.routeHTTP$|FindRoute|Phones\)\.(ServeHTTP|Answer|Decide|decideDevice|config|write|writeFile)$|ident\.\(\*Identifier\)|throttle|configCache|recorder\)\.(fetch|run)$|RecordFetches$|WithLabelValues|Observe$|Header\)\.Set$|runtime\.mallocgc$|gcBgMarkWorker$|syscall\.(read|write)$|strconv' \
       "$RUN/perf-children.txt" | awk '{ c = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); print c "\t" $0 }' >"$RUN/perf-focus.txt" || true
     echo "request path, inclusive (perf-focus.txt):"; cat "$RUN/perf-focus.txt"
   fi
