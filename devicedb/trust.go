@@ -3,6 +3,8 @@ package devicedb
 import (
 	"context"
 	"database/sql"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -267,4 +269,66 @@ func (s *Store) DeviceHTTPCredentials(ctx context.Context, mac string) (user, pa
 		return "", "", err
 	}
 	return c.User, c.Newest(), nil
+}
+
+// Provisioning is what an admin hands a device or a site: where the device
+// fetches from with its credential, and its web-UI password.
+type Provisioning struct {
+	// URL is the provisioning server with the credential as user:password@;
+	// the phone asks for <url>/<file name>.
+	URL      string `json:"url"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	// DHCPOption66 is the value for DHCP option 66 (Poly: also 160).
+	DHCPOption66  string `json:"dhcp_option_66"`
+	WebUIPassword string `json:"web_ui_password"`
+	// Enrollment is the device's one-time enrollment URL, or null.
+	Enrollment *EnrollmentInfo `json:"enrollment"`
+}
+
+// EnrollmentInfo is an enrollment URL and its state.
+type EnrollmentInfo struct {
+	URL       string     `json:"url"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedAt    *time.Time `json:"used_at"`
+}
+
+// EnrollmentURL is the URL of an enrollment token under baseURL (the
+// phone's provisioning base URL, ending in "/").
+func EnrollmentURL(baseURL, token string) string { return baseURL + "e/" + token + "/" }
+
+// EnrollmentInfoOf is what the API and the console show of an enrollment.
+func EnrollmentInfoOf(baseURL string, e *Enrollment) *EnrollmentInfo {
+	if e == nil {
+		return nil
+	}
+	in := &EnrollmentInfo{URL: EnrollmentURL(baseURL, e.Token), ExpiresAt: e.Expires}
+	if !e.Used.IsZero() {
+		u := e.Used
+		in.UsedAt = &u
+	}
+	return in
+}
+
+// DeviceProvisioning returns what to hand a device: baseURL is the
+// provisioning base URL phones fetch from ("https://host:port/").
+func (s *Store) DeviceProvisioning(ctx context.Context, mac, baseURL string) (*Provisioning, error) {
+	m, err := NormalizeMAC(mac)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.DeviceCredentials(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.DeviceEnrollment(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	u := baseURL
+	if scheme, rest, ok := strings.Cut(baseURL, "://"); ok {
+		u = scheme + "://" + url.UserPassword(c.User, c.Newest()).String() + "@" + rest
+	}
+	return &Provisioning{URL: u, Username: c.User, Password: c.Newest(), DHCPOption66: u, WebUIPassword: c.WebUIPassword,
+		Enrollment: EnrollmentInfoOf(baseURL, e)}, nil
 }
