@@ -188,7 +188,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		d.sighting = false
 		return
 	}
-	presents := req.Authorization != "" || token != "" || req.CertMAC != ""
+	presents := hasCredential(req.Authorization) || token != "" || req.CertMAC != ""
 	e, err := p.config(ctx, id, d.path)
 	var ns *notServed
 	switch {
@@ -291,6 +291,13 @@ func (e *rendered) uaRefusal(id *ident.Identity, ua ident.UA) string {
 		return "a " + e.model + " names its MAC in the User-Agent, and this one does not"
 	}
 	return ""
+}
+
+// hasCredential reports whether an Authorization header carries a device
+// credential (Digest or Basic; an admin's Bearer token is none).
+func hasCredential(h string) bool {
+	scheme, _, _ := strings.Cut(h, " ")
+	return strings.EqualFold(scheme, "Digest") || strings.EqualFold(scheme, "Basic")
 }
 
 // checkCredential verifies the Authorization header against the device's
