@@ -65,8 +65,10 @@ type PhoneRequest struct {
 	IfNoneMatch string
 
 	// proven skips the proof checks (the re-sync watcher re-renders what a
-	// device was served); anySource skips --allow (the identify route).
-	proven, anySource bool
+	// device was served); credentialed counts as the device's own
+	// credential, the User-Agent still checked, and anySource skips --allow
+	// (both for the identify route).
+	proven, credentialed, anySource bool
 }
 
 // Decision is how a phone request is answered.
@@ -200,7 +202,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	case errors.Is(err, errFileNotServed):
 		d.Device = true
 	}
-	if p.mode == DeviceAuthCredentials && !presents && !req.proven {
+	if p.mode == DeviceAuthCredentials && !presents && !req.proven && !req.credentialed {
 		// The same challenge for known and unknown MACs.
 		d.Status, d.Outcome, d.Challenges = http.StatusUnauthorized, "challenge", p.auth.Challenges(false)
 		d.Reason = "a phone must also present its own credential (HTTP digest, or basic over TLS), its enrollment URL or a client certificate"
@@ -232,7 +234,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	if !req.proven {
 		credOK, stale, promote := p.checkCredential(req, e)
 		tokenOK := token != "" && p.tokenValid(ctx, token, id.MAC, req.Source)
-		own := credOK || tokenOK || req.CertMAC == id.MAC
+		own := credOK || tokenOK || req.CertMAC == id.MAC || req.credentialed
 		var ok bool
 		switch p.mode {
 		case DeviceAuthCredentials:
