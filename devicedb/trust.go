@@ -178,14 +178,14 @@ func (s *Store) PromoteDeviceCredential(ctx context.Context, mac string) error {
 }
 
 // CreateEnrollment issues a device's one-time enrollment token, valid for
-// ttl (1 minute to MaxEnrollmentTTL); it replaces an earlier one.
+// ttl (1 second to MaxEnrollmentTTL); it replaces an earlier one.
 func (s *Store) CreateEnrollment(ctx context.Context, mac string, ttl time.Duration) (*Enrollment, error) {
 	m, err := NormalizeMAC(mac)
 	if err != nil {
 		return nil, err
 	}
-	if ttl < time.Minute || ttl > MaxEnrollmentTTL {
-		return nil, invalid("ttl %v: use 1m to %v, e.g. \"24h\"", ttl, MaxEnrollmentTTL)
+	if ttl < time.Second || ttl > MaxEnrollmentTTL {
+		return nil, invalid("ttl %v: use 1s to %v, e.g. \"24h\"", ttl, MaxEnrollmentTTL)
 	}
 	var e *Enrollment
 	err = s.write(ctx, "create_enrollment", func(t *tx) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,9 +13,18 @@ import (
 	"github.com/phoneprov/phoneprov/provision/ident"
 )
 
+// credentials caches what credential found, by admin token (one per data
+// directory) and MAC: a phone keeps its credential, and keeps fetching
+// while the admin API is away (a graceful restart).
+var credentials sync.Map
+
 // credential reads a device's provisioning credential from the admin API
 // (GET /api/v1/devices/{mac}/provisioning); "" when there is none.
 func (p *proc) credential(mac string) (user, password string) {
+	if c, ok := credentials.Load(p.token + mac); ok {
+		uc := c.([2]string)
+		return uc[0], uc[1]
+	}
 	req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/api/v1/devices/"+mac+"/provisioning", nil)
 	req.Header.Set("Authorization", "Bearer "+p.token)
 	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
@@ -26,6 +36,7 @@ func (p *proc) credential(mac string) (user, password string) {
 	if res.StatusCode != 200 || json.NewDecoder(res.Body).Decode(&m) != nil {
 		return "", ""
 	}
+	credentials.Store(p.token+mac, [2]string{m.Username, m.Password})
 	return m.Username, m.Password
 }
 
