@@ -92,15 +92,14 @@ func TestDecideDeviceAuth(t *testing.T) {
 	inside, outside := netip.MustParseAddr("192.0.2.5"), netip.MustParseAddr("198.51.100.1")
 	lan := netip.MustParsePrefix("192.0.2.0/24")
 	type tc struct {
-		name      string
-		path, ua  string
-		auth      string // "right", "other" (another device's), "bogus" or ""
-		authMAC   string // whose credential "right" means; default the path's device
-		tls       bool
-		cert      string
-		src       netip.Addr
-		want      int
-		wantOther string
+		name     string
+		path, ua string
+		auth     string // "right", "other" (another device's), "bogus" or ""
+		authMAC  string // whose credential "right" means; default the path's device
+		tls      bool
+		cert     string
+		src      netip.Addr
+		want     int
 	}
 	run := func(t *testing.T, mode string, allow []netip.Prefix, cases []tc) {
 		ph, s := trustPhones(t, mode, allow...)
