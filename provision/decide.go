@@ -49,8 +49,13 @@ type PhoneRequest struct {
 	Path string
 	// RequestURI is what a digest response must name; "" means Path.
 	RequestURI string
-	// UserAgent is the request's User-Agent ("" over TFTP).
+	// UserAgent is the request's User-Agent.
 	UserAgent string
+	// NoUserAgent is true for transports that carry none (TFTP): the
+	// request is then treated like one from a model whose User-Agent proves
+	// nothing, so it needs another proof (the source inside --allow, in
+	// practice), and it is never challenged.
+	NoUserAgent bool
 	// Source is the client address.
 	Source netip.Addr
 	// Authorization is the Authorization header, if any.
@@ -184,7 +189,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		d.refused("the client certificate names another MAC")
 		return
 	}
-	phoneUA := ua.Known || p.noUA[id.Family]
+	phoneUA := ua.Known || p.noUA[id.Family] || req.NoUserAgent
 	if !phoneUA && !req.proven {
 		d.refused("not a phone's User-Agent naming a catalog model (a config holding secrets is never served to it)")
 		d.sighting = false
@@ -202,7 +207,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	case errors.Is(err, errFileNotServed):
 		d.Device = true
 	}
-	if p.mode == DeviceAuthCredentials && !presents && !req.proven && !req.credentialed {
+	if p.mode == DeviceAuthCredentials && !presents && !req.proven && !req.credentialed && !req.NoUserAgent {
 		// The same challenge for known and unknown MACs.
 		d.Status, d.Outcome, d.Challenges = http.StatusUnauthorized, "challenge", p.auth.Challenges(false)
 		d.Reason = "a phone must also present its own credential (HTTP digest, or basic over TLS), its enrollment URL or a client certificate"
@@ -223,7 +228,11 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		}
 		return
 	}
-	if reason := e.uaRefusal(id, ua); reason != "" && !req.proven {
+	policy := e.uaPolicy
+	if req.NoUserAgent {
+		policy = uaNone
+	}
+	if reason := e.uaRefusal(id, ua, policy); reason != "" && !req.proven {
 		d.refused(reason)
 		return
 	}
@@ -242,7 +251,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		case DeviceAuthNetwork:
 			ok = len(p.allow) > 0 || own
 		default:
-			ok = e.uaPolicy != uaNone || own || len(p.allow) > 0
+			ok = policy != uaNone || own || len(p.allow) > 0
 		}
 		if e.required && !own {
 			ok = false
@@ -274,11 +283,11 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 
 // uaRefusal says why the User-Agent does not prove the device's model
 // (and MAC, where the vendor sends it), or "".
-func (e *rendered) uaRefusal(id *ident.Identity, ua ident.UA) string {
+func (e *rendered) uaRefusal(id *ident.Identity, ua ident.UA, policy int) string {
 	if id.Family != "" && id.Family != e.family {
 		return "the request's vendor differs from the device's"
 	}
-	if e.uaPolicy == uaNone {
+	if policy == uaNone {
 		if ua.Known && ua.Model != e.model {
 			return "the User-Agent names " + ua.Model + " but the device is a " + e.model
 		}
@@ -289,7 +298,7 @@ func (e *rendered) uaRefusal(id *ident.Identity, ua ident.UA) string {
 		return "the User-Agent does not name the device's model " + e.model
 	case ua.Model != e.model:
 		return "the User-Agent names " + ua.Model + " but the device is a " + e.model
-	case e.uaPolicy == uaMAC && ua.MAC != id.MAC:
+	case policy == uaMAC && ua.MAC != id.MAC:
 		return "a " + e.model + " names its MAC in the User-Agent, and this one does not"
 	}
 	return ""

@@ -99,12 +99,13 @@ func TestDecideDeviceAuth(t *testing.T) {
 		tls      bool
 		cert     string
 		src      netip.Addr
+		tftp     bool
 		want     int
 	}
 	run := func(t *testing.T, mode string, allow []netip.Prefix, cases []tc) {
 		ph, s := trustPhones(t, mode, allow...)
 		for _, c := range cases {
-			req := PhoneRequest{Method: "GET", Path: c.path, UserAgent: c.ua, TLS: c.tls, CertMAC: c.cert, Source: c.src}
+			req := PhoneRequest{Method: "GET", Path: c.path, UserAgent: c.ua, TLS: c.tls, CertMAC: c.cert, Source: c.src, NoUserAgent: c.tftp}
 			if !req.Source.IsValid() {
 				req.Source = inside
 			}
@@ -147,6 +148,8 @@ func TestDecideDeviceAuth(t *testing.T) {
 			{name: "model without a usable UA, credential", path: oFile, auth: "right", tls: true, want: 200},
 			{name: "model without a usable UA, no proof", path: oFile, want: 401},
 			{name: "shared file, no MAC: open", path: "/y000000000028.cfg", want: 200},
+			{name: "no User-Agent on the transport (TFTP), no proof: no challenge", path: yFile, tftp: true, want: 404},
+			{name: "shared file over TFTP", path: "/y000000000028.cfg", tftp: true, want: 200},
 		})
 	})
 	t.Run("open", func(t *testing.T) {
@@ -163,6 +166,8 @@ func TestDecideDeviceAuth(t *testing.T) {
 			{name: "phone UA outside --allow, with credential", path: yFile, ua: yealinkUA, auth: "right", tls: true, src: outside, want: 404},
 			{name: "curl inside --allow", path: yFile, ua: "curl/8.5.0", want: 404},
 			{name: "model without a usable UA inside --allow", path: oFile, want: 200},
+			{name: "no User-Agent on the transport (TFTP) inside --allow", path: yFile, tftp: true, want: 200},
+			{name: "no User-Agent on the transport (TFTP) outside --allow", path: yFile, tftp: true, src: outside, want: 404},
 		})
 	})
 	if _, err := NewPhones(PhonesConfig{Store: &devicedb.Store{}, Renderer: &templates.Renderer{}, DeviceAuth: DeviceAuthNetwork,
