@@ -48,6 +48,16 @@ const MaxEnrollmentTTL = 30 * 24 * time.Hour
 // deviceUser is the HTTP user name of a device.
 func deviceUser(mac string) string { return "d" + mac }
 
+// trustable refuses credential changes only for retired devices: an
+// unsupported device carried over by the upgrade still fetches its frozen
+// config, and needs its credential and enrollment like any other.
+func trustable(d *Device) error {
+	if d.Status == DeviceRetired {
+		return editable(d)
+	}
+	return nil
+}
+
 // newDeviceSecrets fills a fresh device's credential and web-UI password.
 func (t *tx) newDeviceSecrets(mac string) error {
 	_, err := t.ExecContext(t.ctx, `UPDATE devices SET http_user = ?, http_password_enc = ?, web_ui_password_enc = ? WHERE mac = ?`,
@@ -139,7 +149,7 @@ func (s *Store) RotateDeviceCredentials(ctx context.Context, mac string, webUI b
 		if err != nil {
 			return err
 		}
-		if err := editable(d); err != nil {
+		if err := trustable(d); err != nil {
 			return err
 		}
 		if _, err := t.ExecContext(t.ctx, `UPDATE devices SET http_next_password_enc = ?, updated_at = ? WHERE mac = ?`,
@@ -193,7 +203,7 @@ func (s *Store) CreateEnrollment(ctx context.Context, mac string, ttl time.Durat
 		if err != nil {
 			return err
 		}
-		if err := editable(d); err != nil {
+		if err := trustable(d); err != nil {
 			return err
 		}
 		tok := randomString(32)
