@@ -101,6 +101,7 @@ type Decision struct {
 
 	path     ident.Path
 	counts   bool // a refusal counted against the source (MAC walk)
+	walk     bool // a challenge for an unknown MAC: counted, still answered 401
 	sighting bool // an unknown device: note it on the pending list
 	fetched  bool // a known device got its file: record the fetch
 	promote  bool // the device used its rotated credential
@@ -192,10 +193,17 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	phoneUA := ua.Known || p.noUA[id.Family] || req.NoUserAgent
 	if !phoneUA && !req.proven {
 		d.refused("not a phone's User-Agent naming a catalog model (a config holding secrets is never served to it)")
-		d.sighting = false
 		return
 	}
 	presents := hasCredential(req.Authorization) || token != "" || req.CertMAC != ""
+	challenge := p.mode == DeviceAuthCredentials && !presents && !req.proven && !req.credentialed && !req.NoUserAgent
+	if challenge && p.throttle.isBlocked(req.Source, p.now()) {
+		// A source walking MACs gets the same challenge for every MAC,
+		// without a look-up in the database.
+		d.Status, d.Outcome, d.Challenges = http.StatusUnauthorized, "challenge", p.auth.Challenges(false)
+		d.Reason = "a phone must also present its own credential"
+		return
+	}
 	e, err := p.config(ctx, id, d.path)
 	var ns *notServed
 	switch {
@@ -207,8 +215,10 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	case errors.Is(err, errFileNotServed):
 		d.Device = true
 	}
-	if p.mode == DeviceAuthCredentials && !presents && !req.proven && !req.credentialed && !req.NoUserAgent {
-		// The same challenge for known and unknown MACs.
+	if challenge {
+		// The same challenge for known and unknown MACs; an unknown one
+		// still counts against the source (without changing the answer).
+		d.walk = ns != nil && ns.noDevice
 		d.Status, d.Outcome, d.Challenges = http.StatusUnauthorized, "challenge", p.auth.Challenges(false)
 		d.Reason = "a phone must also present its own credential (HTTP digest, or basic over TLS), its enrollment URL or a client certificate"
 		return
@@ -430,6 +440,9 @@ func (p *Phones) Answer(ctx context.Context, req PhoneRequest) Decision {
 	if d.sighting {
 		p.rec.sighting(devicedb.Sighting{MAC: id.MAC, Vendor: id.Vendor, Model: id.Model, Firmware: id.Firmware,
 			UserAgent: req.UserAgent, SourceIP: req.Source.String(), At: now})
+	}
+	if d.walk {
+		p.throttle.unknown(req.Source, id.MAC, now)
 	}
 	if d.counts {
 		key := id.MAC

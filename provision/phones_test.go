@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -243,6 +244,33 @@ func TestMACWalkThrottledKnownOfficeNot(t *testing.T) {
 	}
 	if res, _ := e.get("/805ec0ffff00.cfg", yealinkUA); res.StatusCode != 429 {
 		t.Fatalf("blocked source asking for another unknown MAC: %d, want 429", res.StatusCode)
+	}
+}
+
+// TestChallengeWalkCounts: a walk with a phone's User-Agent and no
+// credential gets the challenge for every MAC (known or not) and counts;
+// once the source is blocked it still gets the challenge (without a
+// database look-up), its refused requests get 429, and the known phone
+// behind it is still served.
+func TestChallengeWalkCounts(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{MaxUnknown: 5})
+	for i := 0; i < 10; i++ {
+		ua := fmt.Sprintf("Yealink SIP-T46U 108.86.0.90 80:5e:c0:00:00:%02x", i)
+		if res, _ := e.getRaw(fmt.Sprintf("/805ec00000%02x.cfg", i), ua); res.StatusCode != 401 {
+			t.Fatalf("walk %d without credential: %d, want the challenge", i, res.StatusCode)
+		}
+	}
+	if !e.phones.throttle.isBlocked(netip.MustParseAddr("127.0.0.1"), time.Now()) {
+		t.Fatal("a walk of 10 unknown MACs by challenges did not block the source")
+	}
+	if res, _ := e.getRaw("/"+yealinkMAC+".cfg", yealinkUA); res.StatusCode != 401 {
+		t.Fatalf("known MAC from the blocked source, no credential: %d, want the same challenge", res.StatusCode)
+	}
+	if res, _ := e.get("/805ec0ffff00.cfg", "Yealink SIP-T46U 108.86.0.90 80:5e:c0:ff:ff:00"); res.StatusCode != 429 {
+		t.Fatalf("a refused request from the blocked source: %d, want 429", res.StatusCode)
+	}
+	if res, _ := e.get("/"+yealinkMAC+".cfg", yealinkUA); res.StatusCode != 200 {
+		t.Fatalf("the known phone behind the blocked source: %d", res.StatusCode)
 	}
 }
 

@@ -73,6 +73,14 @@ func sourceKey(a netip.Addr) netip.Prefix {
 	return p
 }
 
+// isBlocked reports whether a source is blocked at now.
+func (t *throttle) isBlocked(a netip.Addr, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.src[sourceKey(a)]
+	return s != nil && now.Before(s.blocked)
+}
+
 // unknown records that a source was refused a MAC and says whether the
 // source is (now) blocked. Only refusals are counted and answered 429: a
 // request that would be served is never throttled.
