@@ -134,6 +134,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.rr.SetMaxOpenConns(o.RegistrarReaders)
 	s.rr.SetMaxIdleConns(o.RegistrarReaders)
 	s.rr.SetConnMaxLifetime(0)
+	if err := s.issueMissingSecrets(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("issuing device credentials: %w", err)
+	}
 	if s.hot.device, err = r.PrepareContext(ctx, deviceCols+`WHERE mac = ?`); err == nil {
 		s.hot.lines, err = r.PrepareContext(ctx, lineCols)
 	}

@@ -34,7 +34,8 @@ type Device struct {
 	Lines       []DeviceLine `json:"lines"`
 	LastFetch   *Fetch       `json:"last_fetch"`
 	ReplacedBy  string       `json:"replaced_by,omitempty"`
-	// HTTPAuth is true when the device must authenticate its fetches.
+	// HTTPAuth is true when the device must present its own credential
+	// even when --device-auth is laxer (PUT /devices/{mac}/http-auth).
 	HTTPAuth bool      `json:"http_auth"`
 	Created  time.Time `json:"created_at"`
 	Updated  time.Time `json:"updated_at"`
@@ -84,7 +85,7 @@ type DeviceFilter struct {
 	UserID int64
 }
 
-const deviceCols = `SELECT mac, vendor, model, status, firmware, last_fetch_at, last_fetch_ip, replaced_by, http_user <> '', created_at, updated_at FROM devices `
+const deviceCols = `SELECT mac, vendor, model, status, firmware, last_fetch_at, last_fetch_ip, replaced_by, http_auth <> 0, created_at, updated_at FROM devices `
 
 func (s *Store) scanDevice(sc interface{ Scan(...any) error }) (*Device, error) {
 	d := &Device{Lines: []DeviceLine{}}

@@ -46,7 +46,10 @@ func (t *tx) insertDevice(mac, vendor, model, status string, frozen []byte) erro
 	if isUnique(err) {
 		return conflict("device %s exists already", mac)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return t.newDeviceSecrets(mac)
 }
 
 // DeleteDevice removes a device and its lines. An unsupported device that

@@ -2,7 +2,6 @@ package devicedb
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 )
@@ -214,23 +213,11 @@ func (s *Store) Uploads(ctx context.Context, mac string, name string) ([]Upload,
 	return out, rows.Err()
 }
 
-// DeviceHTTPCredentials returns the per-device digest credentials, if set.
-func (s *Store) DeviceHTTPCredentials(ctx context.Context, mac string) (user, password string, err error) {
-	var enc []byte
-	err = s.r.QueryRowContext(ctx, `SELECT http_user, http_password_enc FROM devices WHERE mac = ?`, mac).Scan(&user, &enc)
-	if noRows(err) || user == "" {
-		return "", "", nil
-	}
-	if err != nil {
-		return "", "", err
-	}
-	password, err = s.box.open(enc)
-	return user, password, err
-}
-
-// SetDeviceHTTPCredentials turns per-device HTTP digest credentials on
-// (fresh random ones) or off. They are rendered into the device's config so
-// its later fetches must authenticate.
+// SetDeviceHTTPCredentials sets the per-device switch of the old route
+// PUT /devices/{mac}/http-auth: on, the device must present its own
+// credential even when --device-auth is laxer. The credential itself is
+// not changed (every device has one, rendered into its config and shown by
+// the provisioning route), so turning it on never locks a phone out.
 func (s *Store) SetDeviceHTTPCredentials(ctx context.Context, mac string, on bool) (*Device, error) {
 	m, err := NormalizeMAC(mac)
 	if err != nil {
@@ -245,15 +232,8 @@ func (s *Store) SetDeviceHTTPCredentials(ctx context.Context, mac string, on boo
 		if err := editable(before); err != nil {
 			return err
 		}
-		user, pw := "", sql.NullString{}
-		var enc []byte
-		if on {
-			user = "d" + m
-			pw = sql.NullString{String: randomString(20), Valid: true}
-			enc = t.s.box.seal(pw.String)
-		}
-		if _, err := t.ExecContext(t.ctx, `UPDATE devices SET http_user = ?, http_password_enc = ?, updated_at = ? WHERE mac = ?`,
-			user, enc, t.now.Unix(), m); err != nil {
+		if _, err := t.ExecContext(t.ctx, `UPDATE devices SET http_auth = ?, updated_at = ? WHERE mac = ?`,
+			on, t.now.Unix(), m); err != nil {
 			return err
 		}
 		if d, err = t.s.getDevice(t.ctx, t, m, false); err != nil {

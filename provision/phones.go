@@ -3,7 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -46,6 +46,9 @@ type Settings struct {
 	ResyncInterval int
 	// Expiry is the REGISTER expiry rendered into lines. Default 3600.
 	Expiry int
+	// CACert is the local CA (PEM) rendered into models that take a
+	// custom CA; CACertURL is where it is downloaded. Optional.
+	CACert, CACertURL string
 }
 
 func (s *Settings) defaults() error {
@@ -83,6 +86,15 @@ type PhonesConfig struct {
 	// Allow, when not empty, is the list of networks phones may fetch
 	// from; others get the same 404 as unknown devices.
 	Allow []netip.Prefix
+	// DeviceAuth is what a request must prove, besides the vendor's
+	// User-Agent naming the model, to get a file holding secrets: one of
+	// the DeviceAuth constants. Default DeviceAuthCredentials; "network"
+	// needs Allow.
+	DeviceAuth string
+	// MaxUploads bounds the uploads (PUT) read at once, and
+	// MaxUploadsPerSource those from one source (an IPv4 address or IPv6
+	// /64). Defaults 32 and 4.
+	MaxUploads, MaxUploadsPerSource int
 	// DigestAlgorithms are offered in per-device HTTP digest challenges,
 	// in order. Default: MD5 (what phones implement).
 	DigestAlgorithms []string
@@ -126,6 +138,9 @@ type Phones struct {
 	fetches  *prometheus.CounterVec
 	counters sync.Map // "vendor|model|outcome" -> prometheus.Counter
 	admit    *admission
+	mode     string
+	noUA     map[string]bool // families with a model whose User-Agent proves nothing
+	uploads  *uploadLimit
 }
 
 // NewPhones builds the config routes' handler. Close stops its background
@@ -149,8 +164,20 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 	if cfg.QueueWait <= 0 {
 		cfg.QueueWait = DefaultQueueWait
 	}
+	switch cfg.DeviceAuth {
+	case "":
+		cfg.DeviceAuth = DeviceAuthCredentials
+	case DeviceAuthCredentials, DeviceAuthOpen:
+	case DeviceAuthNetwork:
+		if len(cfg.Allow) == 0 {
+			return nil, errors.New("provision: device auth \"network\" needs the networks phones are in (--allow)")
+		}
+	default:
+		return nil, fmt.Errorf("provision: device auth %q: use credentials, network or open", cfg.DeviceAuth)
+	}
 	p := &Phones{admit: newAdmission(cfg.MaxInFlight, cfg.QueueWait), store: cfg.Store, render: cfg.Renderer, id: ident.New(cfg.Store.Catalog()), set: cfg.Settings,
-		allow: cfg.Allow, onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(cacheEntries, cacheBytes), served: make(map[string]served),
+		allow: cfg.Allow, mode: cfg.DeviceAuth, noUA: map[string]bool{}, uploads: newUploadLimit(cfg.MaxUploads, cfg.MaxUploadsPerSource),
+		onFetch: cfg.OnFetch, fw: cfg.Firmware, log: cfg.Logger, now: cfg.Now, cache: newConfigCache(cacheEntries, cacheBytes), served: make(map[string]served),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phoneprov_config_fetches_total",
 			Help: "Config fetches by vendor, model and outcome."}, []string{"vendor", "model", "outcome"})}
 	throttled := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_throttled_sources_total",
@@ -169,6 +196,11 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 			if err := cfg.Registry.Register(c); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for _, m := range cfg.Store.Catalog().Models() {
+		if uaPolicyOf(m) == uaNone {
+			p.noUA[m.Family] = true
 		}
 	}
 	p.throttle = newThrottle(cfg.Throttle, throttled.Inc)
@@ -221,17 +253,11 @@ func (p *Phones) allowed(a netip.Addr) bool {
 	return false
 }
 
-// ServeHTTP answers a phone's request for a file.
+// ServeHTTP answers a phone's request for a file. Uploads (PUT) are read
+// outside the admission slots, under their own limits.
 func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := p.now()
-	src := clientAddr(r)
-	if !p.allowed(src) {
-		writeNotFound(w)
-		return
-	}
-	if p.throttle.blocked(src, now) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(p.throttle.cfg.BlockFor.Seconds())))
-		http.Error(w, "too many requests", http.StatusTooManyRequests)
+	if r.Method == http.MethodPut {
+		p.upload(w, r)
 		return
 	}
 	if !p.admit.enter(r.Context()) {
@@ -240,10 +266,49 @@ func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer p.admit.leave()
-	ua := r.UserAgent()
-	id := p.id.Identify(ua, r.URL.Path)
-	outcome := p.serve(w, r, &id, src, now)
-	p.count(id.Vendor, metricModel(id), outcome)
+	d := p.Answer(r.Context(), phoneRequest(r))
+	p.write(w, r, &d)
+	p.count(d.ID.Vendor, metricModel(d.ID), d.Outcome)
+}
+
+// phoneRequest takes from an HTTP request what the decision needs.
+func phoneRequest(r *http.Request) PhoneRequest {
+	req := PhoneRequest{Method: r.Method, Path: r.URL.Path, RequestURI: r.URL.RequestURI(), UserAgent: r.UserAgent(),
+		Source: clientAddr(r), Authorization: r.Header.Get("Authorization"), TLS: r.TLS != nil}
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
+		req.CertMAC = certMAC(r.TLS.PeerCertificates[0])
+		if req.CertMAC == "" {
+			req.CertMAC = "-" // verified, but names no MAC: matches none
+		}
+	}
+	return req
+}
+
+// write answers an HTTP request with a decision.
+func (p *Phones) write(w http.ResponseWriter, r *http.Request, d *Decision) {
+	switch d.Status {
+	case http.StatusOK:
+		if d.Firmware != nil {
+			p.fw.Serve(w, r, *d.Firmware)
+			return
+		}
+		writeFile(w, r, d)
+	case http.StatusUnauthorized:
+		for _, c := range d.Challenges {
+			w.Header().Add("WWW-Authenticate", c)
+		}
+		http.Error(w, "401 unauthorized", http.StatusUnauthorized)
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(int(p.throttle.cfg.BlockFor.Seconds())))
+		http.Error(w, "too many requests", http.StatusTooManyRequests)
+	case http.StatusInternalServerError:
+		if d.Outcome != "gone" {
+			p.log.Error("rendering config", "mac", d.ID.MAC, "kind", d.ID.Kind, "err", d.Reason)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	default:
+		writeNotFound(w)
+	}
 }
 
 // count increments the fetch counter, keeping the labelled counters so the
@@ -264,123 +329,4 @@ func metricModel(id ident.Identity) string {
 		return id.Model
 	}
 	return "unknown"
-}
-
-// serve answers one identified request and returns the outcome for metrics.
-func (p *Phones) serve(w http.ResponseWriter, r *http.Request, id *ident.Identity, src netip.Addr, now time.Time) string {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodPut:
-		return p.upload(w, r, id, src, now)
-	default:
-		writeNotFound(w)
-		return "method"
-	}
-	switch id.Kind {
-	case ident.KindCommon, ident.KindBoot, ident.KindMaster:
-		if id.MAC == "" {
-			return p.serveShared(w, r, id)
-		}
-	case ident.KindDevice, ident.KindPhoneConfig:
-	case ident.KindFirmware:
-		return p.serveFirmware(w, r, id)
-	default:
-		writeNotFound(w)
-		return "unknown_file"
-	}
-	if id.MAC == "" || id.MACMismatch || !certMACMatches(r, id.MAC) {
-		p.refuse(w, id, src, now)
-		return "refused"
-	}
-	e, err := p.config(r, id)
-	if errors.Is(err, errFileNotServed) {
-		writeNotFound(w)
-		return "not_served"
-	}
-	if err != nil {
-		if !errors.Is(err, errNotServed) {
-			if r.Context().Err() != nil {
-				return "gone" // the phone hung up while its file was read
-			}
-			p.log.Error("rendering config", "mac", id.MAC, "kind", id.Kind, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return "error"
-		}
-		p.refuse(w, id, src, now)
-		return "refused"
-	}
-	if !p.deviceAuth(w, r, e, src) {
-		return "unauthorized"
-	}
-	p.writeConfig(w, r, e)
-	p.noteServed(id, r.URL.Path, e.etag)
-	p.rec.fetch(id.MAC, fetchNote{at: now, ip: src, file: id.File, status: http.StatusOK, ua: r.UserAgent(), firmware: id.Firmware})
-	if p.onFetch != nil {
-		p.onFetch(id.MAC, now)
-	}
-	if e.frozen {
-		return "frozen"
-	}
-	return "ok"
-}
-
-// serveFirmware answers a firmware image request: the model comes from the
-// User-Agent or the file name. Firmware is not secret, so a known device is
-// not required, but an unknown file gets the uniform 404.
-func (p *Phones) serveFirmware(w http.ResponseWriter, r *http.Request, id *ident.Identity) string {
-	if p.fw == nil || !id.Known {
-		writeNotFound(w)
-		return "unknown_file"
-	}
-	e, ok := p.fw.ByFilename(id.Model, id.File)
-	if !ok {
-		writeNotFound(w)
-		return "unknown_file"
-	}
-	p.fw.Serve(w, r, e)
-	return "firmware"
-}
-
-// refuse answers the uniform 404, records the sighting of an unknown device
-// and counts the MAC against its source.
-func (p *Phones) refuse(w http.ResponseWriter, id *ident.Identity, src netip.Addr, now time.Time) {
-	mac := id.MAC
-	if mac == "" {
-		mac = id.File
-	}
-	if p.throttle.unknown(src, mac, now) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(p.throttle.cfg.BlockFor.Seconds())))
-		http.Error(w, "too many requests", http.StatusTooManyRequests)
-		return
-	}
-	if id.MAC != "" && id.Vendor != "" {
-		p.rec.sighting(devicedb.Sighting{MAC: id.MAC, Vendor: id.Vendor, Model: id.Model, Firmware: id.Firmware,
-			UserAgent: "", SourceIP: src.String(), At: now})
-	}
-	writeNotFound(w)
-}
-
-// upload takes a file a known phone PUTs (Poly logs and override files).
-func (p *Phones) upload(w http.ResponseWriter, r *http.Request, id *ident.Identity, src netip.Addr, now time.Time) string {
-	if id.Kind != ident.KindUpload || id.MAC == "" || id.MACMismatch || !certMACMatches(r, id.MAC) {
-		p.refuse(w, id, src, now)
-		return "refused"
-	}
-	d, err := p.store.DeviceConfig(r.Context(), id.MAC)
-	if err != nil || d.Status == devicedb.DeviceRetired || (id.Known && id.Model != d.Model) {
-		p.refuse(w, id, src, now)
-		return "refused"
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, devicedb.MaxUpload))
-	if err != nil {
-		http.Error(w, "upload over 1 MiB", http.StatusRequestEntityTooLarge)
-		return "upload_too_big"
-	}
-	if err := p.store.SaveUpload(r.Context(), id.MAC, id.File, body); err != nil {
-		p.log.Error("saving upload", "mac", id.MAC, "file", id.File, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return "error"
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return "upload"
 }

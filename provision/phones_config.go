@@ -2,6 +2,7 @@ package provision
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,8 +20,14 @@ import (
 	"github.com/phoneprov/phoneprov/templates"
 )
 
-// errNotServed means the request gets the uniform 404.
-var errNotServed = errors.New("not served")
+// notServed means the request gets the uniform 404; reason says why, for
+// admins (GET /api/v1/identify).
+type notServed struct {
+	reason   string
+	noDevice bool // no device with the MAC: a sighting for the pending list
+}
+
+func (e *notServed) Error() string { return e.reason }
 
 // errFileNotServed is a known device asking for a file it gets no answer
 // for by design (Grandstream's binary cfg<mac>, which makes it go on to the
@@ -43,9 +50,14 @@ type rendered struct {
 	model  string // the device's catalog model, checked against the User-Agent
 	family string
 	frozen bool
-	// httpUser and httpPassword are the device's fetch credentials, when
-	// it has them.
-	httpUser, httpPassword string
+	// uaPolicy is what the model's User-Agent proves; uploads whether it
+	// uploads files.
+	uaPolicy int
+	uploads  bool
+	// httpUser, httpPassword and httpNext (a rotated password not yet
+	// used) are the device's credential; required is its http-auth switch.
+	httpUser, httpPassword, httpNext string
+	required                         bool
 }
 
 // configCache holds rendered files by MAC, kind and reported firmware.
@@ -116,54 +128,76 @@ func (c *configCache) put(k cacheKey, e *rendered) {
 	c.bytes += size
 }
 
-// config returns the file a known device asked for, rendered or cached.
-func (p *Phones) config(r *http.Request, id *ident.Identity) (*rendered, error) {
+// dropMAC forgets a device's cached files (its credential changed without
+// an admin change).
+func (c *configCache) dropMAC(mac string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if k.mac == mac {
+			c.bytes -= len(e.body)
+			delete(c.m, k)
+		}
+	}
+}
+
+// config returns the file a known device asked for, rendered or cached,
+// with what the decision needs to know of the device. An upload has no
+// file: only the device's facts.
+func (p *Phones) config(ctx context.Context, id *ident.Identity, path ident.Path) (*rendered, error) {
 	gen := p.generation()
 	key := cacheKey{mac: id.MAC, kind: id.Kind, fw: id.Firmware}
 	e := p.cache.get(key, gen)
 	if e == nil {
 		var err error
-		if e, err = p.renderDevice(r, id, gen); err != nil {
+		if e, err = p.renderDevice(ctx, id, path, gen); err != nil {
 			return nil, err
 		}
 		p.cache.put(key, e)
 	}
-	if (id.Known && id.Model != e.model) || (id.Family != "" && id.Family != e.family) {
-		return nil, errNotServed
-	}
 	return e, nil
 }
 
-func (p *Phones) renderDevice(r *http.Request, id *ident.Identity, gen uint64) (*rendered, error) {
-	d, err := p.store.DeviceConfig(r.Context(), id.MAC)
+// renderDevice renders the file of kind path.KindFor(the device's family).
+func (p *Phones) renderDevice(ctx context.Context, id *ident.Identity, path ident.Path, gen uint64) (*rendered, error) {
+	d, err := p.store.DeviceConfig(ctx, id.MAC)
 	if errors.Is(err, devicedb.ErrNotFound) {
-		return nil, errNotServed
+		return nil, &notServed{reason: "no device with this MAC; it is listed in GET /api/v1/devices/pending", noDevice: true}
 	}
 	if err != nil {
 		return nil, err
 	}
 	m, ok := p.store.Catalog().Lookup(d.Model)
-	if !ok || d.Status == devicedb.DeviceRetired {
-		return nil, errNotServed
+	if !ok {
+		return nil, &notServed{reason: "the device's model " + d.Model + " is not in the catalog"}
 	}
-	kind := p.id.ParsePath(r.URL.Path).KindFor(m.Family)
+	if d.Status == devicedb.DeviceRetired {
+		return nil, &notServed{reason: "device retired (replaced by " + d.ReplacedBy + ")"}
+	}
+	creds, err := p.store.DeviceCredentials(ctx, d.MAC)
+	if err != nil {
+		return nil, err
+	}
+	e := &rendered{gen: gen, model: m.Model, family: m.Family, uaPolicy: uaPolicyOf(m), uploads: uploads(m),
+		httpUser: creds.User, httpPassword: creds.Password, httpNext: creds.NextPassword, required: creds.Required}
+	if id.Kind == ident.KindUpload {
+		return e, nil
+	}
+	kind := path.KindFor(m.Family)
+	if kind == ident.KindUnknown {
+		return nil, &notServed{reason: "a " + m.Model + " never asks for this file"}
+	}
 	if legacyBinary(m.Family, id.File) {
 		return nil, errFileNotServed
 	}
-	e := &rendered{gen: gen, model: m.Model, family: m.Family}
 	if d.Status == devicedb.DeviceUnsupported {
-		return p.frozen(r, d, kind, e)
-	}
-	if d.HTTPAuth {
-		if e.httpUser, e.httpPassword, err = p.store.DeviceHTTPCredentials(r.Context(), d.MAC); err != nil {
-			return nil, err
-		}
+		return p.frozen(ctx, d, kind, e)
 	}
 	var buf bytes.Buffer
 	cfg := p.deviceConfig(d, m, id.Firmware)
-	cfg.HTTPUser, cfg.HTTPPassword = e.httpUser, e.httpPassword
+	cfg.HTTPUser, cfg.HTTPPassword, cfg.WebUIPassword = creds.User, creds.Newest(), creds.WebUIPassword
 	if e.ctype, err = p.render.Render(&buf, kind, cfg); errors.Is(err, templates.ErrUnknownKind) {
-		return nil, errNotServed
+		return nil, &notServed{reason: "a " + m.Model + " gets no " + kind + " file"}
 	} else if err != nil {
 		return nil, err
 	}
@@ -173,18 +207,18 @@ func (p *Phones) renderDevice(r *http.Request, id *ident.Identity, gen uint64) (
 }
 
 // frozen serves the files snapshotted for an unsupported device at import.
-func (p *Phones) frozen(r *http.Request, d *devicedb.Device, kind string, e *rendered) (*rendered, error) {
-	raw, err := p.store.FrozenConfig(r.Context(), d.MAC)
+func (p *Phones) frozen(ctx context.Context, d *devicedb.Device, kind string, e *rendered) (*rendered, error) {
+	raw, err := p.store.FrozenConfig(ctx, d.MAC)
 	if err != nil {
 		return nil, err
 	}
 	var files map[string]FrozenFile
 	if json.Unmarshal(raw, &files) != nil {
-		return nil, errNotServed
+		return nil, &notServed{reason: "the device's frozen config cannot be read"}
 	}
 	f, ok := files[kind]
 	if !ok {
-		return nil, errNotServed
+		return nil, &notServed{reason: "the device's frozen config has no " + kind + " file"}
 	}
 	e.body, e.ctype, e.frozen = []byte(f.Body), f.ContentType, true
 	e.etag = etag(e.body)
@@ -198,15 +232,8 @@ type FrozenFile struct {
 	Body        string `json:"body"`
 }
 
-// serveShared answers the files a model shares between devices (Yealink
-// y0000000000XX.cfg, Poly 000000000000.cfg, Snom snom<model>.htm …): they
-// carry no line and no secret.
-func (p *Phones) serveShared(w http.ResponseWriter, r *http.Request, id *ident.Identity) string {
-	m, ok := p.store.Catalog().Lookup(id.Model)
-	if !ok {
-		writeNotFound(w)
-		return "unknown_model"
-	}
+// shared renders (or finds cached) a file a model shares between devices.
+func (p *Phones) shared(m templates.Model, id *ident.Identity) (*rendered, error) {
 	gen := p.generation()
 	key := cacheKey{kind: id.Kind, fw: m.Model, file: id.File}
 	e := p.cache.get(key, gen)
@@ -215,14 +242,12 @@ func (p *Phones) serveShared(w http.ResponseWriter, r *http.Request, id *ident.I
 		cfg := p.deviceConfig(&devicedb.Device{}, m, "")
 		ct, err := p.render.Render(&buf, id.Kind, cfg)
 		if err != nil {
-			writeNotFound(w)
-			return "unknown_file"
+			return nil, err
 		}
 		e = &rendered{gen: gen, body: buf.Bytes(), ctype: ct, etag: etag(buf.Bytes()), model: m.Model, family: m.Family}
 		p.cache.put(key, e)
 	}
-	p.writeConfig(w, r, e)
-	return "shared"
+	return e, nil
 }
 
 // deviceConfig builds what the templates render from a device, its model
@@ -230,6 +255,7 @@ func (p *Phones) serveShared(w http.ResponseWriter, r *http.Request, id *ident.I
 func (p *Phones) deviceConfig(d *devicedb.Device, m templates.Model, fw string) *templates.DeviceConfig {
 	s := p.set
 	cfg := &templates.DeviceConfig{MAC: d.MAC, Model: m, Firmware: fw, ProvisionURL: s.ProvisionURL,
+		CACert: s.CACert, CACertURL: s.CACertURL,
 		ResyncInterval: s.ResyncInterval, NTPServer: s.NTPServer, TimeZone: devicedb.DefaultTimeZone,
 		Language: devicedb.DefaultLanguage,
 		SIP: templates.SIPServer{Domain: s.Domain, Host: s.PublicHost, Port: s.SIPPort, Transport: s.SIPTransport,
@@ -268,20 +294,20 @@ func etag(b []byte) string {
 	return `"` + hex.EncodeToString(h[:16]) + `"`
 }
 
-// writeConfig answers with a rendered file, or 304 when the phone has it.
-func (p *Phones) writeConfig(w http.ResponseWriter, r *http.Request, e *rendered) {
+// writeFile answers with a decided file, or 304 when the phone has it.
+func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
 	h := w.Header()
-	h.Set("ETag", e.etag)
+	h.Set("ETag", d.ETag)
 	h.Set("Cache-Control", "no-cache")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.etag) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, d.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", e.ctype)
-	h.Set("Content-Length", strconv.Itoa(len(e.body)))
+	h.Set("Content-Type", d.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(d.Body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(e.body)
+		w.Write(d.Body)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,13 +77,44 @@ func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
 	return e
 }
 
+// get fetches a file as the phone would: with the credential of the
+// device whose MAC the path names (HTTP digest), or a made-up one when
+// there is no such device.
 func (e *phoneEnv) get(path, ua string, hdr ...string) (*http.Response, []byte) {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	return e.do(req, ua, hdr...)
+}
+
+// do sends req with the User-Agent and headers, answering a digest
+// challenge with the credential of the device the path names.
+func (e *phoneEnv) do(req *http.Request, ua string, hdr ...string) (*http.Response, []byte) {
+	e.t.Helper()
 	req.Header.Set("User-Agent", ua)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	user, pw := "dnobody", "none"
+	if mac := e.phones.id.Identify(ua, req.URL.Path).MAC; mac != "" {
+		if u, p, err := e.store.DeviceHTTPCredentials(context.Background(), mac); err == nil {
+			user, pw = u, p
+		}
+	}
+	c := &http.Client{Transport: &digest.Transport{Username: user, Password: pw}}
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// getRaw fetches a file with no credential.
+func (e *phoneEnv) getRaw(path, ua string) (*http.Response, []byte) {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req.Header.Set("User-Agent", ua)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -206,8 +238,39 @@ func TestMACWalkThrottledKnownOfficeNot(t *testing.T) {
 	if blockedAt == 0 || blockedAt > 30 {
 		t.Fatalf("MAC walk blocked at attempt %d, want within a few dozen", blockedAt)
 	}
-	if res, _ := e.get("/"+yealinkMAC+".cfg", yealinkUA); res.StatusCode != 429 {
-		t.Fatalf("blocked source still served: %d", res.StatusCode)
+	// The walk never blocks the known phone behind the same address.
+	if res, _ := e.get("/"+yealinkMAC+".cfg", yealinkUA); res.StatusCode != 200 {
+		t.Fatalf("known phone behind the walking source: %d, want 200", res.StatusCode)
+	}
+	if res, _ := e.get("/805ec0ffff00.cfg", yealinkUA); res.StatusCode != 429 {
+		t.Fatalf("blocked source asking for another unknown MAC: %d, want 429", res.StatusCode)
+	}
+}
+
+// TestChallengeWalkCounts: a walk with a phone's User-Agent and no
+// credential gets the challenge for every MAC (known or not) and counts;
+// once the source is blocked it still gets the challenge (without a
+// database look-up), its refused requests get 429, and the known phone
+// behind it is still served.
+func TestChallengeWalkCounts(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{MaxUnknown: 5})
+	for i := 0; i < 10; i++ {
+		ua := fmt.Sprintf("Yealink SIP-T46U 108.86.0.90 80:5e:c0:00:00:%02x", i)
+		if res, _ := e.getRaw(fmt.Sprintf("/805ec00000%02x.cfg", i), ua); res.StatusCode != 401 {
+			t.Fatalf("walk %d without credential: %d, want the challenge", i, res.StatusCode)
+		}
+	}
+	if !e.phones.throttle.isBlocked(netip.MustParseAddr("127.0.0.1"), time.Now()) {
+		t.Fatal("a walk of 10 unknown MACs by challenges did not block the source")
+	}
+	if res, _ := e.getRaw("/"+yealinkMAC+".cfg", yealinkUA); res.StatusCode != 401 {
+		t.Fatalf("known MAC from the blocked source, no credential: %d, want the same challenge", res.StatusCode)
+	}
+	if res, _ := e.get("/805ec0ffff00.cfg", "Yealink SIP-T46U 108.86.0.90 80:5e:c0:ff:ff:00"); res.StatusCode != 429 {
+		t.Fatalf("a refused request from the blocked source: %d, want 429", res.StatusCode)
+	}
+	if res, _ := e.get("/"+yealinkMAC+".cfg", yealinkUA); res.StatusCode != 200 {
+		t.Fatalf("the known phone behind the blocked source: %d", res.StatusCode)
 	}
 }
 
@@ -229,19 +292,27 @@ func TestPendingDevicesAndUploads(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	req, _ := http.NewRequest("PUT", e.srv.URL+"/"+polyMAC+"-app.log", strings.NewReader("boot ok"))
-	req.Header.Set("User-Agent", polyUA)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 204 {
-		t.Fatalf("upload: %v %v", res, err)
+	if res, body := e.do(req, polyUA); res.StatusCode != 204 {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
 	}
 	us, _ := e.store.Uploads(context.Background(), polyMAC, polyMAC+"-app.log")
 	if len(us) != 1 || string(us[0].Body) != "boot ok" {
 		t.Fatalf("uploads: %+v", us)
 	}
 	req, _ = http.NewRequest("PUT", e.srv.URL+"/805ec0ffffff-app.log", strings.NewReader("x"))
-	req.Header.Set("User-Agent", polyUA)
-	if res, _ = http.DefaultClient.Do(req); res.StatusCode != 404 {
+	if res, _ := e.do(req, polyUA); res.StatusCode != 404 {
 		t.Fatalf("upload by a stranger: %d", res.StatusCode)
+	}
+	// The Poly's upload without its credential: challenged, never stored.
+	req, _ = http.NewRequest("PUT", e.srv.URL+"/"+polyMAC+"-web.cfg", strings.NewReader("x"))
+	req.Header.Set("User-Agent", polyUA)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
+		t.Fatalf("upload without credential: %v %v", res, err)
+	}
+	// A Yealink does not upload, even with its credential.
+	req, _ = http.NewRequest("PUT", e.srv.URL+"/"+yealinkMAC+"-app.log", strings.NewReader("x"))
+	if res, _ := e.do(req, polyUA); res.StatusCode != 404 {
+		t.Fatalf("upload for a Yealink: %d", res.StatusCode)
 	}
 }
 
@@ -252,7 +323,7 @@ func TestDeviceHTTPDigest(t *testing.T) {
 	}
 	user, pw, _ := e.store.DeviceHTTPCredentials(context.Background(), yealinkMAC)
 	path := "/" + yealinkMAC + ".cfg"
-	res, _ := e.get(path, yealinkUA)
+	res, _ := e.getRaw(path, yealinkUA)
 	if res.StatusCode != 401 || len(res.Header.Values("WWW-Authenticate")) == 0 {
 		t.Fatalf("without credentials: %d", res.StatusCode)
 	}
@@ -271,8 +342,8 @@ func TestDeviceHTTPDigest(t *testing.T) {
 	c = &http.Client{Transport: &digest.Transport{Username: user, Password: "wrong"}}
 	req, _ = http.NewRequest("GET", e.srv.URL+path, nil)
 	req.Header.Set("User-Agent", yealinkUA)
-	if res, err = c.Do(req); err != nil || res.StatusCode != 401 {
-		t.Fatalf("wrong password: %v %v", res, err)
+	if res, err = c.Do(req); err != nil || res.StatusCode != 404 {
+		t.Fatalf("wrong password: %v %v, want the uniform 404", res, err)
 	}
 }
 

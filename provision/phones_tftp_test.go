@@ -85,12 +85,13 @@ func TestPhonesTFTP(t *testing.T) {
 		{"unknown device", loopback, "805ec0ffffff.cfg", nil},
 		{"Yealink file of the Poly's MAC", loopback, "phoneprov-" + yealinkMAC + ".cfg", nil},
 		{"shared file, --allow any", nil, "y000000000108.cfg", []byte("#!version:1.0.0.1")},
-		{"shared file, source outside --allow", elsewhere, "y000000000108.cfg", []byte("#!version:1.0.0.1")},
+		{"shared file, source outside --allow", elsewhere, "y000000000108.cfg", nil}, // --allow bounds every phone route
 		{"Poly master file of the device", loopback, polyMAC + ".cfg", []byte("APPLICATION")},
 		// Without a User-Agent, nothing names the model 000000000000.cfg
 		// would be rendered for.
 		{"shared file of no known model", nil, "000000000000.cfg", nil},
-		{"firmware, source outside --allow", elsewhere, "3111-46162-001.sip.ld", image},
+		{"firmware, source outside --allow", elsewhere, "3111-46162-001.sip.ld", nil},
+		{"firmware, --allow any", nil, "3111-46162-001.sip.ld", image},
 		{"firmware not in the store", nil, "3111-48500-001.sip.ld", nil},
 		{"unknown name", loopback, "passwd", nil},
 		{"dot-dot", loopback, "../" + yealinkMAC + ".cfg", nil},
@@ -122,14 +123,13 @@ func TestPhonesTFTP(t *testing.T) {
 	p.servedMu.Lock()
 	s := p.served[yealinkMAC]
 	p.servedMu.Unlock()
-	if s.id.Model != "T46U" || s.path != "/805EC0A1B2C3.cfg" {
+	if s.model != "T46U" || s.req.Path != "/805EC0A1B2C3.cfg" {
 		t.Errorf("noted as served: %+v", s)
 	}
 }
 
 // TestPhonesTFTPMACWalk: a source walking unknown MACs over TFTP is
-// blocked like over HTTP, then gets nothing, not even a known device's
-// file.
+// blocked like over HTTP, while a known device behind it keeps its file.
 func TestPhonesTFTPMACWalk(t *testing.T) {
 	e := newPhoneEnv(t, ThrottleConfig{MaxUnknown: 3})
 	e.phones.allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -146,7 +146,12 @@ func TestPhonesTFTPMACWalk(t *testing.T) {
 			t.Fatalf("unknown MAC %d served", i)
 		}
 	}
-	if err := get(yealinkMAC + ".cfg"); err == nil {
-		t.Fatal("a blocked source still gets a device file")
+	if err := get("805ec0ffff10.cfg"); err == nil {
+		t.Fatal("a blocked source got an unknown MAC's file")
+	}
+	// The throttle never refuses a request that would be served (as over
+	// HTTP): the known phone behind the walker's address keeps working.
+	if err := get(yealinkMAC + ".cfg"); err != nil {
+		t.Fatalf("known device after the walk: %v", err)
 	}
 }

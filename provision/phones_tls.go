@@ -2,23 +2,12 @@ package provision
 
 import (
 	"crypto/x509"
-	"net/http"
 	"strings"
 )
 
-// certMACMatches reports whether a request's verified client certificate,
-// if any, belongs to the MAC it asks for. Vendors put the MAC in the
+// certMAC is the MAC a device certificate names. Vendors put it in the
 // subject CN or a SAN (Poly: the MAC itself; Cisco: "...SEP<MAC>"), so the
 // first run of 12 hex digits there (with or without separators) is taken.
-// A request without a verified certificate passes: phones without vendor
-// certificates still provision, over the other defences.
-func certMACMatches(r *http.Request, mac string) bool {
-	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
-		return true
-	}
-	return certMAC(r.TLS.PeerCertificates[0]) == mac
-}
-
 func certMAC(c *x509.Certificate) string {
 	names := append([]string{c.Subject.CommonName, c.Subject.SerialNumber}, c.DNSNames...)
 	for _, u := range c.URIs {

@@ -18,21 +18,26 @@ type Pusher interface {
 	Push(ctx context.Context, mac, event string) error
 }
 
-// served is what a device last fetched: enough to render that file again
-// and tell whether it changed.
+// served is what a device last fetched: the request, to decide on it
+// again, and the file's ETag, to tell whether it changed.
 type served struct {
-	id   ident.Identity
-	path string
-	etag string
+	req   PhoneRequest
+	model string
+	etag  string
 }
 
 // noteServed remembers the per-device file a device fetched last.
-func (p *Phones) noteServed(id *ident.Identity, path, etag string) {
-	if id.Kind != ident.KindDevice && id.Kind != ident.KindPhoneConfig {
+func (p *Phones) noteServed(req PhoneRequest, d *Decision) {
+	if d.ID.Kind != ident.KindDevice && d.ID.Kind != ident.KindPhoneConfig {
 		return
 	}
+	req.Authorization, req.proven = "", true
 	p.servedMu.Lock()
-	p.served[id.MAC] = served{id: *id, path: path, etag: etag}
+	model := d.model // the device's own: TFTP's file names may not tell it
+	if model == "" {
+		model = d.ID.Model
+	}
+	p.served[d.ID.MAC] = served{req: req, model: model, etag: d.ETag}
 	p.servedMu.Unlock()
 }
 
@@ -82,18 +87,12 @@ func (p *Phones) pushChanged(ctx context.Context, push Pusher) {
 		if !ok {
 			continue
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.path, nil)
-		if err != nil {
-			continue
-		}
-		id := s.id
-		e, err := p.config(req, &id)
-		if err == nil && e.etag == s.etag {
+		if d := p.Decide(ctx, s.req); d.Status == http.StatusOK && d.ETag == s.etag {
 			continue
 		}
 		// Changed, or no longer served (retired, removed): either way the
 		// phone must look again.
-		m, ok := p.store.Catalog().Lookup(s.id.Model)
+		m, ok := p.store.Catalog().Lookup(s.model)
 		if !ok || m.ResyncEvent == "" {
 			continue
 		}

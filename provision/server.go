@@ -93,6 +93,9 @@ func New(cfg Config) (*Server, error) {
 	cc := cfg.Console
 	cc.Store, cc.Logger, cc.Registrar, cc.Freeze = cfg.Store, cfg.Logger, ac.Registrar, ac.Freeze
 	cc.WelcomeLinkBase, cc.OnReplaced = ac.WelcomeLinkBase, ac.OnReplaced
+	if cc.ProvisionURL == "" {
+		cc.ProvisionURL = ac.ProvisionURL
+	}
 	con, err := console.New(cc)
 	if err != nil {
 		return nil, err
@@ -175,6 +178,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (upload read
+// deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -196,9 +203,28 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.reqs.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+		s.reqs.WithLabelValues(route, methodLabel(r.Method), statusLabel(status)).Inc()
 		s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// methodLabel keeps the method label to a bounded set: made-up methods
+// are "other".
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// statusLabel keeps the status label to real HTTP statuses.
+func statusLabel(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code)
 }
 
 var _ http.Handler = (*Server)(nil)

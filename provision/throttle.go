@@ -10,8 +10,9 @@ import (
 // every field is a usable default.
 type ThrottleConfig struct {
 	// MaxUnknown is how many distinct unknown MACs one source may ask for
-	// within Window before it is blocked. Repeat fetches by known devices
-	// never count, so a NATed office rebooting 300 phones is never blocked.
+	// within Window before its refusals are answered 429. Requests that
+	// are served never count and are never refused, so neither a NATed
+	// office rebooting 300 phones nor a walk from its address blocks it.
 	// Default 20.
 	MaxUnknown int
 	// Window is how long an unknown MAC counts against its source.
@@ -72,16 +73,17 @@ func sourceKey(a netip.Addr) netip.Prefix {
 	return p
 }
 
-// blocked reports whether a source is blocked at now.
-func (t *throttle) blocked(a netip.Addr, now time.Time) bool {
+// isBlocked reports whether a source is blocked at now.
+func (t *throttle) isBlocked(a netip.Addr, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.src[sourceKey(a)]
 	return s != nil && now.Before(s.blocked)
 }
 
-// unknown records that a source asked for a MAC we do not serve and says
-// whether the source is now blocked.
+// unknown records that a source was refused a MAC and says whether the
+// source is (now) blocked. Only refusals are counted and answered 429: a
+// request that would be served is never throttled.
 func (t *throttle) unknown(a netip.Addr, mac string, now time.Time) bool {
 	k := sourceKey(a)
 	t.mu.Lock()

@@ -105,6 +105,23 @@ func (a *admin) seed(ctx context.Context, d device) error {
 	return a.call(ctx, http.MethodPut, "/devices/"+d.mac+"/lines/1", map[string]int64{"user_id": u.ID}, http.StatusOK, nil)
 }
 
+// credentials reads every phone's provisioning credential from the admin
+// API (GET /devices/{mac}/provisioning) into ds: the server asks phones
+// for it (--device-auth credentials, the default).
+func (a *admin) credentials(ctx context.Context, ds []device, workers int) error {
+	return phase(ctx, ds, workers, func(ctx context.Context, d device) error {
+		var p struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}
+		if err := a.call(ctx, http.MethodGet, "/devices/"+d.mac+"/provisioning", nil, http.StatusOK, &p); err != nil {
+			return err
+		}
+		ds[d.i].httpUser, ds[d.i].httpPass = p.Username, p.Password
+		return nil
+	})
+}
+
 // served asks the identify route whether the request would be served.
 func (a *admin) served(ctx context.Context, path, ua string) (bool, string, error) {
 	q := url.Values{"path": {path}, "user_agent": {ua}}
@@ -134,7 +151,7 @@ func (a *admin) expected(ctx context.Context, ds []device, warn func(string)) (m
 			if err != nil {
 				return nil, err
 			}
-			got, err := a.get(ctx, p, d.ua)
+			got, err := a.get(ctx, d, p)
 			if err != nil {
 				return nil, err
 			}
@@ -155,14 +172,14 @@ func (a *admin) expected(ctx context.Context, ds []device, warn func(string)) (m
 	return out, nil
 }
 
-// get fetches a file as the phone would and returns the status.
-func (a *admin) get(ctx context.Context, path, ua string) (int, error) {
+// get fetches a file as phone d would and returns the status.
+func (a *admin) get(ctx context.Context, d device, path string) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("User-Agent", ua)
-	resp, err := a.http.Do(req)
+	req.Header.Set("User-Agent", d.ua)
+	resp, err := d.client(a.http).Do(req)
 	if err != nil {
 		return 0, err
 	}

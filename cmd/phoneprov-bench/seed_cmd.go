@@ -115,6 +115,9 @@ func Seed(ctx context.Context, c SeedConfig, progress io.Writer) error {
 			return fmt.Errorf("seeding: %w", err)
 		}
 	}
+	if err := a.credentials(ctx, ds, c.Workers); err != nil {
+		return fmt.Errorf("reading the phones' provisioning credentials: %w", err)
+	}
 	if !c.NoVerify {
 		t0 := time.Now()
 		if err := phase(ctx, ds, c.Workers, a.verifyMain); err != nil {

@@ -39,7 +39,7 @@ func fetchMain(ctx context.Context, hc *http.Client, base string, d device) ([]b
 		return nil, nil, err
 	}
 	req.Header.Set("User-Agent", d.ua)
-	resp, err := hc.Do(req)
+	resp, err := d.client(hc).Do(req)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -65,6 +65,9 @@ func RunSoak(ctx context.Context, c SoakConfig, progress io.Writer) (*SoakReport
 			return nil, fmt.Errorf("seeding: %w", err)
 		}
 	}
+	if err := a.credentials(sctx, ds, 32); err != nil {
+		return nil, fmt.Errorf("reading the phones' provisioning credentials: %w", err)
+	}
 	seedSecs := time.Since(t0).Seconds()
 	pid, debug, err := soakTargets(sctx, c)
 	if err != nil {

@@ -65,6 +65,9 @@ func Run(ctx context.Context, c Config, progress io.Writer) (*Report, error) {
 			return nil, fmt.Errorf("seeding: %w", err)
 		}
 	}
+	if err := a.credentials(sctx, ds, c.Workers); err != nil {
+		return nil, fmt.Errorf("reading the phones' provisioning credentials: %w", err)
+	}
 	if err := phase(sctx, ds, c.Workers, a.verify); err != nil {
 		return nil, fmt.Errorf("verifying: %w", err)
 	}
@@ -176,7 +179,7 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 	tr := &http.Transport{DialContext: (&net.Dialer{LocalAddr: local, Timeout: s.c.Step}).DialContext,
 		MaxIdleConnsPerHost: 1, DisableCompression: true}
 	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: s.c.Step}
+	hc := d.client(&http.Client{Transport: tr, Timeout: s.c.Step})
 	var cr creds
 	found := false
 	for i, p := range d.paths {

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
+
+	"github.com/icholy/digest"
 )
 
 // vendor is one model of the mix: how its phones name themselves over HTTP
@@ -74,6 +77,18 @@ type device struct {
 	ua    string
 	paths []string // the files it asks for, in order
 	main  string   // the path of its own config (vendor.main)
+	// httpUser and httpPass are its provisioning credential, read from the
+	// admin API after seeding (admin.credentials).
+	httpUser, httpPass string
+}
+
+// client is hc answering the server's digest challenge with the phone's
+// own credential, as the phone does (a transport per phone: the nonce
+// counts are the phone's own).
+func (d device) client(hc *http.Client) *http.Client {
+	c := *hc
+	c.Transport = &digest.Transport{Username: d.httpUser, Password: d.httpPass, Transport: hc.Transport}
+	return &c
 }
 
 // username, extension and licenseID name what seeding makes for the

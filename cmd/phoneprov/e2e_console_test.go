@@ -337,7 +337,7 @@ func TestConsoleBrowser(t *testing.T) {
 		// last fetches and the history (the fetch log is written in batches).
 		req, _ := http.NewRequest("GET", base+"/805ec0a1b2c3.cfg", nil)
 		req.Header.Set("User-Agent", "Yealink SIP-T46U 108.86.0.90 80:5e:c0:a1:b2:c3")
-		res, err := http.DefaultClient.Do(req)
+		res, err := p.phoneDo(nil, req)
 		if err != nil {
 			t.Fatal(err)
 		}

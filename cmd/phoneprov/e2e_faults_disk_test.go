@@ -37,7 +37,7 @@ func TestFaultDiskFull(t *testing.T) {
 	p := start(t, bin, data, args...)
 	ph := addPhone(t, p, "805ec0dd0001", "disk.phone", "3001")
 	c := &http.Client{Timeout: 15 * time.Second}
-	_, ref, _ := fetchConfig(c, "http://"+p.ports["http"], ph.mac)
+	_, ref, _ := fetchConfig(p, c, "http://"+p.ports["http"], ph.mac)
 	acked, refused := map[int64]string{}, []string{}
 	create := func(name string) (int, []byte) {
 		code, b := p.try(c, "POST", "/api/v1/users", map[string]any{"username": name, "first_name": "D", "last_name": strings.Repeat("x", 60)})
@@ -108,7 +108,7 @@ func TestFaultDiskFull(t *testing.T) {
 			t.Errorf("%s %s on a full disk: %d %s, want 507", w.method, w.path, code, b)
 		}
 	}
-	if code, body, err := fetchConfig(c, "http://"+p.ports["http"], ph.mac); code != 200 || body != ref {
+	if code, body, err := fetchConfig(p, c, "http://"+p.ports["http"], ph.mac); code != 200 || body != ref {
 		t.Errorf("config fetch on a full disk: %d %v (same body: %v)", code, err, body == ref)
 	}
 	t.Logf("full disk: %d writes, %d acknowledged in all, the last 5 refused with 507", tries, len(acked))
@@ -146,7 +146,7 @@ func TestFaultDiskFull(t *testing.T) {
 	runCheck(t, bin, data)
 	p = start(t, bin, data, args...)
 	verifyUsers(p)
-	if code, _, err := fetchConfig(c, "http://"+p.ports["http"], ph.mac); code != 200 {
+	if code, _, err := fetchConfig(p, c, "http://"+p.ports["http"], ph.mac); code != 200 {
 		t.Errorf("config fetch after the restart: %d %v", code, err)
 	}
 	p.stop(t)

@@ -88,7 +88,7 @@ func TestFaultGracefulRestart(t *testing.T) {
 		t.Fatalf("firmware add: %v\n%s", err, out)
 	}
 	plain := &http.Client{Timeout: 10 * time.Second}
-	code, ref, err := fetchConfig(plain, "http://"+p.ports["http"], mac)
+	code, ref, err := fetchConfig(p, plain, "http://"+p.ports["http"], mac)
 	fwURL, _ := url.Parse(configValues(ref)["static.firmware.url"])
 	if code != 200 || !strings.Contains(ref, "account.1.enable = 1") || fwURL == nil || fwURL.Path == "" {
 		t.Fatalf("config before: %d %v\n%.300s", code, err, ref)
@@ -128,7 +128,7 @@ func TestFaultGracefulRestart(t *testing.T) {
 				default:
 				}
 				sentAt := time.Now().UnixNano()
-				code, body, err := fetchConfig(c, base, mac)
+				code, body, err := fetchConfig(p, c, base, mac)
 				switch {
 				case err == nil && code == 200 && body == ref:
 					ok.Add(1)
@@ -183,7 +183,7 @@ func TestFaultGracefulRestart(t *testing.T) {
 
 	runCheck(t, bin, data)
 	p = start(t, bin, data, args...)
-	code, after, err := fetchConfig(plain, "http://"+p.ports["http"], mac)
+	code, after, err := fetchConfig(p, plain, "http://"+p.ports["http"], mac)
 	a, b := configValues(after), configValues(ref)
 	if code != 200 || a["account.1.auth_name"] != b["account.1.auth_name"] || a["account.1.password"] != b["account.1.password"] {
 		t.Fatalf("config after the restart: %d %v\n%.300s", code, err, after)

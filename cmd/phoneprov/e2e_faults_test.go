@@ -108,14 +108,14 @@ func runCheck(t *testing.T, bin, data string) {
 // its config carries.
 type phone struct{ mac, ext, authName, password string }
 
-func fetchConfig(c *http.Client, base, mac string) (int, string, error) {
+func fetchConfig(p *proc, c *http.Client, base, mac string) (int, string, error) {
 	var colon []string
 	for i := 0; i < 12; i += 2 {
 		colon = append(colon, mac[i:i+2])
 	}
 	req, _ := http.NewRequest("GET", base+"/"+mac+".cfg", nil)
 	req.Header.Set("User-Agent", "Yealink SIP-T46U 108.86.0.90 "+strings.Join(colon, ":"))
-	res, err := c.Do(req)
+	res, err := p.phoneDo(c, req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -137,7 +137,7 @@ func configValues(body string) map[string]string {
 func addPhone(t *testing.T, p *proc, mac, username, ext string) phone {
 	t.Helper()
 	addDevice(t, p, mac, "Yealink T46U", username, ext)
-	code, body, err := fetchConfig(&http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], mac)
+	code, body, err := fetchConfig(p, &http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], mac)
 	kv := configValues(body)
 	if code != 200 || kv["account.1.enable"] != "1" || kv["account.1.password"] == "" {
 		t.Fatalf("config of %s: %d %v\n%.300s", mac, code, err, body)

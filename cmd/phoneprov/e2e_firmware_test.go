@@ -37,7 +37,7 @@ func TestFirmwareAddAndServe(t *testing.T) {
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
-		res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		res, err := p.phoneDo(&http.Client{Timeout: 10 * time.Second}, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestFirmwareAddAndServe(t *testing.T) {
 	// At the target version the directive is gone.
 	req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", nil)
 	req.Header.Set("User-Agent", "Yealink SIP-T46U 108.86.0.95 80:5e:c0:a1:b2:c3")
-	r2, err := http.DefaultClient.Do(req)
+	r2, err := p.phoneDo(nil, req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestHostileNoSecretsInLogs(t *testing.T) {
 	base := "http://" + p.ports["http"]
 
 	fetch := func(path, ua string) string {
-		code, body := getUA(t, base+path, ua)
+		code, body := p.phoneGet(t, base+path, ua)
 		if code != 200 {
 			t.Fatalf("GET %s: %d", path, code)
 		}
@@ -176,7 +176,7 @@ func TestHostileNoSecretsInLogs(t *testing.T) {
 	if code, _ := getUA(t, base+"/805ec0a1b2c3.cfg", yealinkUA); code != 401 {
 		t.Fatalf("fetch without device credentials: %d", code)
 	}
-	if code := digestFetch(t, base, "/805ec0a1b2c3.cfg", "d805ec0a1b2c3", "wrong-http-password"); code != 401 {
+	if code := digestFetch(t, base, "/805ec0a1b2c3.cfg", "d805ec0a1b2c3", "wrong-http-password"); code != 404 {
 		t.Fatalf("fetch with a wrong device password: %d", code)
 	}
 	p.stop(t)

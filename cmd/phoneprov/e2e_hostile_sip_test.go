@@ -264,7 +264,7 @@ func firstSet(cur, v int) int {
 // yealinkConfig fetches the demo Yealink's config as key/value pairs.
 func yealinkConfig(t *testing.T, p *proc) map[string]string {
 	t.Helper()
-	code, body := getUA(t, "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", yealinkUA)
+	code, body := p.phoneGet(t, "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", yealinkUA)
 	if code != 200 {
 		t.Fatalf("demo Yealink config: %d", code)
 	}

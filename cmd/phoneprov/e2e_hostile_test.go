@@ -97,7 +97,7 @@ func TestHostileSlowAndOversized(t *testing.T) {
 	for round := 0; round < 2; round++ {
 		time.Sleep(2 * time.Second)
 		t0 := time.Now()
-		code, body := getUA(t, "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", yealinkUA)
+		code, body := p.phoneGet(t, "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", yealinkUA)
 		if code != 200 || !strings.Contains(body, "account.1.password = ") {
 			t.Fatalf("config fetch among slow clients: %d", code)
 		}
@@ -158,8 +158,15 @@ func checkOversized(t *testing.T, p *proc) {
 	} {
 		req, _ := http.NewRequest(tc.method, "http://"+p.ports["http"]+tc.path, bytes.NewReader(tc.body))
 		req.Header.Set("User-Agent", tc.ua)
-		req.Header.Set("Authorization", "Bearer "+p.token)
-		res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+		c := &http.Client{Timeout: 30 * time.Second}
+		var res *http.Response
+		var err error
+		if tc.ua != "" { // a phone's upload, with its credential
+			res, err = p.phoneDo(c, req)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+p.token)
+			res, err = c.Do(req)
+		}
 		if err != nil {
 			t.Fatalf("%s %s with %d bytes: %v", tc.method, tc.path, len(tc.body), err)
 		}

@@ -114,7 +114,7 @@ func TestHostileMACWalk(t *testing.T) {
 	fetch := func() error {
 		req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", nil)
 		req.Header.Set("User-Agent", yealinkUA)
-		res, err := phone.Do(req)
+		res, err := p.phoneDo(phone, req)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func TestServePhonesDNSAndSTUN(t *testing.T) {
 	fetch := func(c *http.Client, url string) (int, string) {
 		req, _ := http.NewRequest("GET", url, nil)
 		req.Header.Set("User-Agent", ua)
-		res, err := c.Do(req)
+		res, err := p.phoneDo(c, req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,7 +30,7 @@ func TestBaresipRegistersWithRenderedCredentials(t *testing.T) {
 	fetch := func() string {
 		req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", nil)
 		req.Header.Set("User-Agent", ua)
-		res, err := http.DefaultClient.Do(req)
+		res, err := p.phoneDo(nil, req)
 		if err != nil {
 			t.Fatal(err)
 		}

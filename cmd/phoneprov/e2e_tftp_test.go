@@ -41,8 +41,9 @@ func tftpGet(t *testing.T, addr, name string) (body string, ok bool) {
 }
 
 // TestServeTFTP: with --tftp-addr, a phone on a network inside --allow
-// gets its config over TFTP, the same file HTTP gives; outside --allow, or
-// with --allow any, TFTP gives only files without secrets.
+// gets its config over TFTP, the same file HTTP gives; with --allow any,
+// TFTP gives only files without secrets; outside --allow, nothing (as over
+// HTTP).
 func TestServeTFTP(t *testing.T) {
 	bin := binary(t)
 	const mac = "805ec0112233"
@@ -58,7 +59,7 @@ func TestServeTFTP(t *testing.T) {
 	if !ok || configValues(body)["account.1.password"] != ph.password {
 		t.Fatalf("config over TFTP from inside --allow: %v\n%.300s", ok, body)
 	}
-	if _, viaHTTP, err := fetchConfig(&http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], mac); err != nil || viaHTTP != body {
+	if _, viaHTTP, err := fetchConfig(p, &http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], mac); err != nil || viaHTTP != body {
 		t.Fatalf("TFTP and HTTP differ (%v):\n%s\n---\n%s", err, body, viaHTTP)
 	}
 	if msg, ok := tftpGet(t, p.ports["tftp"], "805ec0999999.cfg"); ok || !strings.Contains(msg, "Error code 1") {
@@ -84,8 +85,13 @@ func TestServeTFTP(t *testing.T) {
 			if msg, ok := tftpGet(t, p.ports["tftp"], mac+".cfg"); ok || !strings.Contains(msg, "Error code 1") {
 				t.Fatalf("device config over TFTP: %v %q, want Error code 1", ok, msg)
 			}
-			if body, ok := tftpGet(t, p.ports["tftp"], "y000000000108.cfg"); !ok || !strings.HasPrefix(body, "#!version:1.0.0.1") {
-				t.Fatalf("shared T46U file over TFTP: %v %q", ok, body)
+			body, ok := tftpGet(t, p.ports["tftp"], "y000000000108.cfg")
+			if tc.allow == nil && (!ok || !strings.HasPrefix(body, "#!version:1.0.0.1")) {
+				t.Fatalf("shared T46U file over TFTP with --allow any: %v %q", ok, body)
+			}
+			if tc.allow != nil && (ok || !strings.Contains(body, "Error code 1")) {
+				// --allow bounds every phone route, shared files included.
+				t.Fatalf("shared T46U file over TFTP from outside --allow: %v %q", ok, body)
 			}
 			p.stop(t)
 		})

@@ -66,7 +66,7 @@ func TestReplacedDeviceStopsRegistering(t *testing.T) {
 	if r := regs(); len(r) != 0 {
 		t.Fatalf("the refused refresh left a binding: %v", r)
 	}
-	code, body, err := fetchConfig(&http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], "805ec0a1b202")
+	code, body, err := fetchConfig(p, &http.Client{Timeout: 10 * time.Second}, "http://"+p.ports["http"], "805ec0a1b202")
 	kv := configValues(body)
 	if code != 200 || kv["account.1.password"] == "" {
 		t.Fatalf("new device's config: %d %v", code, err)
@@ -237,7 +237,7 @@ func TestUpgradeWindowToTheLetter(t *testing.T) {
 				return
 			default:
 			}
-			if code, _, _ := fetchConfig(hc, base, ph.mac); code == 200 {
+			if code, _, _ := fetchConfig(p, hc, base, ph.mac); code == 200 {
 				fetchOK.Add(1)
 			} else {
 				fetchFail.Add(1)

@@ -33,7 +33,7 @@ func TestImportWhilePhonesWork(t *testing.T) {
 	cfg := func() (int, string) {
 		req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/805ec0a1b2c3.cfg", nil)
 		req.Header.Set("User-Agent", ua)
-		res, err := http.DefaultClient.Do(req)
+		res, err := p.phoneDo(nil, req)
 		if err != nil {
 			return 0, err.Error()
 		}

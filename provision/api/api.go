@@ -47,6 +47,10 @@ type Config struct {
 	// WelcomeLinkBase prefixes the set-password links of welcome messages
 	// (the token is appended). Default: devicedb.DefaultWelcomeLinkBase.
 	WelcomeLinkBase string
+	// ProvisionURL is the base URL phones fetch their files from
+	// ("https://host:port/"), shown with each device's credential by
+	// GET /devices/{mac}/provisioning. Default "http://localhost/".
+	ProvisionURL string
 	// OnReplaced, when set, is called after a device replacement (not a
 	// dry run) with both MACs: drop the old device's bindings, NOTIFY both.
 	OnReplaced func(ctx context.Context, oldMAC, newMAC string)
@@ -61,6 +65,7 @@ type API struct {
 	fw       *firmware.Store
 	reg      Registrar
 	upgrade  upgradeHooks
+	provURL  string
 }
 
 // New checks the config and returns the API.
@@ -74,7 +79,10 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
+	if cfg.ProvisionURL == "" {
+		cfg.ProvisionURL = "http://localhost/"
+	}
+	return &API{provURL: cfg.ProvisionURL, store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
 		upgrade: upgradeHooks{freeze: cfg.Freeze, linkBase: cfg.WelcomeLinkBase, onReplaced: cfg.OnReplaced}}, nil
 }
 

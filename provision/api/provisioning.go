@@ -3,8 +3,11 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/phoneprov/phoneprov/devicedb"
 )
 
 func (a *API) identifyRequest(w http.ResponseWriter, r *http.Request) error {
@@ -85,5 +88,59 @@ func (a *API) setHTTPAuth(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// getProvisioning shows what to hand a device: its provisioning URL with
+// its credential, the DHCP option 66 value, its web-UI password and its
+// enrollment URL.
+func (a *API) getProvisioning(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.store.DeviceProvisioning(r.Context(), chi.URLParam(r, "mac"), a.provURL)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// rotateProvisioning issues a new credential (and with
+// {"web_ui_password": true} a new web-UI password); the old credential
+// works until the device has fetched with the new one.
+func (a *API) rotateProvisioning(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		WebUIPassword bool `json:"web_ui_password"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &body); err != nil {
+			return err
+		}
+	}
+	mac := chi.URLParam(r, "mac")
+	if _, err := a.store.RotateDeviceCredentials(r.Context(), mac, body.WebUIPassword); err != nil {
+		return err
+	}
+	return a.getProvisioning(w, r)
+}
+
+// createEnrollment issues a one-time enrollment URL bound to the device.
+func (a *API) createEnrollment(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		TTL string `json:"ttl"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.TTL == "" {
+		body.TTL = "24h"
+	}
+	ttl, err := time.ParseDuration(body.TTL)
+	if err != nil {
+		return errorf(http.StatusUnprocessableEntity, "ttl %q: use a duration such as \"24h\" or \"30m\"", body.TTL)
+	}
+	e, err := a.store.CreateEnrollment(r.Context(), chi.URLParam(r, "mac"), ttl)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, devicedb.EnrollmentInfoOf(a.provURL, e))
 	return nil
 }

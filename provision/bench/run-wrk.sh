@@ -28,6 +28,11 @@
 # keep the temp dir) PHONEPROV_BIN= (a prebuilt phoneprov; default: build
 # ./cmd/phoneprov from this checkout) SEED_ONLY=0 (1: stop after seeding and
 # the checks of its output against phoneprov and nginx, before any wrk run).
+# DEVICE_AUTH=network (phoneprov's --device-auth: "network" with --allow
+# 127.0.0.0/8, so wrk's plain GETs are phones proven by their network and go
+# through the whole decision; "open" for a plain-fetch comparison. wrk cannot
+# answer the digest challenge of the default "credentials" mode, so that
+# mode is measured by `phoneprov-bench storm`, not here).
 # Output: summary on stdout (also appended to $RESULTS/summary.txt), one TSV
 # per run in $RESULTS/run-<time>.tsv, wrk outputs in $RESULTS/run-<time>/.
 # Exit status: 0 when all runs completed (target met or not; see summary),
@@ -142,7 +147,8 @@ fi
 
 mkdir -p "$W/data"
 "$W/phoneprov" serve --data "$W/data" --http-addr 127.0.0.1:0 --https-addr "" --sip-addr 127.0.0.1:0 \
-  --sips-addr "" --stun-addr "" --dns-addr "" --public-host 127.0.0.1 >"$W/phoneprov.log" 2>&1 &
+  --sips-addr "" --stun-addr "" --dns-addr "" --public-host 127.0.0.1 \
+  --device-auth "${DEVICE_AUTH:-network}" --allow 127.0.0.0/8 >"$W/phoneprov.log" 2>&1 &
 PP_PID=$!
 PP=""
 for ((i = 0; i < 600; i++)); do
@@ -307,7 +313,7 @@ if [ "$PROFILE" = 1 ]; then
       grep -E '^ +[0-9]' | sed 's/ *- *- *$//' >"$RUN/perf-children.txt" || true
     echo "top self (perf-self.txt):"; head -25 "$RUN/perf-self.txt"
     # the request path's parts, inclusive of what they call (perf-focus.txt)
-    grep -E 'conn\)\.serve$|readRequest$|finishRequest$|Server\)\.ServeHTTP$|instrument|Recoverer|NewWrapResponseWriter|chi/v5\.\(\*Mux\)\.routeHTTP$|FindRoute|Phones\)\.(ServeHTTP|serve|config|writeConfig)$|ident\.\(\*Identifier\)|throttle|configCache|recorder\)\.(fetch|run)$|RecordFetches$|WithLabelValues|Observe$|Header\)\.Set$|runtime\.mallocgc$|gcBgMarkWorker$|syscall\.(read|write)$|strconv' \
+    grep -E 'conn\)\.serve$|readRequest$|finishRequest$|Server\)\.ServeHTTP$|instrument|Recoverer|NewWrapResponseWriter|chi/v5\.\(\*Mux\)\.routeHTTP$|FindRoute|Phones\)\.(ServeHTTP|Answer|Decide|decideDevice|config|write|writeFile)$|ident\.\(\*Identifier\)|throttle|configCache|recorder\)\.(fetch|run)$|RecordFetches$|WithLabelValues|Observe$|Header\)\.Set$|runtime\.mallocgc$|gcBgMarkWorker$|syscall\.(read|write)$|strconv' \
       "$RUN/perf-children.txt" | awk '{ c = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); print c "\t" $0 }' >"$RUN/perf-focus.txt" || true
     echo "request path, inclusive (perf-focus.txt):"; cat "$RUN/perf-focus.txt"
   fi

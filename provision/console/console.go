@@ -34,6 +34,9 @@ type Config struct {
 	WelcomeLinkBase string
 	// OnReplaced is called after a real replacement with both MACs.
 	OnReplaced func(ctx context.Context, oldMAC, newMAC string)
+	// ProvisionURL is the base URL phones fetch from, shown on the device
+	// page with the device's credential. Default "http://localhost/".
+	ProvisionURL string
 	// SessionTTL is how long a sign-in lasts. Default: 12h.
 	SessionTTL time.Duration
 	// SignInBurst is how many sign-in attempts one source address may make
@@ -48,6 +51,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.ProvisionURL == "" {
+		c.ProvisionURL = "http://localhost/"
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour

@@ -27,6 +27,8 @@ func (c *Console) deviceRoutes(r chi.Router) {
 	r.Post("/ui/devices/{mac}/lines/{n}/clear", c.handle(c.clearLine))
 	r.Post("/ui/devices/{mac}/delete", c.handle(c.deleteDevice))
 	r.Post("/ui/devices/{mac}/resync", c.handle(c.resync))
+	r.Post("/ui/devices/{mac}/provisioning/rotate", c.handle(c.rotateProvisioning))
+	r.Post("/ui/devices/{mac}/enrollment", c.handle(c.createEnrollment))
 }
 
 // models is the catalog for the model pickers: supported models only.
@@ -147,14 +149,51 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 			resync = st
 		}
 	}
+	prov, err := c.store.DeviceProvisioning(ctx, d.MAC, c.cfg.ProvisionURL)
+	if err != nil {
+		return err
+	}
 	m, _ := c.store.Catalog().Lookup(d.Model)
 	lines := make([]int, 0, d.MaxLines)
 	for i := 1; i <= d.MaxLines && i <= 16; i++ {
 		lines = append(lines, i)
 	}
 	c.render(w, r, "device", "Device "+d.MAC, map[string]any{"D": d, "Model": m, "Fetches": fetches, "History": timeline(fetches, regs, resync, hist),
-		"Regs": regs, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines})
+		"Regs": regs, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines, "Prov": prov})
 	return nil
+}
+
+// rotateProvisioning issues a new credential (and web-UI password when
+// asked); the old credential works until the device fetched with the new.
+func (c *Console) rotateProvisioning(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		webUI := r.PostFormValue("web_ui") != ""
+		if _, err := c.store.RotateDeviceCredentials(ctx, mac, webUI); err != nil {
+			return "", err
+		}
+		msg := "new credential issued; the old one works until the device has fetched with the new one"
+		if webUI {
+			msg += "; new web-UI password issued (the phone takes it with its next config)"
+		}
+		return msg, nil
+	})
+}
+
+// createEnrollment issues a one-time enrollment URL for the device.
+func (c *Console) createEnrollment(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		ttl, err := time.ParseDuration(strings.TrimSpace(r.PostFormValue("ttl")))
+		if err != nil {
+			return "", &pageError{status: http.StatusUnprocessableEntity, msg: "validity: use a duration such as 24h or 30m"}
+		}
+		e, err := c.store.CreateEnrollment(ctx, mac, ttl)
+		if err != nil {
+			return "", err
+		}
+		return "enrollment URL issued, valid until " + e.Expires.Format(time.RFC3339) + ": " + devicedb.EnrollmentURL(c.cfg.ProvisionURL, e.Token), nil
+	})
 }
 
 // findUser resolves what an admin typed: a user id, a username or an

@@ -97,6 +97,9 @@ func TestActionsGiveFeedback(t *testing.T) {
 		{"/ui/devices", "/ui/devices/805ec0a1b2c3/lines", url.Values{"line": {"1"}, "user": {"2001"}}, "assigned to ann (extension 2001)"},
 		{"/ui/devices", "/ui/devices/805ec0a1b2c3/lines", url.Values{"line": {"2"}, "user": {"nobody"}}, "no user with username or extension"},
 		{"/ui/devices", "/ui/devices/805ec0a1b2c3/resync", url.Values{}, "the SIP registrar is off"},
+		{"/ui/devices", "/ui/devices/805ec0a1b2c3/enrollment", url.Values{"ttl": {"2h"}}, "enrollment URL issued"},
+		{"/ui/devices", "/ui/devices/805ec0a1b2c3/enrollment", url.Values{"ttl": {"soon"}}, "validity: use a duration"},
+		{"/ui/devices", "/ui/devices/805ec0a1b2c3/provisioning/rotate", url.Values{"web_ui": {"1"}}, "new credential issued"},
 		{"/ui/licenses", "/ui/licenses", url.Values{"type": {"X4"}, "country": {"us"}, "service_address": {"1 Main St"}, "id": {"L-9"}}, "license L-9 (X4, US) created"},
 		{"/ui/licenses", "/ui/licenses/L-9/address", url.Values{"service_address": {"2 Elm St"}}, `service address of L-9 set to &#34;2 Elm St&#34;`},
 		{"/ui/users", "/ui/users/1/license", url.Values{"license_id": {"L-9"}}, "license L-9 (X4, US) assigned"},
@@ -115,6 +118,17 @@ func TestActionsGiveFeedback(t *testing.T) {
 		_, body := e.get("/ui/devices?q=" + url.QueryEscape(q))
 		if strings.Contains(body, `href="/ui/devices/805ec0a1b2c3"`) != want {
 			t.Errorf("device search %q: found = %v, want %v", q, !want, want)
+		}
+	}
+	// The device page shows what to hand the phone.
+	creds, err := e.store.DeviceCredentials(ctx, "805ec0a1b2c3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := e.get("/ui/devices/805ec0a1b2c3")
+	for _, want := range []string{creds.User, creds.Newest(), creds.WebUIPassword, "/e/", "not used yet"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("device page lacks %q", want)
 		}
 	}
 	got, err := e.store.GetUser(ctx, u.ID)

@@ -38,6 +38,15 @@ type Identity struct {
 // the User-Agent, else from the path's hint. A file the identified family
 // never asks for is KindUnknown.
 func (id *Identifier) Identify(ua, path string) Identity {
+	out, _, _ := id.IdentifyParts(ua, path)
+	return out
+}
+
+// IdentifyParts is Identify that also returns what the User-Agent and the
+// path said on their own, for callers that decide on them (the config
+// routes ask whether the model came from the User-Agent, and re-type the
+// path for the device's own family without parsing it again).
+func (id *Identifier) IdentifyParts(ua, path string) (Identity, UA, Path) {
 	u, m := id.parseUA(ua)
 	p := id.ParsePath(path)
 	out := Identity{
@@ -62,7 +71,7 @@ func (id *Identifier) Identify(ua, path string) Identity {
 		out.Vendor = familyVendor(out.Family)
 	}
 	out.Kind = p.KindFor(out.Family)
-	return out
+	return out, u, p
 }
 
 // KindFor is the kind of the file when the device is of family f (as the

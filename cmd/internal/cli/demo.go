@@ -39,8 +39,11 @@ Try:
   curl -H "Authorization: Bearer $(cat %[2]s)" %[1]s/api/v1/devices/805ec0a1b2c3
   curl -H "Authorization: Bearer $(cat %[2]s)" %[1]s/api/v1/licenses?status=unassigned
 
-As a phone (Alice's Yealink T46U fetching its config):
-  curl -A "Yealink SIP-T46U 108.86.0.90 80:5e:c0:a1:b2:c3" %[1]s/805ec0a1b2c3.cfg
+As a phone (Alice's Yealink T46U fetching its config with its own credential,
+which GET .../provisioning shows; needs jq):
+  curl -H "Authorization: Bearer $(cat %[2]s)" %[1]s/api/v1/devices/805ec0a1b2c3/provisioning
+  curl --digest -u "$(curl -s -H "Authorization: Bearer $(cat %[2]s)" %[1]s/api/v1/devices/805ec0a1b2c3/provisioning | jq -r '.username+":"+.password')" \
+    -A "Yealink SIP-T46U 108.86.0.90 80:5e:c0:a1:b2:c3" %[1]s/805ec0a1b2c3.cfg
   curl "%[1]s/api/v1/identify?path=/805ec0a1b2c3.cfg" -H "Authorization: Bearer $(cat %[2]s)"
 
 `, base, tok)

@@ -83,6 +83,10 @@ type serveConfig struct {
 	// TFTPAddr, --tftp-addr, PHONEPROV_TFTP_ADDR: read-only TFTP for
 	// devices whose factory default is TFTP; empty: off.
 	TFTPAddr string
+	// DeviceAuth, --device-auth, PHONEPROV_DEVICE_AUTH: credentials. What
+	// a phone must prove, besides its vendor's User-Agent, to get a file
+	// holding secrets: credentials, network (needs --allow) or open.
+	DeviceAuth string
 }
 
 func envOr(name, def string) string {
@@ -124,6 +128,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("PHONEPROV_SMTP_URL", ""), "deliver queued welcome messages through this SMTP server, smtp://user:pass@host:587?from=addr or smtps://; empty: keep them in the outbox (env PHONEPROV_SMTP_URL)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("PHONEPROV_DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof/) here, e.g. 127.0.0.1:6060; empty: off (env PHONEPROV_DEBUG_ADDR)")
 	fs.StringVar(&c.TFTPAddr, "tftp-addr", envOr("PHONEPROV_TFTP_ADDR", ""), "read-only TFTP (UDP) for phones whose factory default is TFTP, e.g. :69; device configs only to sources inside --allow; empty: off (env PHONEPROV_TFTP_ADDR)")
+	fs.StringVar(&c.DeviceAuth, "device-auth", envOr("PHONEPROV_DEVICE_AUTH", provision.DeviceAuthCredentials), "what a phone proves, besides its vendor's User-Agent, to get a config holding secrets: credentials (its own credential, enrollment URL or --device-ca certificate), network (its source is in --allow) or open (nothing more; closed lab networks) (env PHONEPROV_DEVICE_AUTH)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -165,10 +170,26 @@ func (c *serveConfig) validate() error {
 	if c.SchedulerInterval < time.Second || c.SchedulerInterval > time.Hour {
 		return fmt.Errorf("--scheduler-interval %v: from 1s to 1h", c.SchedulerInterval)
 	}
+	if err := c.validateDeviceAuth(); err != nil {
+		return err
+	}
 	if c.ResyncInterval < time.Minute {
 		return fmt.Errorf("--resync-interval %v: at least 1m", c.ResyncInterval)
 	}
 	return nil
+}
+
+func (c *serveConfig) validateDeviceAuth() error {
+	switch c.DeviceAuth {
+	case provision.DeviceAuthCredentials, provision.DeviceAuthOpen:
+		return nil
+	case provision.DeviceAuthNetwork:
+		if nets, _ := c.allowNets(); len(nets) == 0 {
+			return errors.New("--device-auth network: give the phones' networks with --allow (with --allow empty any source could fetch every config)")
+		}
+		return nil
+	}
+	return fmt.Errorf("--device-auth %q: use credentials, network or open", c.DeviceAuth)
 }
 
 func (c *serveConfig) digestAlgorithms() ([]string, error) {
@@ -300,9 +321,12 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		onFetch = reg.NoteFetch
 	}
 	algs, _ := c.digestAlgorithms()
+	if c.DeviceAuth == provision.DeviceAuthOpen {
+		log.Warn("--device-auth open: any host that sends a phone's User-Agent and knows a MAC gets that phone's config with its SIP passwords; use it only on a closed network")
+	}
 	phones, err := provision.NewPhones(provision.PhonesConfig{DigestAlgorithms: algs, Store: store, Renderer: renderer, Allow: allow, Firmware: fw, OnFetch: onFetch,
-		Registry: promReg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
-			ProvisionURL: ls.provisionURL(c.PublicHost), NTPServer: c.NTPServer,
+		DeviceAuth: c.DeviceAuth, Registry: promReg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
+			ProvisionURL: ls.phoneURL(c.PublicHost), CACert: string(ls.caPEM), CACertURL: ls.caURL(c.PublicHost), NTPServer: c.NTPServer,
 			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: ls.sipPort(),
 			DNSSRV: ls.dnsUDP != nil && reg != nil, STUNPort: ls.stunPort()}})
 	if err != nil {
@@ -316,9 +340,10 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		}
 		defer stopTFTP()
 	}
+	ac := apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)
+	ac.ProvisionURL = ls.phoneURL(c.PublicHost)
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
-		Phones: phones, CACert: ls.caPEM,
-		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)})
+		Phones: phones, CACert: ls.caPEM, API: ac})
 	if err != nil {
 		return err
 	}
@@ -404,6 +429,25 @@ func (l *listeners) provisionURL(host string) string {
 		return "http://" + net.JoinHostPort(host, fmt.Sprint(l.http.Addr().(*net.TCPAddr).Port)) + "/"
 	}
 	return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"
+}
+
+// phoneURL is the base URL rendered into configs and handed to phones
+// with their credential: HTTPS when it is on.
+func (l *listeners) phoneURL(host string) string {
+	if l.https != nil {
+		return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"
+	}
+	return l.provisionURL(host)
+}
+
+// caURL is where phones download the local CA: over plain HTTP when it is
+// on (a phone that lacks the CA cannot check the HTTPS server); "" when
+// there is no CA.
+func (l *listeners) caURL(host string) string {
+	if l.caPEM == nil {
+		return ""
+	}
+	return l.provisionURL(host) + "ca.crt"
 }
 
 func (l *listeners) sipPort() int {

@@ -32,7 +32,7 @@ func startTFTP(ctx context.Context, conn net.PacketConn, phones *provision.Phone
 		log.Warn("TFTP serves only files without secrets (shared files, firmware): TFTP cannot authenticate a device, and --allow is any; set --allow to the phones' networks to serve their configs over TFTP",
 			"addr", conn.LocalAddr().String())
 	} else {
-		log.Info("TFTP serves device configs (they hold SIP credentials) only to sources inside --allow, since TFTP cannot authenticate a device; shared files and firmware to any source",
+		log.Info("TFTP serves device configs (they hold SIP credentials) only to sources inside --allow, since TFTP cannot authenticate a device; shared files and firmware to those sources too",
 			"addr", conn.LocalAddr().String(), "allow", fmt.Sprint(allow))
 	}
 	ctx, cancel := context.WithCancel(ctx)
