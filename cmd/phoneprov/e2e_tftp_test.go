@@ -116,7 +116,7 @@ func TestServeCiscoEnterpriseBoot(t *testing.T) {
 		"http": func(name string) (string, bool) {
 			req, _ := http.NewRequest("GET", "http://"+p.ports["http"]+"/"+name, nil)
 			req.Header.Set("User-Agent", ua)
-			res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+			res, err := p.phoneDo(&http.Client{Timeout: 10 * time.Second}, req) // with the device's credential
 			if err != nil {
 				t.Fatal(err)
 			}
