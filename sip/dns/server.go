@@ -10,7 +10,12 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
+
+// maxSources bounds the sources the rate limiter tracks in one second.
+const maxSources = 16384
 
 // udpReadSize is the read buffer for UDP queries; queries are small, but
 // EDNS options may make them larger than 512 bytes.
@@ -21,7 +26,7 @@ const udpReadSize = dns.DefaultMsgSize
 type Server struct {
 	cfg     Config
 	zone    *zone
-	limiter *limiter // nil when the rate limit is off
+	limiter *srclimit.Limiter // nil when the rate limit is off
 
 	mu      sync.Mutex
 	closed  bool
@@ -49,7 +54,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, zone: z}
 	if cfg.RateLimit > 0 {
-		s.limiter = newLimiter(cfg.RateLimit, maxSources)
+		s.limiter = srclimit.New(cfg.RateLimit, maxSources, nil)
 	}
 	return s, nil
 }
@@ -144,7 +149,7 @@ func (s *Server) serve(w dns.ResponseWriter, r *dns.Msg, udp bool) {
 	if m == nil {
 		return
 	}
-	if udp && s.limiter != nil && !s.limiter.allow(sourceOf(w.RemoteAddr())) {
+	if udp && s.limiter != nil && !s.limiter.Allow(sourceOf(w.RemoteAddr())) {
 		slip(m)
 	}
 	if err := w.WriteMsg(m); err != nil {

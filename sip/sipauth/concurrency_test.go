@@ -18,7 +18,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func(p int) {
 			defer wg.Done()
-			src := netip.AddrFrom4([4]byte{10, 0, 0, byte(p)})
+			src := Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(p)}), UDP: p%2 == 0, User: "1001"}
 			nonce := nonceOf(t, a.Challenges(false)[0])
 			for n := 1; n <= counts; n++ {
 				if a.Status(src) != Allow {

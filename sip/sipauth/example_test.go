@@ -15,7 +15,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	src := netip.MustParseAddr("192.0.2.10")
+	// The source, its transport and the auth user it tries count apart.
+	src := sipauth.Peer{Addr: netip.MustParseAddr("192.0.2.10"), UDP: true, User: "1001"}
 	lookup := func(user, alg string) (string, bool) {
 		if user != "1001" {
 			return "", false
