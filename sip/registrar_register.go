@@ -136,22 +136,22 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	if err != nil {
 		peer.User = ""
 	}
-	switch r.auth.Status(peer) {
+	switch r.auth.PeerStatus(peer) {
 	case sipauth.Drop:
 		return nil, OutcomeThrottled
 	case sipauth.Reject:
-		r.auth.Failure(peer)
+		r.auth.PeerFailure(peer)
 		r.reply(req, tx, 403, "Forbidden")
 		return nil, OutcomeThrottled
 	}
 	if err != nil {
-		r.auth.Failure(peer)
+		r.auth.PeerFailure(peer)
 		r.reply(req, tx, 400, "Bad Request (Authorization)")
 		return nil, OutcomeBadRequest
 	}
 	if !sameURI(c.URI, &req.Recipient) {
 		// RFC 3261 section 22.4: the digest covers the Request-URI.
-		r.auth.Failure(peer)
+		r.auth.PeerFailure(peer)
 		r.reply(req, tx, 400, "Bad Request (digest uri is not the Request-URI)")
 		return nil, OutcomeBadRequest
 	}
@@ -177,10 +177,10 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	case res == sipauth.Stale:
 		return nil, r.challenge(req, tx, src, true, OutcomeStale)
 	case res != sipauth.OK:
-		r.auth.Failure(peer)
+		r.auth.PeerFailure(peer)
 		return nil, r.challenge(req, tx, src, false, OutcomeUnauthorized)
 	}
-	r.auth.Success(peer)
+	r.auth.PeerSuccess(peer)
 	return cred, ""
 }
 

@@ -41,8 +41,9 @@
 //
 // # Throttling
 //
-// [Authenticator.Failure], [Authenticator.Success] and [Authenticator.Status]
-// count failed attempts per [Peer]: (source, transport, auth user), where a
+// [Authenticator.PeerFailure], [Authenticator.PeerSuccess] and
+// [Authenticator.PeerStatus] (Failure, Success and Status for callers that
+// know only an address, as the HTTP side) count failed attempts per [Peer]: (source, transport, auth user), where a
 // source is an IPv4 address or an IPv6 /64 and UDP is counted apart from
 // TCP/TLS, so spoofed datagrams never block a stream transport. They turn
 // the counts into a [Verdict]: [Allow], [Reject] (answer 403 without checking

@@ -72,11 +72,11 @@ func registrar(a *Authenticator, results chan<- Result) func(*sip.Request, sip.S
 		}
 		c, perr := ParseAuthorization(h.Value())
 		src := Peer{Addr: ap.Addr(), UDP: req.Transport() == "UDP", User: c.Username}
-		switch a.Status(src) {
+		switch a.PeerStatus(src) {
 		case Drop:
 			return
 		case Reject:
-			a.Failure(src)
+			a.PeerFailure(src)
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
 			return
 		}
@@ -87,12 +87,12 @@ func registrar(a *Authenticator, results chan<- Result) func(*sip.Request, sip.S
 		results <- res
 		switch res {
 		case OK:
-			a.Success(src)
+			a.PeerSuccess(src)
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 		case Stale:
 			challenge(true)
 		default:
-			a.Failure(src)
+			a.PeerFailure(src)
 			challenge(false)
 		}
 	}
@@ -162,7 +162,7 @@ func TestInteropSipgo(t *testing.T) {
 			if first, second := register("1001", "secret"); first.StatusCode != 401 || second == nil || second.StatusCode != 403 {
 				t.Fatalf("rejected source answered %v then %v, want 401 then 403", first, second)
 			}
-			if v := a.Status(Peer{Addr: netip.MustParseAddr("127.0.0.1"), UDP: true, User: "1001"}); v != Drop {
+			if v := a.PeerStatus(Peer{Addr: netip.MustParseAddr("127.0.0.1"), UDP: true, User: "1001"}); v != Drop {
 				t.Fatalf("status after 403 = %v, want drop", v)
 			}
 		})

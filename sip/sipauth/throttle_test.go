@@ -47,13 +47,13 @@ func runThrottle(t *testing.T, edit func(*Config), steps []throttleStep) *Authen
 				}
 				switch s.act {
 				case "fail":
-					a.Failure(q)
+					a.PeerFailure(q)
 				case "ok":
-					a.Success(q)
+					a.PeerSuccess(q)
 				}
 			}
 		}
-		if got := a.Status(p); got != s.want {
+		if got := a.PeerStatus(p); got != s.want {
 			t.Fatalf("step %d (%+v): status %v, want %v", i, s, got, s.want)
 		}
 	}
@@ -159,11 +159,11 @@ func TestThrottleMemoryBound(t *testing.T) {
 	})
 	victim := Peer{Addr: netip.MustParseAddr("198.51.100.1"), UDP: true, User: "1001"}
 	for i := 0; i < 5*max; i++ {
-		a.Failure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), UDP: true})
+		a.PeerFailure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), UDP: true})
 		if got := a.throttle.len(); got > max {
 			t.Fatalf("throttle tracks %d sources, bound %d", got, max)
 		}
-		if i%(max/2) == 0 && a.Status(victim) != Drop { // looking keeps it recent
+		if i%(max/2) == 0 && a.PeerStatus(victim) != Drop { // looking keeps it recent
 			t.Fatalf("dropped source forgotten after %d others", i)
 		}
 	}
@@ -176,11 +176,11 @@ func TestThrottleMemoryBound(t *testing.T) {
 func TestThrottleTrim(t *testing.T) {
 	a, clk := newTestAuth(t, func(c *Config) { c.FailureWindow = time.Minute })
 	for i := 0; i < 10; i++ {
-		a.Failure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})})
+		a.PeerFailure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})})
 	}
 	clk.add(2 * time.Minute)
 	for i := 0; i < 10; i++ {
-		a.Failure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 1, byte(i)})})
+		a.PeerFailure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 1, byte(i)})})
 	}
 	if got := a.throttle.len(); got != 10 {
 		t.Errorf("throttle tracks %d sources, want 10", got)
@@ -190,8 +190,8 @@ func TestThrottleTrim(t *testing.T) {
 // TestThrottleInvalidAddr checks that the zero address is one source.
 func TestThrottleInvalidAddr(t *testing.T) {
 	a, _ := newTestAuth(t, func(c *Config) { c.RejectAfter, c.DropAfter = 1, 2 })
-	a.Failure(Peer{})
-	if v := a.Status(Peer{}); v != Reject {
+	a.Failure(netip.Addr{}) // the address-only form: Peer{Addr: src}
+	if v := a.PeerStatus(Peer{}); v != Reject {
 		t.Errorf("zero address: %v, want reject", v)
 	}
 }
