@@ -149,8 +149,17 @@ func (s *Server) serve(w dns.ResponseWriter, r *dns.Msg, udp bool) {
 	if m == nil {
 		return
 	}
-	if udp && s.limiter != nil && !s.limiter.Allow(sourceOf(w.RemoteAddr())) {
-		slip(m)
+	if udp && s.limiter != nil {
+		// Past the limit every other answer slips (empty, TC set) and the
+		// rest are dropped: a genuine client retries, over TCP after a
+		// slip, and a spoofed victim gets at most half the query bytes.
+		switch over := s.limiter.Over(sourceOf(w.RemoteAddr())); {
+		case over == 0:
+		case over%2 == 0:
+			return
+		default:
+			slip(m)
+		}
 	}
 	if err := w.WriteMsg(m); err != nil {
 		s.cfg.Logger.Debug("dns write failed", "remote", w.RemoteAddr().String(), "err", err)

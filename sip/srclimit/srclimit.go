@@ -32,11 +32,17 @@ func New(limit, size int, now func() time.Time) *Limiter {
 	return &Limiter{limit: limit, max: size, now: now, counts: make(map[netip.Addr]int)}
 }
 
-// Allow reports whether src may get one more answer this second and, if
-// so, counts it. The zero Addr (an unknown source) is always allowed.
-func (l *Limiter) Allow(src netip.Addr) bool {
+// Allow reports whether src may get one more answer this second and
+// counts the request. The zero Addr (an unknown source) is always allowed.
+func (l *Limiter) Allow(src netip.Addr) bool { return l.Over(src) == 0 }
+
+// Over counts one request from src this second and returns by how much it
+// exceeds the limit: 0 within it, 1 for the first request past it, and so
+// on; -1 when the table is full and src is not in it. The zero Addr is
+// never counted (0).
+func (l *Limiter) Over(src netip.Addr) int {
 	if !src.IsValid() {
-		return true
+		return 0
 	}
 	key := SourceKey(src)
 	sec := l.now().Unix()
@@ -47,11 +53,11 @@ func (l *Limiter) Allow(src netip.Addr) bool {
 		l.window = sec
 	}
 	n, ok := l.counts[key]
-	if !ok && len(l.counts) >= l.max || n >= l.limit {
-		return false
+	if !ok && len(l.counts) >= l.max {
+		return -1
 	}
 	l.counts[key] = n + 1
-	return true
+	return max(0, n+1-l.limit)
 }
 
 // SourceKey groups sources: an IPv4 address (IPv4-mapped IPv6 included)

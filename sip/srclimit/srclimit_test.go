@@ -37,4 +37,13 @@ func TestLimiter(t *testing.T) {
 	if !l.Allow(netip.Addr{}) {
 		t.Error("unknown source refused")
 	}
+	for i, want := range []int{0, 1, 2} { // a's 2nd, 3rd and 4th request this second
+		if got := l.Over(a); got != want {
+			t.Errorf("Over #%d = %d, want %d", i, got, want)
+		}
+	}
+	l.Over(netip.MustParseAddr("192.0.2.3")) // the third source: table full
+	if got := l.Over(netip.MustParseAddr("192.0.2.4")); got != -1 {
+		t.Errorf("Over of a new source with the table full = %d, want -1", got)
+	}
 }
