@@ -238,6 +238,9 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	txHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "phoneprov_db_transaction_duration_seconds",
 		Help: "Write transaction latency by operation.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9)}, []string{"op"})
 	promReg.MustRegister(txHist)
+	promReg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_password_hashes_peak",
+		Help: "Most argon2id password hashes ever computed at once (capped at 2)."},
+		func() float64 { _, peak := devicedb.PasswordHashes(); return float64(peak) }))
 	store, err := devicedb.Open(ctx, devicedb.Options{Path: dbPath(c.Data),
 		ObserveTx: func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }})
 	if err != nil {
