@@ -76,6 +76,13 @@ type serveConfig struct {
 	// device CAs; HTTPS clients presenting a certificate must chain to it
 	// and its MAC must be the path's. Empty: no client certificates asked.
 	DeviceCA string
+	// TLSMinVersion, --tls-min-version, PHONEPROV_TLS_MIN_VERSION: 1.2.
+	// The oldest TLS version HTTPS and SIPS accept: 1.0, 1.1 (logged as a
+	// warning at start-up), 1.2 or 1.3.
+	TLSMinVersion string
+	// AdminHTTPSOnly, --admin-https-only, PHONEPROV_ADMIN_HTTPS_ONLY:
+	// false. The console and admin API answer 403 over plain HTTP.
+	AdminHTTPSOnly bool
 }
 
 func envOr(name, def string) string {
@@ -111,6 +118,12 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.DigestAlgorithms, "digest-algorithms", envOr("PHONEPROV_DIGEST_ALGORITHMS", "MD5"), "digest algorithms offered to phones, in order: MD5, SHA-256 or both (MD5,SHA-256); some clients fail when offered one they lack (env PHONEPROV_DIGEST_ALGORITHMS)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("PHONEPROV_SMTP_URL", ""), "deliver queued welcome messages through this SMTP server, smtp://user:pass@host:587?from=addr or smtps://; empty: keep them in the outbox (env PHONEPROV_SMTP_URL)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("PHONEPROV_DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof/) here, e.g. 127.0.0.1:6060; empty: off (env PHONEPROV_DEBUG_ADDR)")
+	fs.StringVar(&c.TLSMinVersion, "tls-min-version", envOr("PHONEPROV_TLS_MIN_VERSION", "1.2"), "oldest TLS version on HTTPS and SIPS: 1.0, 1.1 (old phones; logged as a warning), 1.2 or 1.3 (env PHONEPROV_TLS_MIN_VERSION)")
+	httpsOnly, err := strconv.ParseBool(envOr("PHONEPROV_ADMIN_HTTPS_ONLY", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("PHONEPROV_ADMIN_HTTPS_ONLY: use true or false")
+	}
+	fs.BoolVar(&c.AdminHTTPSOnly, "admin-https-only", httpsOnly, "serve the console and admin API over HTTPS only; over plain HTTP they answer 403 (env PHONEPROV_ADMIN_HTTPS_ONLY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -148,6 +161,12 @@ func (c *serveConfig) validate() error {
 	}
 	if _, err := c.digestAlgorithms(); err != nil {
 		return err
+	}
+	if _, err := tlsMinVersion(c.TLSMinVersion); err != nil {
+		return err
+	}
+	if c.AdminHTTPSOnly && c.HTTPSAddr == "" {
+		return errors.New("--admin-https-only needs --https-addr: the console and API would be unreachable")
 	}
 	if c.ResyncInterval < time.Minute {
 		return fmt.Errorf("--resync-interval %v: at least 1m", c.ResyncInterval)
@@ -297,7 +316,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	defer phones.Close()
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
-		Phones: phones, CACert: ls.caPEM,
+		Phones: phones, CACert: ls.caPEM, AdminHTTPSOnly: c.AdminHTTPSOnly,
 		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)})
 	if err != nil {
 		return err
@@ -444,12 +463,17 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		}
 		ls.http = provision.CoalescingListener(ls.http)
 	}
+	tlsMin, _ := tlsMinVersion(c.TLSMinVersion)
 	if c.HTTPSAddr != "" || c.SIPSAddr != "" {
 		ca, err := tlsca.Load(c.Data, hosts, time.Now())
 		if err != nil {
 			return nil, err
 		}
 		ls.caPEM, ls.caCert = ca.CertPEM, ca.Server
+		if tlsMin < tls.VersionTLS12 {
+			log.Warn("TLS older than 1.2 accepted on HTTPS and SIPS (--tls-min-version), with SHA-1 CBC cipher suites; use it only for phones that cannot do TLS 1.2",
+				"tls_min_version", c.TLSMinVersion)
+		}
 	}
 	if c.SIPAddr != "" {
 		if ls.sipUDP, ls.sipTCP, err = listenPair(c.SIPAddr); err != nil {
@@ -461,14 +485,14 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		if err != nil {
 			return nil, fmt.Errorf("--sips-addr: %w", err)
 		}
-		ls.sips = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{ls.caCert}, MinVersion: tls.VersionTLS10})
+		ls.sips = tls.NewListener(l, serverTLS(ls.caCert, tlsMin))
 	}
 	if c.HTTPSAddr != "" {
 		l, err := net.Listen("tcp", c.HTTPSAddr)
 		if err != nil {
 			return nil, fmt.Errorf("--https-addr: %w", err)
 		}
-		tc := &tls.Config{Certificates: []tls.Certificate{ls.caCert}, MinVersion: tls.VersionTLS10}
+		tc := serverTLS(ls.caCert, tlsMin)
 		if c.DeviceCA != "" {
 			pem, err := os.ReadFile(c.DeviceCA)
 			if err != nil {
