@@ -46,7 +46,7 @@ func consoleClient(t *testing.T, src string) *http.Client {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
 	}
 	return &http.Client{Jar: jar, Timeout: 60 * time.Second,
-		Transport: &http.Transport{DialContext: d.DialContext, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		Transport:     &http.Transport{DialContext: d.DialContext, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
