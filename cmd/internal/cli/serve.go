@@ -470,6 +470,10 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 			return nil, err
 		}
 		ls.caPEM, ls.caCert = ca.CertPEM, ca.Server
+		if len(ca.Uncovered) > 0 {
+			log.Warn("the local CA's name constraints leave out these hosts; the server certificate does not name them (to cover them, make a new CA: see README, Security)",
+				"hosts", strings.Join(ca.Uncovered, ","))
+		}
 		if tlsMin < tls.VersionTLS12 {
 			log.Warn("TLS older than 1.2 accepted on HTTPS and SIPS (--tls-min-version), with SHA-1 CBC cipher suites; use it only for phones that cannot do TLS 1.2",
 				"tls_min_version", c.TLSMinVersion)
