@@ -72,7 +72,7 @@ func Load(dir string, hosts []string, now time.Time) (*CA, error) {
 	}
 	hosts = covered
 	srv, err := tls.LoadX509KeyPair(filepath.Join(dir, serverCertFile), filepath.Join(dir, serverKeyFile))
-	if err == nil && leafCovers(srv, hosts, now) {
+	if err == nil && leafCovers(srv, caCert, hosts, now) {
 		ca.Server = srv
 		return ca, nil
 	}
@@ -82,9 +82,11 @@ func Load(dir string, hosts []string, now time.Time) (*CA, error) {
 	return ca, nil
 }
 
-func leafCovers(c tls.Certificate, hosts []string, now time.Time) bool {
+// leafCovers reports whether the server certificate c was issued by ca,
+// names every host and is good for 30 more days.
+func leafCovers(c tls.Certificate, ca *x509.Certificate, hosts []string, now time.Time) bool {
 	leaf, err := x509.ParseCertificate(c.Certificate[0])
-	if err != nil || now.Add(30*24*time.Hour).After(leaf.NotAfter) {
+	if err != nil || now.Add(30*24*time.Hour).After(leaf.NotAfter) || leaf.CheckSignatureFrom(ca) != nil {
 		return false
 	}
 	for _, h := range hosts {

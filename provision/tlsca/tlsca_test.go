@@ -167,3 +167,30 @@ func TestUnconstrainedCAKeepsWorking(t *testing.T) {
 		}
 	}
 }
+
+// TestNewCAReissuesServerCert follows the README's way to make a new CA
+// (move ca.crt and ca.key away): the server certificate left from the old
+// CA is replaced by one the new CA issued.
+func TestNewCAReissuesServerCert(t *testing.T) {
+	dir := t.TempDir()
+	old, err := Load(dir, []string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{CACertFile, caKeyFile} {
+		if err := os.Rename(filepath.Join(dir, f), filepath.Join(dir, f+".old")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, err := Load(dir, []string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ca.CertPEM) == string(old.CertPEM) {
+		t.Fatal("no new CA")
+	}
+	leaf, _ := x509.ParseCertificate(ca.Server.Certificate[0])
+	if err := verify(ca.CertPEM, leaf, "127.0.0.1"); err != nil {
+		t.Errorf("server certificate after a new CA: %v", err)
+	}
+}
