@@ -103,8 +103,10 @@ func (c *Console) csrfToken(session, anon string) string {
 // sameOrigin reports whether a browser's headers allow r as coming from the
 // console's own pages: Sec-Fetch-Site, when sent, must be same-origin (or
 // none: typed or bookmarked), and Origin, when sent, must be this scheme
-// and host. Clients sending neither (scripts, old browsers) are left to the
-// CSRF token.
+// and host. Origin "null" says nothing: browsers send it for every form
+// post from a page with Referrer-Policy no-referrer, as the console's
+// pages are. Clients sending neither (scripts, old browsers) are left to
+// the CSRF token.
 func sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none":
@@ -112,7 +114,7 @@ func sameOrigin(r *http.Request) bool {
 		return false
 	}
 	o := r.Header.Get("Origin")
-	if o == "" {
+	if o == "" || o == "null" {
 		return true
 	}
 	scheme := "http://"

@@ -73,8 +73,13 @@ func TestCSRFBoundToSession(t *testing.T) {
 		{"cross-site origin", tokA, a, map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
 		{"cross-site fetch", tokA, a, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"same-site is not same-origin", tokA, a, map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"null origin from another site", tokA, a, map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"own token, same origin", tokA, a, same, http.StatusSeeOther},
 		{"own token, no browser headers", tokB, b, nil, http.StatusSeeOther},
+		// A page with Referrer-Policy no-referrer (the console's) posts
+		// with Origin: null; Sec-Fetch-Site still says same-origin. (The
+		// session ended above; signing out again is still a 303.)
+		{"own token, null origin, same-origin fetch", tokA, a, map[string]string{"Origin": "null", "Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
 	}
 	for _, tt := range tests {
 		if got := e.rawPost(tt.token, tt.cookies, tt.hdr); got != tt.want {
