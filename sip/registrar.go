@@ -131,6 +131,13 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 		return nil, fmt.Errorf("loading bindings: %w", err)
 	}
 	r.table.load(recs, r.strs.intern)
+	// A live binding proves its auth user authenticated from its source:
+	// after a restart that line still passes a sweep verdict on its address.
+	for i := range recs {
+		if ap, err := netip.ParseAddrPort(recs[i].Source); err == nil {
+			r.auth.PeerSuccess(sipauth.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
+		}
+	}
 	r.persist = startPersister(r)
 	r.udp.start()
 	return r, nil
