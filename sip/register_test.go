@@ -330,3 +330,26 @@ func TestChallengeLimit(t *testing.T) {
 		t.Error("no challenge in the next second")
 	}
 }
+
+// TestSameURI: the digest uri must name the Request-URI; parameters and
+// the case of scheme and host do not matter.
+func TestSameURI(t *testing.T) {
+	var ruri sipmsg.Uri
+	if err := sipmsg.ParseUri("sip:phoneprov.test:5060;transport=udp", &ruri); err != nil {
+		t.Fatal(err)
+	}
+	for s, want := range map[string]bool{
+		"sip:phoneprov.test:5060":               true,
+		"SIP:PhoneProv.Test:5060;transport=tcp": true,
+		"sip:phoneprov.test":                    false, // no port: another URI
+		"sip:phoneprov.test:5061":               false,
+		"sip:1001@phoneprov.test:5060":          false,
+		"sip:evil.test:5060":                    false,
+		"sips:phoneprov.test:5060":              false,
+		"not a uri at all \x00":                 false,
+	} {
+		if got := sameURI(s, &ruri); got != want {
+			t.Errorf("sameURI(%q) = %t, want %t", s, got, want)
+		}
+	}
+}

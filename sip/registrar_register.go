@@ -192,7 +192,7 @@ func sameURI(s string, u *sipmsg.Uri) bool {
 	if err := sipmsg.ParseUri(s, &d); err != nil {
 		return false
 	}
-	return d.Scheme == u.Scheme && d.User == u.User && strings.EqualFold(d.Host, u.Host) && d.Port == u.Port
+	return strings.EqualFold(d.Scheme, u.Scheme) && d.User == u.User && strings.EqualFold(d.Host, u.Host) && d.Port == u.Port
 }
 
 // challenge answers 401 with one WWW-Authenticate per algorithm and
