@@ -37,7 +37,7 @@ func (s *Store) CreateAdmin(ctx context.Context, name, password string) (Admin, 
 	if !validAdminName(name) {
 		return Admin{}, invalid("admin name %q: use 1 to 64 letters, digits, '.', '_', '-' or '@'", name)
 	}
-	h, err := hashPassword(password)
+	h, err := hashPassword(ctx, password)
 	if err != nil {
 		return Admin{}, err
 	}
@@ -60,7 +60,7 @@ func (s *Store) CreateAdmin(ctx context.Context, name, password string) (Admin, 
 // dummyHash is checked against when the admin does not exist, so that a
 // wrong name takes as long as a wrong password.
 var dummyHash = sync.OnceValue(func() string {
-	h, _ := hashPassword("phoneprov-no-such-admin")
+	h, _ := hashPassword(context.Background(), "phoneprov-no-such-admin")
 	return h
 })
 
@@ -73,13 +73,17 @@ func (s *Store) SignIn(ctx context.Context, name, password string, ttl time.Dura
 	var created int64
 	err := s.r.QueryRowContext(ctx, `SELECT id, name, password_hash, created_at FROM admins WHERE name = ?`, name).Scan(&a.ID, &a.Name, &h, &created)
 	if noRows(err) {
-		checkPassword(dummyHash(), password)
+		if _, err := checkPassword(ctx, dummyHash(), password); err != nil {
+			return "", Admin{}, err
+		}
 		return "", Admin{}, invalid("wrong admin name or password")
 	}
 	if err != nil {
 		return "", Admin{}, err
 	}
-	if !checkPassword(h, password) {
+	if ok, err := checkPassword(ctx, h, password); err != nil {
+		return "", Admin{}, err
+	} else if !ok {
 		return "", Admin{}, invalid("wrong admin name or password")
 	}
 	a.Created = time.Unix(created, 0).UTC()
@@ -142,7 +146,7 @@ func (s *Store) SignOut(ctx context.Context, tok string) error {
 // change, not an admin's: it goes on during an upgrade, so that a link
 // spent just before the upgrade took its lock is not wasted.
 func (s *Store) SetUserPassword(ctx context.Context, userID int64, password string) error {
-	h, err := hashPassword(password)
+	h, err := hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

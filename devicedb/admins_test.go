@@ -52,18 +52,66 @@ func TestAdminSignInAndSessions(t *testing.T) {
 }
 
 func TestCheckPasswordRejectsMalformed(t *testing.T) {
-	h, err := hashPassword("a good password")
+	ctx := context.Background()
+	h, err := hashPassword(ctx, "a good password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !checkPassword(h, "a good password") || checkPassword(h, "a bad password") {
+	good, err1 := checkPassword(ctx, h, "a good password")
+	bad, err2 := checkPassword(ctx, h, "a bad password")
+	if !good || bad || err1 != nil || err2 != nil {
 		t.Fatal("checkPassword does not tell right from wrong")
 	}
 	for _, enc := range []string{"", "$argon2id$", "$argon2id$v=19$m=0,t=1,p=1$AA$AA", "$argon2i$v=19$m=8,t=1,p=1$AA$AA",
 		"$argon2id$v=19$m=99999999,t=1,p=1$AA$AA", strings.Replace(h, "$argon2id$", "$bcrypt$", 1)} {
-		if checkPassword(enc, "a good password") {
+		if ok, _ := checkPassword(ctx, enc, "a good password"); ok {
 			t.Errorf("checkPassword(%q) matched", enc)
 		}
+	}
+}
+
+// TestPasswordHashCap runs 12 sign-ins at once: at most MaxPasswordHashes
+// hash at the same time, and one whose context ends while waiting for a
+// slot fails with ErrUnavailable.
+func TestPasswordHashCap(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	if _, err := s.CreateAdmin(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, _, err := s.SignIn(ctx, "alice", "correct horse battery", time.Hour)
+			errs <- err
+		}()
+	}
+	var ok, busy int
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, ErrUnavailable):
+			busy++
+		default:
+			t.Errorf("sign-in: %v", err)
+		}
+	}
+	if _, peak := PasswordHashes(); peak > MaxPasswordHashes || ok == 0 {
+		t.Errorf("peak %d concurrent hashes (cap %d), %d signed in, %d busy", peak, MaxPasswordHashes, ok, busy)
+	}
+	for range MaxPasswordHashes { // hold every slot
+		hashSlots <- struct{}{}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond) // ends while waiting for a slot
+	defer cancel()
+	_, _, err := s.SignIn(cctx, "alice", "correct horse battery", time.Hour)
+	for range MaxPasswordHashes {
+		<-hashSlots
+	}
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "busy") {
+		t.Errorf("sign-in with every slot taken: %v, want busy (unavailable)", err)
 	}
 }
 
@@ -78,7 +126,10 @@ func TestSetUserPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	var h string
-	if err := s.r.QueryRow(`SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&h); err != nil || !checkPassword(h, "a long password") {
+	if err := s.r.QueryRow(`SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := checkPassword(ctx, h, "a long password"); !ok || err != nil {
 		t.Fatalf("stored hash %q %v does not check", h, err)
 	}
 	if err := s.SetUserPassword(ctx, u.ID, "short"); !errors.Is(err, ErrInvalid) {

@@ -192,8 +192,8 @@ func (n *NewLicense) check() error {
 	if n.Country, err = checkCountry(n.Country); err != nil {
 		return err
 	}
-	if len(n.ServiceAddress) > 300 || strings.ContainsAny(n.ServiceAddress, "\x00\r\n") {
-		return invalid("service_address: at most 300 characters on one line")
+	if err := checkServiceAddress(n.ServiceAddress); err != nil {
+		return err
 	}
 	if n.ID == "" {
 		n.ID = "L-" + strings.ToUpper(randomString(10))
@@ -230,8 +230,8 @@ func (s *Store) CreateLicense(ctx context.Context, n NewLicense) (License, error
 // SetServiceAddress changes the service address of an unassigned license
 // (assigned ones follow their user's site).
 func (s *Store) SetServiceAddress(ctx context.Context, id, addr string) (License, error) {
-	if len(addr) > 300 || strings.ContainsAny(addr, "\x00\r\n") {
-		return License{}, invalid("service_address: at most 300 characters on one line")
+	if err := checkServiceAddress(addr); err != nil {
+		return License{}, err
 	}
 	return s.changeLicense(ctx, id, "set_service_address", func(t *tx, l License) error {
 		if l.Status != LicenseUnassigned {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA zones even on hosts without /usr/share/zoneinfo
+	"unicode/utf8"
 )
 
 var (
@@ -23,10 +24,55 @@ func checkUsername(u string) error {
 }
 
 func checkName(field, v string) error {
-	if len(v) > 100 || strings.ContainsAny(v, "\x00\r\n\t") {
-		return invalid("%s: at most 100 characters, no control characters", field)
+	if len(v) > 100 {
+		return invalid("%s: at most 100 characters", field)
+	}
+	return checkText(field, v)
+}
+
+// checkServiceAddress checks the service address of a license (where
+// emergency services are sent).
+func checkServiceAddress(addr string) error {
+	if len(addr) > 300 {
+		return invalid("service_address: at most 300 characters on one line")
+	}
+	return checkText("service_address", addr)
+}
+
+// checkText refuses free text that would show other than it reads: invalid
+// UTF-8, C0 and C1 control characters (ESC, tab, line breaks, ...), and the
+// Unicode bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+// U+2066-U+2069) that reorder what a phone, a page or a log displays. The
+// message names the field, the character and its position.
+func checkText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return invalid("%s: not valid UTF-8 text; save the file as UTF-8", field)
+	}
+	pos := 0
+	for _, r := range v {
+		pos++
+		if what := badTextRune(r); what != "" {
+			return invalid("%s %q: character %d is %U, %s; remove it (plain text only)", field, v, pos, r, what)
+		}
 	}
 	return nil
+}
+
+// badTextRune says what r is when it may not appear in free text, or "".
+func badTextRune(r rune) string {
+	switch {
+	case r == '\t':
+		return "a tab"
+	case r == '\r' || r == '\n':
+		return "a line break"
+	case r == 0x1b:
+		return "the escape control character (ESC)"
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+		return "a control character"
+	case r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		return "a bidirectional control that reorders the text around it"
+	}
+	return ""
 }
 
 func checkEmail(e string) error {
@@ -37,7 +83,7 @@ func checkEmail(e string) error {
 	if err != nil || a.Address != e || len(e) > 254 {
 		return invalid("email %q is not an e-mail address like name@example.com", e)
 	}
-	return nil
+	return checkText("email", e)
 }
 
 func checkTimeZone(tz string) error {

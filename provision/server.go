@@ -41,6 +41,9 @@ type Config struct {
 	// Console tunes the admin console served at / and /ui/ (Store, Logger
 	// and the upgrade hooks are taken from this Config and API).
 	Console console.Config
+	// AdminHTTPSOnly answers the console and admin API with 403 over plain
+	// HTTP (--admin-https-only). Default false.
+	AdminHTTPSOnly bool
 }
 
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
@@ -87,6 +90,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, s.instrument)
+	if cfg.AdminHTTPSOnly {
+		r.Use(adminHTTPSOnly)
+	}
 	r.Get("/healthz", s.healthz)
 	r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	r.Mount("/api/v1", a.Routes())

@@ -24,6 +24,7 @@ const (
 	DefaultUserAgent         = "phoneprov"
 	DefaultUDPQueue          = 8192
 	DefaultUDPReadBuffer     = 4 << 20
+	DefaultChallengeLimit    = 200
 )
 
 // DefaultScannerUserAgents are the User-Agent fragments of well-known SIP
@@ -48,9 +49,17 @@ type Config struct {
 	// stacks answer the first challenge only and know no SHA-256 (SIPp 3.6.1
 	// and sipsak 0.9.8 fail on a SHA-256 first challenge), and offering MD5
 	// at all already allows a downgrade. See sipauth.Config for the other
-	// defaults (5-minute nonces, throttling after 30 failures, dropping
-	// after 100).
+	// defaults (5-minute nonces, qop=auth required, a (source, transport,
+	// auth user) rejected after 30 failures and dropped after 100, a source
+	// failing for 10 distinct users rejected for all users not known there).
 	Auth sipauth.Config
+
+	// ChallengeLimit is the number of 401 answers per second sent over UDP
+	// to one source (IPv4 address or IPv6 /64): a 401 is larger than the
+	// REGISTER that asks for it, so a spoofed source could otherwise be
+	// flooded with them. Past it the REGISTER gets no answer and a real
+	// phone retransmits. Default 200; negative: no limit.
+	ChallengeLimit int
 
 	// MinExpires is the shortest registration granted, in seconds; a
 	// REGISTER asking for less (but more than zero) gets 423 with
@@ -147,6 +156,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.UDPWorkers, max(8, 4*runtime.GOMAXPROCS(0)))
 	setInt(&c.UDPQueue, DefaultUDPQueue)
 	setInt(&c.UDPReadBuffer, DefaultUDPReadBuffer)
+	setInt(&c.ChallengeLimit, DefaultChallengeLimit)
 	if c.ScannerUserAgents == nil {
 		c.ScannerUserAgents = DefaultScannerUserAgents
 	}

@@ -51,7 +51,8 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Domain != "phoneprov.test" || c.MinExpires != 60 || c.MaxExpires != 3600 || c.DefaultExpires != 3600 ||
 		c.MaxContactsPerAOR != 10 || c.FlushInterval != time.Second || c.FlushBatch != 1000 || c.SweepInterval != 30*time.Second ||
 		c.UserAgent != "phoneprov" || c.Auth.Realm != "phoneprov.test" || len(c.Auth.Algorithms) != 2 || c.Auth.Algorithms[0] != "MD5" || c.IdleTimeout != 3660*time.Second ||
-		c.MaxMessageSize != 16384 || len(c.ScannerUserAgents) != len(DefaultScannerUserAgents) || c.Logger == nil || c.Now == nil {
+		c.MaxMessageSize != 16384 || len(c.ScannerUserAgents) != len(DefaultScannerUserAgents) || c.Logger == nil || c.Now == nil ||
+		c.ChallengeLimit != 200 {
 		t.Fatalf("defaults %+v", c)
 	}
 	if c := (Config{Domain: "x", ScannerUserAgents: []string{" SIPVicious ", ""}}).withDefaults(); len(c.ScannerUserAgents) != 1 || c.ScannerUserAgents[0] != "sipvicious" {

@@ -18,9 +18,15 @@
 // is a line's auth user; its To URI must be the line's extension at
 // Config.Domain, and the line must be allowed (licensed, active user,
 // regular extension, device not retired), else 403. Unknown auth users get
-// the same 401 as wrong passwords. Sources that keep failing get 403, then
-// silence (sipauth's throttle). Credentials are cached in memory by auth
-// user and dropped when the Directory's Generation changes.
+// the same 401 as wrong passwords. The digest uri must name the
+// Request-URI (else 400) and qop=auth is required. An auth user that keeps
+// failing from one source gets 403, then silence, over that transport class
+// (UDP, or TCP/TLS); a source failing for many auth users gets the same for
+// every auth user not registered from it lately (sipauth's throttle).
+// Credential-less REGISTERs are always challenged, over UDP at most
+// Config.ChallengeLimit times a second per source. Credentials are cached
+// in memory by auth user and dropped when the Directory's Generation
+// changes.
 //
 // Each contact's expiry is its expires parameter, else the Expires header,
 // else Config.DefaultExpires; a non-zero expiry below Config.MinExpires gets

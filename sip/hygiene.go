@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/netip"
 	"strings"
 	"sync"
 
 	sipmsg "github.com/emiago/sipgo/sip"
-
-	"github.com/phoneprov/phoneprov/sip/sipauth"
 )
 
 // allowed is the Allow header value: the methods this registrar serves.
@@ -47,14 +44,12 @@ func (r *Registrar) onOther(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	r.send(tx, res)
 }
 
-// silenced reports whether req must get no answer: it comes from a scanner
-// or from a source the auth throttle drops.
+// silenced reports whether req must get no answer: it comes from a
+// scanner. The auth throttle silences credentials only (see sipauth): an
+// OPTIONS names no auth user, and the phones behind an address where
+// someone else fails must keep their keep-alives answered.
 func (r *Registrar) silenced(req *sipmsg.Request) bool {
-	if r.isScanner(req) {
-		return true
-	}
-	ap, err := netip.ParseAddrPort(req.Source())
-	return err != nil || r.auth.Status(ap.Addr().Unmap()) == sipauth.Drop
+	return r.isScanner(req)
 }
 
 // isScanner reports whether the User-Agent of req contains one of the

@@ -2,10 +2,13 @@ package sip
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/sip/sipauth"
 )
 
 // TestRestartKeepsBindings: bindings written on Shutdown come back in a
@@ -137,5 +140,33 @@ func TestSweeper(t *testing.T) {
 	}
 	if n := srv.table.len(); n != 0 {
 		t.Fatalf("table holds %d, want 0", n)
+	}
+}
+
+// TestRestartKeepsKnownLines: after a restart, a line with a live binding
+// still passes the sweep verdict of the address it registered from, while
+// an auth user never seen there is refused.
+func TestRestartKeepsKnownLines(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	if _, final := newPhone(t, "udp").register(t, reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}}); final.StatusCode != 200 {
+		t.Fatalf("REGISTER answered %d", final.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := startServer(t, st, nil)
+	src := netip.MustParseAddr("127.0.0.1")
+	for i := range 10 { // a sweep of 10 auth users from the phone's address
+		again.auth.PeerFailure(sipauth.Peer{Addr: src, UDP: true, User: fmt.Sprintf("ghost%d", i)})
+	}
+	if v := again.auth.PeerStatus(sipauth.Peer{Addr: src, UDP: true, User: ln.authUser}); v != sipauth.Allow {
+		t.Errorf("registered line after a restart and a sweep: %v, want allow", v)
+	}
+	if v := again.auth.PeerStatus(sipauth.Peer{Addr: src, UDP: true, User: "newcomer"}); v != sipauth.Reject {
+		t.Errorf("unknown auth user after a sweep: %v, want reject", v)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 
 	"github.com/phoneprov/phoneprov/sip/sipauth"
 )
@@ -74,7 +75,10 @@ func TestRegisterDigest(t *testing.T) {
 }
 
 // TestWrongPasswordThrottle: a wrong password and an unknown auth user take
-// the same path: 401 until the throttle rejects (403), then silence.
+// the same path: 401 until the throttle rejects (403), then silence for
+// that auth user's credentials from that source over UDP. A REGISTER
+// without credentials is still challenged, another line registers from the
+// same address, and TCP from that address is not blocked.
 func TestWrongPasswordThrottle(t *testing.T) {
 	for _, unknown := range []bool{false, true} {
 		name := "wrong password"
@@ -104,11 +108,24 @@ func TestWrongPasswordThrottle(t *testing.T) {
 			if _, final := p.register(t, g); final.StatusCode != 403 {
 				t.Fatalf("fourth attempt answered %d, want 403", final.StatusCode)
 			}
-			if res := rawExchange(t, "udp", srv.udp, rawRegister("1001", "")); res != "" {
-				t.Fatalf("dropped source got %q", firstLine(res))
+			ch := p.challenge(t, g)
+			authz := authorization(t, ch, bad.authUser, bad.password, "REGISTER", "sip:"+testDomain, 1)
+			if res := rawExchange(t, "udp", srv.udp, rawRegister("1001", "Authorization: "+authz+"\r\n")); res != "" {
+				t.Fatalf("dropped auth user got %q", firstLine(res))
 			}
 			if len(srv.Bindings("", 0)) != 0 {
 				t.Error("a binding was made")
+			}
+			other := newLine(t, st, "1002", lineOpts{})
+			og := reg{line: other, server: srv.udp, contacts: []string{contactURI("1002", 1)}}
+			if _, final := p.register(t, og); final.StatusCode != 200 {
+				t.Errorf("another line from the same address over UDP: %d, want 200", final.StatusCode)
+			}
+			tp := newPhone(t, "tcp")
+			g.server, g.transport = srv.tcp, "tcp"
+			if first, final := tp.register(t, g); first.StatusCode != 401 || final.StatusCode != 401 {
+				t.Errorf("the same auth user over TCP: %d then %d, want 401 401 (UDP failures do not count)",
+					first.StatusCode, final.StatusCode)
 			}
 		})
 	}
@@ -238,5 +255,101 @@ func TestBadRegister(t *testing.T) {
 				t.Fatalf("answered %d %s, want %d", final.StatusCode, final.Reason, tc.want)
 			}
 		})
+	}
+}
+
+// TestDigestURIAndQOP: a digest whose uri is not the Request-URI gets 400,
+// and a response without qop (RFC 2069) is refused with a new challenge;
+// both count as failures.
+func TestDigestURIAndQOP(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	p := newPhone(t, "udp")
+	first := p.challenge(t, reg{line: ln, server: srv.udp})
+	g := reg{line: ln, server: srv.udp, contacts: []string{contactURI("1001", 1)}}
+
+	req := g.request()
+	authz := authorization(t, first, ln.authUser, ln.password, "REGISTER", "sip:other.test", 1)
+	if res := doWithAuth(t, p, req, authz); res.StatusCode != 400 || !strings.Contains(res.Reason, "Request-URI") {
+		t.Errorf("digest for another uri answered %d %q, want 400 naming the Request-URI", res.StatusCode, res.Reason)
+	}
+
+	chal, err := digest.ParseChallenge(header(first, "WWW-Authenticate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chal.QOP = nil // the RFC 2069 form: no qop, nc or cnonce
+	req = g.request()
+	cred, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: req.Recipient.Addr(),
+		Username: ln.authUser, Password: ln.password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(cred.String(), "qop") {
+		t.Fatalf("credentials carry qop: %s", cred)
+	}
+	if res := doWithAuth(t, p, req, cred.String()); res.StatusCode != 401 {
+		t.Errorf("response without qop answered %d, want 401", res.StatusCode)
+	}
+	if _, final := p.register(t, g); final.StatusCode != 200 {
+		t.Errorf("a proper digest answered %d", final.StatusCode)
+	}
+}
+
+// TestChallengeLimit: past Config.ChallengeLimit 401s in one second, a UDP
+// source gets no more challenges (a 401 is larger than the REGISTER asking
+// for it); TCP is not limited, nor another source.
+func TestChallengeLimit(t *testing.T) {
+	const limit, tries = 3, 8
+	st := openStore(t)
+	newLine(t, st, "1001", lineOpts{})
+	clk := newClock() // stands still: every try falls in one second
+	srv := startServer(t, st, func(c *Config) { c.Now, c.ChallengeLimit = clk.Now, limit })
+	req := rawRegister("1001", "")
+	var answered, size int
+	for range tries {
+		if res := rawExchange(t, "udp", srv.udp, req); res != "" {
+			if firstLine(res) != "SIP/2.0 401 Unauthorized" {
+				t.Fatalf("answer %q", firstLine(res))
+			}
+			answered, size = answered+1, len(res)
+		}
+	}
+	if answered != limit {
+		t.Errorf("%d of %d REGISTERs challenged over UDP, want %d", answered, tries, limit)
+	}
+	t.Logf("a REGISTER of %d bytes draws a 401 of %d bytes (%.1fx)", len(req), size, float64(size)/float64(len(req)))
+	for i := range tries {
+		if res := rawExchange(t, "tcp", srv.tcp, req); firstLine(res) != "SIP/2.0 401 Unauthorized" {
+			t.Fatalf("TCP try %d answered %q", i, firstLine(res))
+		}
+	}
+	clk.Add(time.Second)
+	if res := rawExchange(t, "udp", srv.udp, req); res == "" {
+		t.Error("no challenge in the next second")
+	}
+}
+
+// TestSameURI: the digest uri must name the Request-URI; parameters and
+// the case of scheme and host do not matter.
+func TestSameURI(t *testing.T) {
+	var ruri sipmsg.Uri
+	if err := sipmsg.ParseUri("sip:phoneprov.test:5060;transport=udp", &ruri); err != nil {
+		t.Fatal(err)
+	}
+	for s, want := range map[string]bool{
+		"sip:phoneprov.test:5060":               true,
+		"SIP:PhoneProv.Test:5060;transport=tcp": true,
+		"sip:phoneprov.test":                    false, // no port: another URI
+		"sip:phoneprov.test:5061":               false,
+		"sip:1001@phoneprov.test:5060":          false,
+		"sip:evil.test:5060":                    false,
+		"sips:phoneprov.test:5060":              false,
+		"not a uri at all \x00":                 false,
+	} {
+		if got := sameURI(s, &ruri); got != want {
+			t.Errorf("sameURI(%q) = %t, want %t", s, got, want)
+		}
 	}
 }

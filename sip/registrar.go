@@ -15,6 +15,7 @@ import (
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
 // Directory is what the registrar needs from the device database.
@@ -63,6 +64,8 @@ type Registrar struct {
 	persist *persister
 	resyncs resyncStore
 	udp     *udpFast
+	// challenges limits UDP 401s per source; nil when off.
+	challenges *srclimit.Limiter
 
 	mu        sync.RWMutex
 	closed    bool
@@ -90,6 +93,9 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
 	r.resyncs.m = make(map[string]*ResyncInfo)
 	r.udp = newUDPFast(r)
+	if cfg.ChallengeLimit > 0 {
+		r.challenges = srclimit.New(cfg.ChallengeLimit, 1<<16, cfg.Now)
+	}
 	parser := sipmsg.NewParser()
 	parser.MaxMessageLength = cfg.MaxMessageSize
 	r.ua, err = sipgo.NewUA(
@@ -125,6 +131,13 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 		return nil, fmt.Errorf("loading bindings: %w", err)
 	}
 	r.table.load(recs, r.strs.intern)
+	// A live binding proves its auth user authenticated from its source:
+	// after a restart that line still passes a sweep verdict on its address.
+	for i := range recs {
+		if ap, err := netip.ParseAddrPort(recs[i].Source); err == nil {
+			r.auth.PeerSuccess(sipauth.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
+		}
+	}
 	r.persist = startPersister(r)
 	r.udp.start()
 	return r, nil

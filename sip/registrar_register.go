@@ -51,14 +51,6 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 		return OutcomeDropped // not from a socket: nowhere to answer
 	}
 	src := ap.Addr().Unmap()
-	switch r.auth.Status(src) {
-	case sipauth.Drop:
-		return OutcomeThrottled
-	case sipauth.Reject:
-		r.auth.Failure(src)
-		r.reply(req, tx, 403, "Forbidden")
-		return OutcomeThrottled
-	}
 	if rc, ok := tx.(rawChecker); !ok || !rc.headersClean() {
 		if drop, bad := r.unsafeHeaders(req); drop {
 			return OutcomeDropped
@@ -124,12 +116,13 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 }
 
 // authenticate checks the Authorization of req. It returns the line's
-// credential, or nil after answering (401, 400, 500) with the outcome.
+// credential, or nil after answering (401, 400, 403, 500, or nothing when
+// throttled) with the outcome. Failures count against (src, transport,
+// auth user): see sipauth.
 func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
 	hdrs := req.GetHeaders("Authorization")
 	if len(hdrs) == 0 {
-		r.challenge(req, tx, false)
-		return nil, OutcomeChallenge
+		return nil, r.challenge(req, tx, src, false, OutcomeChallenge)
 	}
 	// Phones may answer several realms; use ours when present.
 	c, err := sipauth.ParseAuthorization(hdrs[0].Value())
@@ -139,9 +132,27 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 			break
 		}
 	}
+	peer := sipauth.Peer{Addr: src, UDP: req.Transport() == "UDP", User: c.Username}
 	if err != nil {
-		r.auth.Failure(src)
+		peer.User = ""
+	}
+	switch r.auth.PeerStatus(peer) {
+	case sipauth.Drop:
+		return nil, OutcomeThrottled
+	case sipauth.Reject:
+		r.auth.PeerFailure(peer)
+		r.reply(req, tx, 403, "Forbidden")
+		return nil, OutcomeThrottled
+	}
+	if err != nil {
+		r.auth.PeerFailure(peer)
 		r.reply(req, tx, 400, "Bad Request (Authorization)")
+		return nil, OutcomeBadRequest
+	}
+	if !sameURI(c.URI, &req.Recipient) {
+		// RFC 3261 section 22.4: the digest covers the Request-URI.
+		r.auth.PeerFailure(peer)
+		r.reply(req, tx, 400, "Bad Request (digest uri is not the Request-URI)")
 		return nil, OutcomeBadRequest
 	}
 	var cred *credential
@@ -164,24 +175,39 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 		r.reply(req, tx, 500, "Server Internal Error")
 		return nil, OutcomeError
 	case res == sipauth.Stale:
-		r.challenge(req, tx, true)
-		return nil, OutcomeStale
+		return nil, r.challenge(req, tx, src, true, OutcomeStale)
 	case res != sipauth.OK:
-		r.auth.Failure(src)
-		r.challenge(req, tx, false)
-		return nil, OutcomeUnauthorized
+		r.auth.PeerFailure(peer)
+		return nil, r.challenge(req, tx, src, false, OutcomeUnauthorized)
 	}
-	r.auth.Success(src)
+	r.auth.PeerSuccess(peer)
 	return cred, ""
 }
 
-// challenge answers 401 with one WWW-Authenticate per algorithm.
-func (r *Registrar) challenge(req *sipmsg.Request, tx responder, stale bool) {
+// sameURI reports whether the digest uri s names the Request-URI u:
+// the same scheme, user, host (in any case) and port. Parameters and
+// headers are not compared: phones differ in which they repeat.
+func sameURI(s string, u *sipmsg.Uri) bool {
+	var d sipmsg.Uri
+	if err := sipmsg.ParseUri(s, &d); err != nil {
+		return false
+	}
+	return strings.EqualFold(d.Scheme, u.Scheme) && d.User == u.User && strings.EqualFold(d.Host, u.Host) && d.Port == u.Port
+}
+
+// challenge answers 401 with one WWW-Authenticate per algorithm and
+// returns outcome, or sends nothing and returns OutcomeThrottled when a
+// UDP source is past Config.ChallengeLimit.
+func (r *Registrar) challenge(req *sipmsg.Request, tx responder, src netip.Addr, stale bool, outcome string) string {
+	if r.challenges != nil && req.Transport() == "UDP" && !r.challenges.Allow(src) {
+		return OutcomeThrottled
+	}
 	res := r.response(req, 401, "Unauthorized")
 	for _, v := range r.auth.Challenges(stale) {
 		res.AppendHeader(sipmsg.NewHeader("WWW-Authenticate", v))
 	}
 	r.send(tx, res)
+	return outcome
 }
 
 // contactHeader renders a binding for a 200: its URI, remaining expiry and

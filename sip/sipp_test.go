@@ -49,6 +49,9 @@ func runSipp(t *testing.T, addr, scenario string, args ...string) sippRun {
 	defer cancel()
 	all := append([]string{addr, "-sf", sf, "-m", "1", "-t", "u1", "-i", "127.0.0.1", "-nostdin",
 		"-timeout", "15s", "-timeout_error", "-key", "domain", testDomain,
+		// SIPp's digest uri is the server's address unless told; phones use
+		// the Request-URI, which the registrar requires (RFC 3261 §22.4).
+		"-auth_uri", testDomain,
 		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-trace_err", "-error_file", filepath.Join(dir, "errors.log")}, args...)
 	cmd := exec.CommandContext(ctx, sipp, all...)
 	cmd.Dir = dir

@@ -114,12 +114,7 @@ func TestHostileNoSecretsInLogs(t *testing.T) {
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	post := func(path string, form url.Values, want int) *http.Response {
 		t.Helper()
-		u, _ := url.Parse(base + "/login")
-		for _, c := range jar.Cookies(u) {
-			if c.Name == "pp_csrf" {
-				form.Set("csrf", c.Value)
-			}
-		}
+		form.Set("csrf", csrfOf(t, browser, base, "/login")) // derived from the session
 		res, err := browser.PostForm(base+path, form)
 		if err != nil {
 			t.Fatal(err)

@@ -2,11 +2,12 @@ package console
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,33 +43,85 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// csrf gives every visitor a CSRF cookie and refuses a POST whose form
-// field does not match it.
+// csrf refuses a state-changing request (anything but GET and HEAD) that
+// a browser says comes from another site (Origin, Sec-Fetch-Site) or whose
+// CSRF token, from the form field or the X-CSRF-Token header, is not the
+// one derived from its session (see csrfToken). Every visitor gets a
+// pp_csrf cookie: before sign-in the token is derived from it.
 func (c *Console) csrf(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := ""
+		anon := ""
 		if ck, err := r.Cookie(csrfCookie); err == nil && len(ck.Value) == 43 {
-			tok = ck.Value
+			anon = ck.Value
+		}
+		session := ""
+		if ck, err := r.Cookie(sessionCookie); err == nil {
+			session = ck.Value
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-			got := r.Header.Get("X-CSRF-Token")
-			if got == "" {
-				got = formValue(r, csrfField)
+			msg := ""
+			if !sameOrigin(r) {
+				msg = "this form was sent from another site (Origin or Sec-Fetch-Site check failed); open the console itself and try again"
+			} else {
+				got := r.Header.Get("X-CSRF-Token")
+				if got == "" {
+					got = formValue(r, csrfField)
+				}
+				if (anon == "" && session == "") || subtle.ConstantTimeCompare([]byte(got), []byte(c.csrfToken(session, anon))) != 1 {
+					msg = "the form expired or came from another site (CSRF check failed); reload the page and try again"
+				}
 			}
-			if tok == "" || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+			if msg != "" {
 				w.WriteHeader(http.StatusForbidden)
-				c.render(w, r, "error", "Error", map[string]any{"Status": http.StatusForbidden,
-					"Message": "the form expired or came from another site (CSRF check failed); reload the page and try again"})
+				c.render(w, r, "error", "Error", map[string]any{"Status": http.StatusForbidden, "Message": msg})
 				return
 			}
 		}
-		if tok == "" {
-			tok = randomToken()
-			http.SetCookie(w, cookie(r, csrfCookie, tok, 0))
+		if anon == "" {
+			anon = randomToken()
+			http.SetCookie(w, cookie(r, csrfCookie, anon, 0))
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), csrfKey{}, tok)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), csrfKey{}, c.csrfToken(session, anon))))
 	})
+}
+
+// csrfToken is the CSRF token of a request: an HMAC under the console's
+// key of its session cookie, or of its pp_csrf cookie before sign-in. A
+// token is worth nothing with another session, and an attacker who plants
+// a cookie cannot compute the token that goes with it.
+func (c *Console) csrfToken(session, anon string) string {
+	m := hmac.New(sha256.New, c.csrfKey)
+	if session != "" {
+		m.Write([]byte("session\x00" + session))
+	} else {
+		m.Write([]byte("anonymous\x00" + anon))
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// sameOrigin reports whether a browser's headers allow r as coming from the
+// console's own pages: Sec-Fetch-Site, when sent, must be same-origin (or
+// none: typed or bookmarked), and Origin, when sent, must be this scheme
+// and host. Origin "null" says nothing: browsers send it for every form
+// post from a page with Referrer-Policy no-referrer, as the console's
+// pages are. Clients sending neither (scripts, old browsers) are left to
+// the CSRF token.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return true
+	}
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	return strings.EqualFold(o, scheme+r.Host)
 }
 
 type csrfKey struct{}
@@ -132,28 +185,29 @@ func safeNext(n string) string {
 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
-	src, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		src = r.RemoteAddr
-	}
 	fail := func(status int, msg string) error {
 		w.WriteHeader(status)
 		c.render(w, r, "login", "Sign in", map[string]any{"Next": next, "Name": r.PostFormValue("name"),
 			"Flash": flash{Kind: "error", Msg: msg}})
 		return nil
 	}
-	if !c.limiter.allow(src) {
+	if !c.limiter.allow(sourceKey(r.RemoteAddr)) {
 		return fail(http.StatusTooManyRequests, "too many sign-in attempts from your address; wait a few minutes and try again")
 	}
 	tok, _, err := c.store.SignIn(r.Context(), strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password"), c.cfg.SessionTTL)
 	if errors.Is(err, devicedb.ErrInvalid) {
 		return fail(http.StatusUnauthorized, userMessage(err))
 	}
+	if errors.Is(err, devicedb.ErrUnavailable) { // every password-hashing slot busy
+		w.Header().Set("Retry-After", "5")
+		return fail(http.StatusServiceUnavailable, userMessage(err))
+	}
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, cookie(r, sessionCookie, tok, int(c.cfg.SessionTTL.Seconds())))
-	// A new CSRF token after sign-in: one planted before cannot be reused.
+	// Tokens now derive from the new session; the pre-sign-in cookie is
+	// renewed too, so a token planted before cannot be reused after logout.
 	http.SetCookie(w, cookie(r, csrfCookie, randomToken(), 0))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

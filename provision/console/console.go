@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"html/template"
@@ -46,6 +47,9 @@ type Config struct {
 	SignInWindow time.Duration
 	// MaxSources bounds the per-source sign-in counters. Default: 10000.
 	MaxSources int
+	// CSRFKey keys the HMAC deriving CSRF tokens from sessions. Default:
+	// 32 random bytes, so forms loaded before a restart must be reloaded.
+	CSRFKey []byte
 }
 
 func (c *Config) defaults() {
@@ -67,6 +71,10 @@ func (c *Config) defaults() {
 	if c.MaxSources <= 0 {
 		c.MaxSources = 10000
 	}
+	if len(c.CSRFKey) == 0 {
+		c.CSRFKey = make([]byte, 32)
+		rand.Read(c.CSRFKey)
+	}
 }
 
 func (c *Config) validate() error {
@@ -87,6 +95,7 @@ type Console struct {
 	pages   map[string]*template.Template
 	limiter *limiter
 	jobs    jobs
+	csrfKey []byte
 }
 
 // New checks the config and parses the embedded templates.
@@ -100,7 +109,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	return &Console{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
-		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources)}, nil
+		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources), csrfKey: cfg.CSRFKey}, nil
 }
 
 // Paths reports whether the console serves p: "/", "/login", "/logout",
@@ -151,6 +160,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if r.URL.Path != "/ui/static/style.css" && r.URL.Path != "/ui/static/app.js" {
 			h.Set("Cache-Control", "no-store")
 		}

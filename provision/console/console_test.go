@@ -212,6 +212,26 @@ func TestLimiterBounded(t *testing.T) {
 	}
 }
 
+// TestSourceKey checks that sign-ins count per IPv4 address and per IPv6
+// /64, whatever the port or zone.
+func TestSourceKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.1:443":                      "192.0.2.1",
+		"[::ffff:192.0.2.1]:1":               "192.0.2.1",
+		"[2001:db8:1:2::1]:443":              "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff:ffff:ffff:1]:80": "2001:db8:1:2::/64",
+		"[fe80::1%eth0]:80":                  "fe80::/64",
+		"not an address":                     "not an address",
+	} {
+		if got := sourceKey(in); got != want {
+			t.Errorf("sourceKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if sourceKey("[2001:db8:1:3::1]:1") == sourceKey("[2001:db8:1:2::1]:1") {
+		t.Error("two /64s share a counter")
+	}
+}
+
 func TestSetPasswordLink(t *testing.T) {
 	e := newEnv(t, Config{})
 	ctx := context.Background()

@@ -1,9 +1,30 @@
 package console
 
 import (
+	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
+
+// sourceKey is the sign-in counter of a remote address (host:port): the
+// IPv4 address, or the /64 of an IPv6 address (one host holds a whole /64,
+// so counting single addresses would let it make 2^64 attempts).
+func sourceKey(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.WithZone("").Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
 
 // limiter counts sign-in attempts per source address in fixed windows; it
 // holds at most max sources.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -37,19 +38,41 @@ type CA struct {
 	CertPEM []byte
 	// Server is the certificate for the TLS listeners.
 	Server tls.Certificate
+	// Uncovered lists the hosts given to Load that the CA's name
+	// constraints do not permit (the host changed since the CA was made):
+	// the server certificate leaves them out, and clients reaching the
+	// server by these names fail to verify it. Make a new CA to cover them.
+	Uncovered []string
 }
 
 // Load reads the CA and server certificate from dir, creating them when
 // missing, and reissues the server certificate when hosts are not all in it
 // or it expires within 30 days. hosts are DNS names or IP addresses.
+//
+// A new CA is name-constrained to hosts (a DNS name with the names below
+// it, an IP address exactly) and loopback, so its key, if stolen, cannot
+// vouch for any other site to a phone or browser that trusts it. A CA made
+// before constraints existed (or by hand) is used as it is.
 func Load(dir string, hosts []string, now time.Time) (*CA, error) {
-	caCert, caKey, err := loadOrCreateCA(dir, now)
+	caCert, caKey, err := loadOrCreateCA(dir, hosts, now)
 	if err != nil {
 		return nil, err
 	}
 	ca := &CA{CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caCert.Raw})}
+	var covered []string
+	for _, h := range hosts {
+		if h == "" {
+			continue
+		}
+		if permits(caCert, h) {
+			covered = append(covered, h)
+		} else {
+			ca.Uncovered = append(ca.Uncovered, h)
+		}
+	}
+	hosts = covered
 	srv, err := tls.LoadX509KeyPair(filepath.Join(dir, serverCertFile), filepath.Join(dir, serverKeyFile))
-	if err == nil && leafCovers(srv, hosts, now) {
+	if err == nil && leafCovers(srv, caCert, hosts, now) {
 		ca.Server = srv
 		return ca, nil
 	}
@@ -59,9 +82,11 @@ func Load(dir string, hosts []string, now time.Time) (*CA, error) {
 	return ca, nil
 }
 
-func leafCovers(c tls.Certificate, hosts []string, now time.Time) bool {
+// leafCovers reports whether the server certificate c was issued by ca,
+// names every host and is good for 30 more days.
+func leafCovers(c tls.Certificate, ca *x509.Certificate, hosts []string, now time.Time) bool {
 	leaf, err := x509.ParseCertificate(c.Certificate[0])
-	if err != nil || now.Add(30*24*time.Hour).After(leaf.NotAfter) {
+	if err != nil || now.Add(30*24*time.Hour).After(leaf.NotAfter) || leaf.CheckSignatureFrom(ca) != nil {
 		return false
 	}
 	for _, h := range hosts {
@@ -72,7 +97,50 @@ func leafCovers(c tls.Certificate, hosts []string, now time.Time) bool {
 	return true
 }
 
-func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+// permits reports whether the name constraints of ca allow host.
+func permits(ca *x509.Certificate, host string) bool {
+	if ip := net.ParseIP(host); ip != nil {
+		if len(ca.PermittedIPRanges) == 0 {
+			return len(ca.PermittedDNSDomains) == 0 // no constraints at all
+		}
+		return slices.ContainsFunc(ca.PermittedIPRanges, func(n *net.IPNet) bool { return n.Contains(ip) })
+	}
+	if len(ca.PermittedDNSDomains) == 0 {
+		return len(ca.PermittedIPRanges) == 0
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return slices.ContainsFunc(ca.PermittedDNSDomains, func(d string) bool {
+		d = strings.ToLower(d)
+		return host == d || strings.HasSuffix(host, "."+d)
+	})
+}
+
+// constraints returns the permitted names of a new CA for hosts: each DNS
+// name (and the names below it), each IP address, and loopback.
+func constraints(hosts []string) (dns []string, ips []*net.IPNet) {
+	dns = []string{"localhost"}
+	ips = []*net.IPNet{
+		{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)},
+		{IP: net.IPv6loopback, Mask: net.CIDRMask(128, 128)},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			if ip.IsLoopback() {
+				continue
+			}
+			if ip4 := ip.To4(); ip4 != nil {
+				ips = append(ips, &net.IPNet{IP: ip4, Mask: net.CIDRMask(32, 32)})
+			} else {
+				ips = append(ips, &net.IPNet{IP: ip, Mask: net.CIDRMask(128, 128)})
+			}
+		} else if h = strings.ToLower(strings.TrimSuffix(h, ".")); h != "" && !slices.Contains(dns, h) {
+			dns = append(dns, h)
+		}
+	}
+	return dns, ips
+}
+
+func loadOrCreateCA(dir string, hosts []string, now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	certPEM, cerr := os.ReadFile(filepath.Join(dir, CACertFile))
 	keyPEM, kerr := os.ReadFile(filepath.Join(dir, caKeyFile))
 	if cerr == nil && kerr == nil {
@@ -107,6 +175,9 @@ func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, *ecdsa.Privat
 		IsCA:                  true,
 		MaxPathLenZero:        true,
 	}
+	// Not marked critical: some phone TLS stacks refuse a certificate with
+	// a critical extension they do not know; those that know it apply it.
+	tmpl.PermittedDNSDomains, tmpl.PermittedIPRanges = constraints(hosts)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return nil, nil, err

@@ -11,10 +11,14 @@ import (
 // response). It never changes req, does no I/O and is safe for concurrent
 // use.
 //
-// Over UDP the answer fits the client's EDNS buffer size (512 bytes without
-// EDNS), capped at Config.MaxUDPSize; when records had to be left out, the
-// TC bit is set (miekg/dns Msg.Truncate sets it even when only additional
-// records were dropped, so clients that need them retry over TCP).
+// Over UDP the answer is minimal: no additional records but the OPT (a
+// NAPTR answer with its SRV and address records would be about ten times
+// the size of the query, a gift to reflection attacks; phones ask for the
+// SRV and address records next anyway), and the authority section only in
+// negative answers, where RFC 2308 needs the SOA. It fits the client's EDNS
+// buffer size (512 bytes without EDNS), capped at Config.MaxUDPSize; when
+// records had to be left out, the TC bit is set. Over TCP the additional
+// section carries the records the answer points at.
 func (s *Server) Answer(req *dns.Msg, udp bool) *dns.Msg {
 	if req == nil || req.Response {
 		return nil
@@ -34,6 +38,9 @@ func (s *Server) Answer(req *dns.Msg, udp bool) *dns.Msg {
 		m.Rcode = dns.RcodeBadVers
 	default:
 		s.zone.answer(m, req.Question[0])
+		if udp {
+			m.Extra = nil
+		}
 	}
 	if opts == 1 {
 		m.Extra = append(m.Extra, s.responseOPT(opt))

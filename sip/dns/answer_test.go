@@ -21,7 +21,7 @@ func TestZone(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := c.Check(resp); err != nil {
+				if err := c.Over(network == "udp").Check(resp); err != nil {
 					t.Error(err)
 				}
 			})
@@ -158,7 +158,7 @@ func TestAnswerSharesNothing(t *testing.T) {
 	}
 	wg.Wait()
 	for _, udp := range []bool{true, false} {
-		if err := c.Check(s.Answer(c.Msg(), udp)); err != nil {
+		if err := c.Over(udp).Check(s.Answer(c.Msg(), udp)); err != nil {
 			t.Error(err)
 		}
 		if opt := s.Answer(c.Msg(), udp).IsEdns0(); opt != nil {

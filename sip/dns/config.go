@@ -64,9 +64,11 @@ type Config struct {
 	// Clients without EDNS get at most 512 bytes. Default 1232; 512-65535.
 	MaxUDPSize int
 	// RateLimit is the number of UDP answers per second allowed to one
-	// source (an IPv4 address or an IPv6 /64). Past it, answers go out empty
-	// with the TC bit set, so genuine clients retry over TCP and spoofed
-	// sources get no amplification. TCP is not limited. Default 0 means 200;
+	// source (an IPv4 address or an IPv6 /64). Past it, every other answer
+	// goes out empty with the TC bit set, so genuine clients retry over TCP,
+	// and the others are dropped: a spoofed source gets at most half the
+	// bytes sent in its name. A full table (16,384 sources in a second)
+	// slips every answer to a new source. TCP is not limited. Default 0 means 200;
 	// negative turns the limit off.
 	RateLimit int
 	// Logger receives debug lines about failed writes. Default: discard.

@@ -142,7 +142,7 @@ func TestDig(t *testing.T) {
 				if via := "(" + strings.ToUpper(transport) + ")"; !strings.Contains(d.raw, via) {
 					t.Errorf("dig did not ask over %s\n%s", transport, d.raw)
 				}
-				d.check(t, c)
+				d.check(t, c.Over(transport == "udp"))
 			})
 		}
 	}

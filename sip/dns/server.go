@@ -10,7 +10,12 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
+
+// maxSources bounds the sources the rate limiter tracks in one second.
+const maxSources = 16384
 
 // udpReadSize is the read buffer for UDP queries; queries are small, but
 // EDNS options may make them larger than 512 bytes.
@@ -21,7 +26,7 @@ const udpReadSize = dns.DefaultMsgSize
 type Server struct {
 	cfg     Config
 	zone    *zone
-	limiter *limiter // nil when the rate limit is off
+	limiter *srclimit.Limiter // nil when the rate limit is off
 
 	mu      sync.Mutex
 	closed  bool
@@ -49,7 +54,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, zone: z}
 	if cfg.RateLimit > 0 {
-		s.limiter = newLimiter(cfg.RateLimit, maxSources)
+		s.limiter = srclimit.New(cfg.RateLimit, maxSources, nil)
 	}
 	return s, nil
 }
@@ -144,8 +149,17 @@ func (s *Server) serve(w dns.ResponseWriter, r *dns.Msg, udp bool) {
 	if m == nil {
 		return
 	}
-	if udp && s.limiter != nil && !s.limiter.allow(sourceOf(w.RemoteAddr())) {
-		slip(m)
+	if udp && s.limiter != nil {
+		// Past the limit every other answer slips (empty, TC set) and the
+		// rest are dropped: a genuine client retries, over TCP after a
+		// slip, and a spoofed victim gets at most half the query bytes.
+		switch over := s.limiter.Over(sourceOf(w.RemoteAddr())); {
+		case over == 0:
+		case over%2 == 0:
+			return
+		default:
+			slip(m)
+		}
 	}
 	if err := w.WriteMsg(m); err != nil {
 		s.cfg.Logger.Debug("dns write failed", "remote", w.RemoteAddr().String(), "err", err)

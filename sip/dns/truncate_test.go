@@ -26,7 +26,8 @@ func TestTruncation(t *testing.T) {
 		{"udp edns below 512", "udp", 100, false, true, 512},
 		{"udp edns 1000", "udp", 1000, false, true, 1000},
 		{"udp edns 4096 capped", "udp", 4096, false, true, 1232},
-		{"udp srv additional cut", "udp", 0, true, true, 512},
+		{"udp srv: no additional", "udp", 0, true, false, 512},
+		{"tcp srv: full additional", "tcp", 0, true, false, dns.MaxMsgSize},
 		{"tcp", "tcp", 0, false, false, dns.MaxMsgSize},
 		{"tcp edns 512", "tcp", 512, false, false, dns.MaxMsgSize},
 	}
@@ -55,6 +56,9 @@ func TestTruncation(t *testing.T) {
 			}
 			if tt.srv && len(resp.Answer) != 1 {
 				t.Errorf("SRV answer lost: %v", resp.Answer)
+			}
+			if extra := len(resp.Extra); tt.srv && (tt.network == "udp") != (extra == 0) {
+				t.Errorf("%d additional records over %s", extra, tt.network)
 			}
 			if !tt.srv && !tt.wantTC && len(resp.Answer) != 100 {
 				t.Errorf("%d answers over %s, want all 100", len(resp.Answer), tt.network)

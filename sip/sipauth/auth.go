@@ -119,7 +119,7 @@ func (a *Authenticator) Verify(method string, c Credentials, lookup HA1Func) (Re
 	}
 	var count uint32
 	switch {
-	case c.QOP == "" && a.cfg.RequireQOP:
+	case c.QOP == "" && !a.cfg.AllowNoQOP:
 		return Bad, fmt.Errorf("no qop: %w", ErrQOP)
 	case c.QOP == "":
 	case !strings.EqualFold(c.QOP, "auth"):
@@ -190,14 +190,26 @@ func lower(c byte) byte {
 	return c
 }
 
-// Failure counts a failed attempt from src: a Bad result, or a request
-// refused because Status said Reject. Do not count Stale results or
+// PeerFailure counts a failed attempt by p: a Bad result, or a request
+// refused because PeerStatus said Reject. Do not count Stale results or
 // requests without credentials.
-func (a *Authenticator) Failure(src netip.Addr) { a.throttle.failure(src, a.cfg.Now()) }
+func (a *Authenticator) PeerFailure(p Peer) { a.throttle.failure(p, a.cfg.Now()) }
 
-// Success forgets the failures of src after an OK result, unless src is
-// already rejected or dropped (a penalty runs its course).
-func (a *Authenticator) Success(src netip.Addr) { a.throttle.success(src, a.cfg.Now()) }
+// PeerSuccess forgets the failures of p after an OK result, unless p is
+// already rejected or dropped (a penalty runs its course), and exempts p's
+// user at p's source from that source's sweep verdict for Config.KnownFor.
+func (a *Authenticator) PeerSuccess(p Peer) { a.throttle.success(p, a.cfg.Now()) }
 
-// Status returns what to do with a request from src; call it first.
-func (a *Authenticator) Status(src netip.Addr) Verdict { return a.throttle.status(src, a.cfg.Now()) }
+// PeerStatus returns what to do with a request from p carrying
+// credentials; call it before Verify.
+func (a *Authenticator) PeerStatus(p Peer) Verdict { return a.throttle.status(p, a.cfg.Now()) }
+
+// Failure is PeerFailure for a caller that knows no user or transport:
+// src counts as one stream peer with the empty user.
+func (a *Authenticator) Failure(src netip.Addr) { a.PeerFailure(Peer{Addr: src}) }
+
+// Success is PeerSuccess for src as Failure names it.
+func (a *Authenticator) Success(src netip.Addr) { a.PeerSuccess(Peer{Addr: src}) }
+
+// Status is PeerStatus for src as Failure names it.
+func (a *Authenticator) Status(src netip.Addr) Verdict { return a.PeerStatus(Peer{Addr: src}) }

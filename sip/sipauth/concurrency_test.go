@@ -18,10 +18,10 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func(p int) {
 			defer wg.Done()
-			src := netip.AddrFrom4([4]byte{10, 0, 0, byte(p)})
+			src := Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(p)}), UDP: p%2 == 0, User: "1001"}
 			nonce := nonceOf(t, a.Challenges(false)[0])
 			for n := 1; n <= counts; n++ {
-				if a.Status(src) != Allow {
+				if a.PeerStatus(src) != Allow {
 					errs <- fmt.Errorf("phone %d throttled", p)
 					return
 				}
@@ -34,8 +34,8 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- fmt.Errorf("phone %d nc %d replay: %v", p, n, res)
 					return
 				}
-				a.Failure(src)
-				a.Success(src)
+				a.PeerFailure(src)
+				a.PeerSuccess(src)
 			}
 		}(p)
 	}

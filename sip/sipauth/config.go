@@ -34,32 +34,46 @@ type Config struct {
 	// Default: SHA256, MD5.
 	Algorithms []string
 
-	// RequireQOP refuses responses without qop (RFC 2069 style). Default:
-	// false, they are accepted once per nonce (see the package doc).
-	RequireQOP bool
+	// AllowNoQOP accepts responses without qop (RFC 2069 style), once per
+	// nonce (see the package doc). Default: false, they are refused: without
+	// qop the client adds no nonce of its own to the response.
+	AllowNoQOP bool
 
 	// MaxNonces bounds the nonces remembered for replay detection, about
 	// 100 bytes each. Default: 200,000.
 	MaxNonces int
 
-	// FailureWindow: failures from one source add up for FailureWindow from
+	// FailureWindow: failures from one (source, user) pair add up for FailureWindow from
 	// the first of them. A Reject lasts until FailureWindow after the latest
 	// failure, and the count goes on while it lasts. Default: 5 minutes.
 	FailureWindow time.Duration
 
 	// RejectAfter is the number of failures within FailureWindow after which
-	// a source gets Reject. Default: 30.
+	// a (source, user) pair gets Reject. A source is an IPv4 address or an
+	// IPv6 /64, counted apart for UDP and for TCP/TLS. Default: 30.
 	RejectAfter int
 
 	// DropAfter is the number of failures within FailureWindow after which
-	// a source gets Drop for DropFor; larger than RejectAfter. Default: 100.
+	// a pair, or a sweeping source (see SweepUsers), gets Drop for DropFor;
+	// larger than RejectAfter. Default: 100.
 	DropAfter int
+
+	// SweepUsers is the number of distinct users failing from one source
+	// within FailureWindow after which the source sweeps credentials: it
+	// gets Reject (and Drop after DropAfter failures) for every user that
+	// has not authenticated from it within KnownFor. Default: 10.
+	SweepUsers int
+
+	// KnownFor is how long a user that authenticated from a source stays
+	// exempt from that source's sweep verdict. Default: 24 hours.
+	KnownFor time.Duration
 
 	// DropFor is the cool-off period of a Drop. Default: 15 minutes.
 	DropFor time.Duration
 
-	// MaxSources bounds the sources tracked by the throttle, about 150 bytes
-	// each; the least recently failing are forgotten first. Default: 100,000.
+	// MaxSources bounds each of the throttle's three tables (failing pairs,
+	// failing sources, users known at a source), about 200 bytes an entry;
+	// the least recently touched are forgotten first. Default: 100,000.
 	MaxSources int
 
 	// Now returns the current time; tests inject a clock. Default: time.Now.
@@ -101,6 +115,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DropAfter == 0 {
 		c.DropAfter = 100
 	}
+	if c.SweepUsers == 0 {
+		c.SweepUsers = 10
+	}
+	if c.KnownFor == 0 {
+		c.KnownFor = 24 * time.Hour
+	}
 	if c.DropFor == 0 {
 		c.DropFor = 15 * time.Minute
 	}
@@ -140,6 +160,10 @@ func (c Config) validate() error {
 	case c.DropAfter <= c.RejectAfter:
 		return fmt.Errorf("drop after %d must exceed reject after %d: %w",
 			c.DropAfter, c.RejectAfter, ErrConfigRange)
+	case c.SweepUsers < 0:
+		return fmt.Errorf("sweep users %d: %w", c.SweepUsers, ErrConfigRange)
+	case c.KnownFor < 0:
+		return fmt.Errorf("known for %v: %w", c.KnownFor, ErrConfigRange)
 	case c.DropFor < 0:
 		return fmt.Errorf("drop for %v: %w", c.DropFor, ErrConfigRange)
 	case c.MaxSources < 0:

@@ -48,7 +48,7 @@ func TestConfigDefaults(t *testing.T) {
 	c := a.cfg
 	if c.NonceTTL != 5*time.Minute || c.MaxNonces != 200_000 || c.FailureWindow != 5*time.Minute ||
 		c.RejectAfter != 30 || c.DropAfter != 100 || c.DropFor != 15*time.Minute ||
-		c.MaxSources != 100_000 || c.Now == nil || c.RequireQOP {
+		c.MaxSources != 100_000 || c.Now == nil || c.AllowNoQOP || c.SweepUsers != 10 || c.KnownFor != 24*time.Hour {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	if len(c.Algorithms) != 1 || c.Algorithms[0] != MD5 || algs[0] != "md5" {

@@ -28,10 +28,10 @@
 //
 // # RFC 2069 compatibility
 //
-// Old phones may answer without qop. Such a response carries no nonce count,
-// so it is accepted only if the nonce was never used before; the nonce is then
-// spent, and a phone reusing it gets [Stale]. Set Config.RequireQOP to refuse
-// responses without qop altogether.
+// Responses without qop (RFC 2069) are refused by default: they carry no
+// client nonce and no nonce count. With Config.AllowNoQOP such a response is
+// accepted only if the nonce was never used before; the nonce is then spent,
+// and a phone reusing it gets [Stale].
 //
 // # Timing
 //
@@ -41,9 +41,16 @@
 //
 // # Throttling
 //
-// [Authenticator.Failure], [Authenticator.Success] and [Authenticator.Status]
-// keep a per-source count of failed attempts (IPv4 address, or IPv6 /64),
-// bounded by Config.MaxSources, and turn it into a [Verdict]: [Allow],
-// [Reject] (answer 403 without checking credentials) or [Drop] (send nothing)
-// for a cool-off period.
+// [Authenticator.PeerFailure], [Authenticator.PeerSuccess] and
+// [Authenticator.PeerStatus] (Failure, Success and Status for callers that
+// know only an address, as the HTTP side) count failed attempts per [Peer]: (source, transport, auth user), where a
+// source is an IPv4 address or an IPv6 /64 and UDP is counted apart from
+// TCP/TLS, so spoofed datagrams never block a stream transport. They turn
+// the counts into a [Verdict]: [Allow], [Reject] (answer 403 without checking
+// credentials) or [Drop] (send nothing) for a cool-off period. A pair failing
+// Config.RejectAfter times is rejected, one line at a time; a source failing
+// for Config.SweepUsers distinct users is sweeping credentials and is
+// rejected for every user except those that authenticated from it within
+// Config.KnownFor, so the other phones behind an office's NAT address keep
+// registering. All tables are bounded by Config.MaxSources.
 package sipauth

@@ -23,7 +23,7 @@ var (
 	ErrRealm = errors.New("realm mismatch")
 	// ErrAlgorithm: the algorithm is not one we offer.
 	ErrAlgorithm = errors.New("unsupported algorithm")
-	// ErrQOP: the qop is not "auth", or is absent while Config.RequireQOP.
+	// ErrQOP: the qop is not "auth", or is absent and Config.AllowNoQOP is false.
 	ErrQOP = errors.New("unsupported qop")
 	// ErrNonceCount: qop=auth without a valid nc or cnonce.
 	ErrNonceCount = errors.New("bad nonce count or cnonce")

@@ -15,7 +15,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	src := netip.MustParseAddr("192.0.2.10")
+	// The source, its transport and the auth user it tries count apart.
+	src := sipauth.Peer{Addr: netip.MustParseAddr("192.0.2.10"), UDP: true, User: "1001"}
 	lookup := func(user, alg string) (string, bool) {
 		if user != "1001" {
 			return "", false
@@ -25,7 +26,7 @@ func Example() {
 	}
 
 	// 1. No Authorization: answer 401 with one WWW-Authenticate per value.
-	fmt.Println(auth.Status(src))
+	fmt.Println(auth.PeerStatus(src))
 	chals := auth.Challenges(false)
 
 	// 2. The phone answers the first challenge it supports (SHA-256).
@@ -37,17 +38,17 @@ func Example() {
 	// 3. Verify the Authorization header.
 	c, err := sipauth.ParseAuthorization(cred.String())
 	if err != nil {
-		auth.Failure(src) // and answer 400 or 401
+		auth.PeerFailure(src) // and answer 400 or 401
 		return
 	}
 	res, err := auth.Verify("REGISTER", c, lookup)
 	switch res {
 	case sipauth.OK:
-		auth.Success(src) // 200
+		auth.PeerSuccess(src) // 200
 	case sipauth.Stale:
 		_ = auth.Challenges(true) // 401 with stale=true
 	case sipauth.Bad:
-		auth.Failure(src) // 401 again; log err
+		auth.PeerFailure(src) // 401 again; log err
 	}
 	fmt.Println(c.Algorithm, res, err)
 	// Output:

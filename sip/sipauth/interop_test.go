@@ -58,7 +58,6 @@ func registrar(a *Authenticator, results chan<- Result) func(*sip.Request, sip.S
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Source", nil))
 			return
 		}
-		src := ap.Addr()
 		challenge := func(stale bool) {
 			res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
 			for _, v := range a.Challenges(stale) {
@@ -66,32 +65,34 @@ func registrar(a *Authenticator, results chan<- Result) func(*sip.Request, sip.S
 			}
 			_ = tx.Respond(res)
 		}
-		switch a.Status(src) {
-		case Drop:
-			return
-		case Reject:
-			a.Failure(src)
-			_ = tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
-			return
-		}
 		h := req.GetHeader("Authorization")
 		if h == nil {
 			challenge(false)
 			return
 		}
+		c, perr := ParseAuthorization(h.Value())
+		src := Peer{Addr: ap.Addr(), UDP: req.Transport() == "UDP", User: c.Username}
+		switch a.PeerStatus(src) {
+		case Drop:
+			return
+		case Reject:
+			a.PeerFailure(src)
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+			return
+		}
 		res := Bad
-		if c, err := ParseAuthorization(h.Value()); err == nil {
+		if perr == nil {
 			res, _ = a.Verify(req.Method.String(), c, testLookup)
 		}
 		results <- res
 		switch res {
 		case OK:
-			a.Success(src)
+			a.PeerSuccess(src)
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 		case Stale:
 			challenge(true)
 		default:
-			a.Failure(src)
+			a.PeerFailure(src)
 			challenge(false)
 		}
 	}
@@ -157,10 +158,11 @@ func TestInteropSipgo(t *testing.T) {
 					t.Fatalf("server verified %v, want bad", r)
 				}
 			}
-			if first, _ := register("1001", "secret"); first.StatusCode != 403 {
-				t.Fatalf("rejected source answered %d, want 403", first.StatusCode)
+			// A request without credentials still gets its challenge.
+			if first, second := register("1001", "secret"); first.StatusCode != 401 || second == nil || second.StatusCode != 403 {
+				t.Fatalf("rejected source answered %v then %v, want 401 then 403", first, second)
 			}
-			if v := a.Status(netip.MustParseAddr("127.0.0.1")); v != Drop {
+			if v := a.PeerStatus(Peer{Addr: netip.MustParseAddr("127.0.0.1"), UDP: true, User: "1001"}); v != Drop {
 				t.Fatalf("status after 403 = %v, want drop", v)
 			}
 		})

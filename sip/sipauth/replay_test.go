@@ -40,9 +40,10 @@ func TestNonceCount(t *testing.T) {
 	}
 }
 
-// TestNoQOPSpendsNonce checks that a response without qop uses up its nonce.
+// TestNoQOPSpendsNonce checks that a response without qop, when allowed,
+// uses up its nonce.
 func TestNoQOPSpendsNonce(t *testing.T) {
-	a, _ := newTestAuth(t, nil)
+	a, _ := newTestAuth(t, func(c *Config) { c.AllowNoQOP = true })
 	nonce := nonceOf(t, a.Challenges(false)[0])
 	seq := []struct {
 		nc   string

@@ -2,39 +2,58 @@ package sipauth
 
 import (
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 )
 
-// throttleStep acts on a source after a clock step, then checks its verdict.
+// throttleStep acts as a peer after a clock step, then checks its verdict.
 type throttleStep struct {
 	advance time.Duration
 	act     string // "fail", "ok" or "" (just look)
 	times   int    // how often to act; default 1
 	src     string
+	user    string // default "1001"
+	tcp     bool   // default UDP
+	users   int    // act as this many distinct users u0, u1, ... instead of user
 	want    Verdict
+}
+
+func (s throttleStep) peer() Peer {
+	p := Peer{Addr: netip.MustParseAddr(s.src), UDP: !s.tcp, User: s.user}
+	if p.User == "" {
+		p.User = "1001"
+	}
+	return p
 }
 
 func runThrottle(t *testing.T, edit func(*Config), steps []throttleStep) *Authenticator {
 	t.Helper()
 	a, clk := newTestAuth(t, func(c *Config) {
 		c.FailureWindow, c.RejectAfter, c.DropAfter, c.DropFor = time.Minute, 3, 6, 10*time.Minute
+		c.SweepUsers, c.KnownFor = 4, time.Hour
 		if edit != nil {
 			edit(c)
 		}
 	})
 	for i, s := range steps {
 		clk.add(s.advance)
-		src := netip.MustParseAddr(s.src)
+		p := s.peer()
 		for n := max(s.times, 1); n > 0; n-- {
-			switch s.act {
-			case "fail":
-				a.Failure(src)
-			case "ok":
-				a.Success(src)
+			for u := range max(s.users, 1) {
+				q := p
+				if s.users > 0 {
+					q.User = "u" + strconv.Itoa(u)
+				}
+				switch s.act {
+				case "fail":
+					a.PeerFailure(q)
+				case "ok":
+					a.PeerSuccess(q)
+				}
 			}
 		}
-		if got := a.Status(src); got != s.want {
+		if got := a.PeerStatus(p); got != s.want {
 			t.Fatalf("step %d (%+v): status %v, want %v", i, s, got, s.want)
 		}
 	}
@@ -59,6 +78,37 @@ func TestThrottle(t *testing.T) {
 			{advance: time.Minute, src: ip, want: Allow},                  // 10 minutes after the drop
 			{act: "fail", times: 2, src: ip, want: Allow},                 // counting starts afresh
 		}},
+		{"another user at the same source is not blocked", []throttleStep{
+			{act: "fail", times: 6, src: ip, want: Drop},
+			{src: ip, user: "1002", want: Allow},
+			{src: ip, user: "1002", tcp: true, want: Allow},
+		}},
+		{"udp failures do not block tcp", []throttleStep{
+			{act: "fail", times: 6, src: ip, want: Drop},
+			{src: ip, tcp: true, want: Allow},
+			{act: "fail", times: 3, src: ip, tcp: true, want: Reject}, // tcp counts on its own
+		}},
+		{"a sweep of many users blocks the source", []throttleStep{
+			{act: "fail", users: 3, src: ip, user: "u0", want: Allow},
+			{act: "fail", src: ip, user: "u3", want: Reject}, // the 4th distinct user
+			{src: ip, user: "new", want: Reject},             // never seen: refused too
+			{src: ip, user: "new", tcp: true, want: Allow},   // not over tcp
+			{src: other, user: "new", want: Allow},
+			{act: "fail", times: 2, src: ip, user: "new", want: Drop}, // 6 failures from the source
+			{advance: 10 * time.Minute, src: ip, user: "new", want: Allow},
+		}},
+		{"a known user passes a sweep of its source", []throttleStep{
+			{act: "ok", src: ip, user: "1002", want: Allow},
+			{act: "fail", times: 3, users: 4, src: ip, user: "other", want: Drop},
+			{src: ip, user: "1002", want: Allow},
+			{src: ip, user: "1002", tcp: true, want: Allow},
+			{advance: 61 * time.Minute, act: "fail", times: 2, users: 4, src: ip, user: "1002", want: Drop}, // known for an hour
+		}},
+		{"the last success renews a known user", []throttleStep{
+			{act: "ok", src: ip, user: "1002", want: Allow},
+			{advance: 50 * time.Minute, act: "ok", src: ip, user: "1002", want: Allow},
+			{advance: 50 * time.Minute, act: "fail", times: 2, users: 4, src: ip, user: "1002", want: Allow},
+		}},
 		{"reject lasts a window after the last failure", []throttleStep{
 			{act: "fail", times: 3, src: ip, want: Reject},
 			{advance: 59 * time.Second, src: ip, want: Reject},
@@ -69,6 +119,10 @@ func TestThrottle(t *testing.T) {
 			{act: "fail", times: 2, src: ip, want: Allow},
 			{advance: 61 * time.Second, act: "fail", times: 2, src: ip, want: Allow},
 			{advance: 61 * time.Second, act: "fail", times: 2, src: ip, want: Allow},
+		}},
+		{"distinct users spread beyond the window do not add up", []throttleStep{
+			{act: "fail", users: 3, src: ip, user: "x", want: Allow},
+			{advance: 61 * time.Second, act: "fail", users: 3, src: ip, user: "x", want: Allow},
 		}},
 		{"success forgives", []throttleStep{
 			{act: "fail", times: 2, src: ip, want: Allow},
@@ -103,14 +157,13 @@ func TestThrottleMemoryBound(t *testing.T) {
 	a := runThrottle(t, func(c *Config) { c.MaxSources = max }, []throttleStep{
 		{act: "fail", times: 6, src: "198.51.100.1", want: Drop},
 	})
-	victim := netip.MustParseAddr("198.51.100.1")
+	victim := Peer{Addr: netip.MustParseAddr("198.51.100.1"), UDP: true, User: "1001"}
 	for i := 0; i < 5*max; i++ {
-		src := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
-		a.Failure(src)
+		a.PeerFailure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), UDP: true})
 		if got := a.throttle.len(); got > max {
 			t.Fatalf("throttle tracks %d sources, bound %d", got, max)
 		}
-		if i%(max/2) == 0 && a.Status(victim) != Drop { // looking keeps it recent
+		if i%(max/2) == 0 && a.PeerStatus(victim) != Drop { // looking keeps it recent
 			t.Fatalf("dropped source forgotten after %d others", i)
 		}
 	}
@@ -123,11 +176,11 @@ func TestThrottleMemoryBound(t *testing.T) {
 func TestThrottleTrim(t *testing.T) {
 	a, clk := newTestAuth(t, func(c *Config) { c.FailureWindow = time.Minute })
 	for i := 0; i < 10; i++ {
-		a.Failure(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))
+		a.PeerFailure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})})
 	}
 	clk.add(2 * time.Minute)
 	for i := 0; i < 10; i++ {
-		a.Failure(netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}))
+		a.PeerFailure(Peer{Addr: netip.AddrFrom4([4]byte{10, 0, 1, byte(i)})})
 	}
 	if got := a.throttle.len(); got != 10 {
 		t.Errorf("throttle tracks %d sources, want 10", got)
@@ -137,8 +190,8 @@ func TestThrottleTrim(t *testing.T) {
 // TestThrottleInvalidAddr checks that the zero address is one source.
 func TestThrottleInvalidAddr(t *testing.T) {
 	a, _ := newTestAuth(t, func(c *Config) { c.RejectAfter, c.DropAfter = 1, 2 })
-	a.Failure(netip.Addr{})
-	if v := a.Status(netip.Addr{}); v != Reject {
+	a.Failure(netip.Addr{}) // the address-only form: Peer{Addr: src}
+	if v := a.PeerStatus(Peer{}); v != Reject {
 		t.Errorf("zero address: %v, want reject", v)
 	}
 }

@@ -77,10 +77,9 @@ func good(alg, nonce string) Credentials { return sign(alg, "1001", "secret", no
 func TestVerify(t *testing.T) {
 	tests := []verifyCase{
 		{name: "qop auth", build: good, want: OK},
-		{name: "no qop (RFC 2069)", want: OK, build: func(alg, n string) Credentials {
-			return sign(alg, "1001", "secret", n, "")
-		}},
-		{name: "no qop refused", edit: func(c *Config) { c.RequireQOP = true }, want: Bad, wantErr: ErrQOP,
+		{name: "no qop (RFC 2069) allowed", edit: func(c *Config) { c.AllowNoQOP = true }, want: OK,
+			build: func(alg, n string) Credentials { return sign(alg, "1001", "secret", n, "") }},
+		{name: "no qop refused by default", want: Bad, wantErr: ErrQOP,
 			build: func(alg, n string) Credentials { return sign(alg, "1001", "secret", n, "") }},
 		{name: "lower-case algorithm and qop, upper-case hex", want: OK, build: func(alg, n string) Credentials {
 			c := good(alg, n)

@@ -87,6 +87,13 @@ type serveConfig struct {
 	// a phone must prove, besides its vendor's User-Agent, to get a file
 	// holding secrets: credentials, network (needs --allow) or open.
 	DeviceAuth string
+	// TLSMinVersion, --tls-min-version, PHONEPROV_TLS_MIN_VERSION: 1.2.
+	// The oldest TLS version HTTPS and SIPS accept: 1.0, 1.1 (logged as a
+	// warning at start-up), 1.2 or 1.3.
+	TLSMinVersion string
+	// AdminHTTPSOnly, --admin-https-only, PHONEPROV_ADMIN_HTTPS_ONLY:
+	// false. The console and admin API answer 403 over plain HTTP.
+	AdminHTTPSOnly bool
 }
 
 func envOr(name, def string) string {
@@ -129,6 +136,12 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("PHONEPROV_DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof/) here, e.g. 127.0.0.1:6060; empty: off (env PHONEPROV_DEBUG_ADDR)")
 	fs.StringVar(&c.TFTPAddr, "tftp-addr", envOr("PHONEPROV_TFTP_ADDR", ""), "read-only TFTP (UDP) for phones whose factory default is TFTP, e.g. :69; device configs only to sources inside --allow; empty: off (env PHONEPROV_TFTP_ADDR)")
 	fs.StringVar(&c.DeviceAuth, "device-auth", envOr("PHONEPROV_DEVICE_AUTH", provision.DeviceAuthCredentials), "what a phone proves, besides its vendor's User-Agent, to get a config holding secrets: credentials (its own credential, enrollment URL or --device-ca certificate), network (its source is in --allow) or open (nothing more; closed lab networks) (env PHONEPROV_DEVICE_AUTH)")
+	fs.StringVar(&c.TLSMinVersion, "tls-min-version", envOr("PHONEPROV_TLS_MIN_VERSION", "1.2"), "oldest TLS version on HTTPS and SIPS: 1.0, 1.1 (old phones; logged as a warning), 1.2 or 1.3 (env PHONEPROV_TLS_MIN_VERSION)")
+	httpsOnly, err := strconv.ParseBool(envOr("PHONEPROV_ADMIN_HTTPS_ONLY", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("PHONEPROV_ADMIN_HTTPS_ONLY: use true or false")
+	}
+	fs.BoolVar(&c.AdminHTTPSOnly, "admin-https-only", httpsOnly, "serve the console and admin API over HTTPS only; over plain HTTP they answer 403 (env PHONEPROV_ADMIN_HTTPS_ONLY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("PHONEPROV_LOG_LEVEL", "info"), "debug, info, warn or error (env PHONEPROV_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -172,6 +185,12 @@ func (c *serveConfig) validate() error {
 	}
 	if err := c.validateDeviceAuth(); err != nil {
 		return err
+	}
+	if _, err := tlsMinVersion(c.TLSMinVersion); err != nil {
+		return err
+	}
+	if c.AdminHTTPSOnly && c.HTTPSAddr == "" {
+		return errors.New("--admin-https-only needs --https-addr: the console and API would be unreachable")
 	}
 	if c.ResyncInterval < time.Minute {
 		return fmt.Errorf("--resync-interval %v: at least 1m", c.ResyncInterval)
@@ -275,6 +294,9 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	txHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "phoneprov_db_transaction_duration_seconds",
 		Help: "Write transaction latency by operation.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9)}, []string{"op"})
 	promReg.MustRegister(txHist)
+	promReg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_password_hashes_peak",
+		Help: "Most argon2id password hashes ever computed at once (capped at 2)."},
+		func() float64 { _, peak := devicedb.PasswordHashes(); return float64(peak) }))
 	store, err := devicedb.Open(ctx, devicedb.Options{Path: dbPath(c.Data),
 		ObserveTx: func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }})
 	if err != nil {
@@ -343,7 +365,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	ac := apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)
 	ac.ProvisionURL = ls.phoneURL(c.PublicHost)
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
-		Phones: phones, CACert: ls.caPEM, API: ac})
+		Phones: phones, CACert: ls.caPEM, AdminHTTPSOnly: c.AdminHTTPSOnly, API: ac})
 	if err != nil {
 		return err
 	}
@@ -515,12 +537,21 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		}
 		ls.http = provision.CoalescingListener(ls.http)
 	}
+	tlsMin, _ := tlsMinVersion(c.TLSMinVersion)
 	if c.HTTPSAddr != "" || c.SIPSAddr != "" {
 		ca, err := tlsca.Load(c.Data, hosts, time.Now())
 		if err != nil {
 			return nil, err
 		}
 		ls.caPEM, ls.caCert = ca.CertPEM, ca.Server
+		if len(ca.Uncovered) > 0 {
+			log.Warn("the local CA's name constraints leave out these hosts; the server certificate does not name them (to cover them, make a new CA: see README, Security)",
+				"hosts", strings.Join(ca.Uncovered, ","))
+		}
+		if tlsMin < tls.VersionTLS12 {
+			log.Warn("TLS older than 1.2 accepted on HTTPS and SIPS (--tls-min-version), with SHA-1 CBC cipher suites; use it only for phones that cannot do TLS 1.2",
+				"tls_min_version", c.TLSMinVersion)
+		}
 	}
 	if c.SIPAddr != "" {
 		if ls.sipUDP, ls.sipTCP, err = listenPair(c.SIPAddr); err != nil {
@@ -532,14 +563,14 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		if err != nil {
 			return nil, fmt.Errorf("--sips-addr: %w", err)
 		}
-		ls.sips = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{ls.caCert}, MinVersion: tls.VersionTLS10})
+		ls.sips = tls.NewListener(l, serverTLS(ls.caCert, tlsMin))
 	}
 	if c.HTTPSAddr != "" {
 		l, err := net.Listen("tcp", c.HTTPSAddr)
 		if err != nil {
 			return nil, fmt.Errorf("--https-addr: %w", err)
 		}
-		tc := &tls.Config{Certificates: []tls.Certificate{ls.caCert}, MinVersion: tls.VersionTLS10}
+		tc := serverTLS(ls.caCert, tlsMin)
 		if c.DeviceCA != "" {
 			pem, err := os.ReadFile(c.DeviceCA)
 			if err != nil {

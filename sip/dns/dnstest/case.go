@@ -25,6 +25,15 @@ type Case struct {
 	Answer, Ns, Extra []string
 }
 
+// Over returns the case as it is answered over UDP (udp true): minimal,
+// without additional records; or unchanged, for TCP.
+func (c Case) Over(udp bool) Case {
+	if udp {
+		c.Extra = nil
+	}
+	return c
+}
+
 // Msg returns the query of the case.
 func (c Case) Msg() *dns.Msg {
 	m := new(dns.Msg)

@@ -1,4 +1,4 @@
-package dns
+package srclimit
 
 import (
 	"net/netip"
@@ -10,31 +10,40 @@ import (
 // grouping of IPv6 sources by /64, and the bounded table.
 func TestLimiter(t *testing.T) {
 	now := time.Unix(1000, 0)
-	l := newLimiter(2, 3)
-	l.now = func() time.Time { return now }
+	l := New(2, 3, func() time.Time { return now })
 	a := netip.MustParseAddr("192.0.2.1")
 	steps := []struct {
 		src  string
 		want bool
 	}{
 		{"192.0.2.1", true}, {"192.0.2.1", true}, {"192.0.2.1", false}, // budget of 2
+		{"::ffff:192.0.2.1", false},                                          // the same source, mapped
 		{"192.0.2.2", true},                                                  // another source
 		{"2001:db8::1", true}, {"2001:db8::2", true}, {"2001:db8::3", false}, // one /64
 		{"198.51.100.1", false}, // table full (3 sources): fail closed
 	}
 	for i, s := range steps {
-		if got := l.allow(netip.MustParseAddr(s.src)); got != s.want {
-			t.Errorf("step %d: allow(%s) = %t, want %t", i, s.src, got, s.want)
+		if got := l.Allow(netip.MustParseAddr(s.src)); got != s.want {
+			t.Errorf("step %d: Allow(%s) = %t, want %t", i, s.src, got, s.want)
 		}
 	}
 	if len(l.counts) > 3 {
 		t.Errorf("table holds %d sources, bound is 3", len(l.counts))
 	}
 	now = now.Add(time.Second)
-	if !l.allow(a) || !l.allow(netip.MustParseAddr("198.51.100.1")) {
+	if !l.Allow(a) || !l.Allow(netip.MustParseAddr("198.51.100.1")) {
 		t.Error("budget not renewed in the next second")
 	}
-	if !l.allow(netip.Addr{}) {
+	if !l.Allow(netip.Addr{}) {
 		t.Error("unknown source refused")
+	}
+	for i, want := range []int{0, 1, 2} { // a's 2nd, 3rd and 4th request this second
+		if got := l.Over(a); got != want {
+			t.Errorf("Over #%d = %d, want %d", i, got, want)
+		}
+	}
+	l.Over(netip.MustParseAddr("192.0.2.3")) // the third source: table full
+	if got := l.Over(netip.MustParseAddr("192.0.2.4")); got != -1 {
+		t.Errorf("Over of a new source with the table full = %d, want -1", got)
 	}
 }
