@@ -21,6 +21,7 @@ func (a *API) deviceRoutes(r chi.Router) {
 	r.Delete("/devices/{mac}", a.handle(a.deleteDevice))
 	r.Put("/devices/{mac}/lines/{n}", a.handle(a.setLine))
 	r.Delete("/devices/{mac}/lines/{n}", a.handle(a.clearLine))
+	r.Post("/devices/{mac}/lines/{n}/rotate", a.handle(a.rotateLine))
 }
 
 func (a *API) listDevices(w http.ResponseWriter, r *http.Request) error {
@@ -97,6 +98,19 @@ func (a *API) setLine(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnprocessableEntity, "user_id is required")
 	}
 	d, err := a.store.SetLine(r.Context(), chi.URLParam(r, "mac"), n, body.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (a *API) rotateLine(w http.ResponseWriter, r *http.Request) error {
+	n, err := lineNumber(r)
+	if err != nil {
+		return err
+	}
+	d, err := a.store.RotateLine(r.Context(), chi.URLParam(r, "mac"), n)
 	if err != nil {
 		return err
 	}
