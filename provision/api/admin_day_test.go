@@ -1,6 +1,9 @@
 package api
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 // TestPutSameLineIsIdempotent: PUT of the user already on the line keeps
 // its credentials and adds no audit entry; the rotate action changes them.
@@ -22,4 +25,20 @@ func TestPutSameLineIsIdempotent(t *testing.T) {
 		t.Fatal("rotate kept the auth user")
 	}
 	e.want(404, "POST", "/api/v1/devices/0004f2aabbcc/lines/2/rotate", nil)
+}
+
+// TestOpenAPIWithoutToken: the OpenAPI document is served openly; every
+// other route still wants the token.
+func TestOpenAPIWithoutToken(t *testing.T) {
+	e := newEnv(t)
+	for path, want := range map[string]int{"/api/v1/openapi.json": 200, "/api/v1/users": 401, "/api/v1/devices/openapi.json": 401} {
+		res, err := http.Get(e.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s without a token: %d, want %d", path, res.StatusCode, want)
+		}
+	}
 }

@@ -102,9 +102,18 @@ func (a *API) Routes() chi.Router {
 	return r
 }
 
-// authenticate checks the bearer token in constant time.
+// authenticate checks the bearer token in constant time. The OpenAPI
+// document is documentation and is served without one.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePath != "" {
+			path = rc.RoutePath // below the mount point
+		}
+		if r.Method == http.MethodGet && path == "/openapi.json" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), a.token) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="phoneprov"`)
