@@ -291,4 +291,31 @@ func printSummary(w io.Writer, rep *devicedb.ImportReport, reportFile string) {
 		where += fmt.Sprintf(" or GET /api/v1/imports/%d", rep.ID)
 	}
 	fmt.Fprintf(w, "  warnings: %d (the full report: %s)\n", t.Warnings, where)
+	printWarnings(w, rep)
+}
+
+// maxWarnings is how many warnings the CLI prints; the report has them all.
+const maxWarnings = 50
+
+// printWarnings prints the report's warnings, each named by the user or
+// device it is about, up to maxWarnings.
+func printWarnings(w io.Writer, rep *devicedb.ImportReport) {
+	var all []string
+	for _, u := range rep.Users {
+		for _, m := range u.Warnings {
+			all = append(all, "user "+u.ClassicUsername+": "+m)
+		}
+	}
+	for _, d := range rep.Devices {
+		for _, m := range d.Warnings {
+			all = append(all, "device "+d.MAC+": "+m)
+		}
+	}
+	for i, m := range all {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "    … and %d more in the full report\n", len(all)-maxWarnings)
+			break
+		}
+		fmt.Fprintf(w, "    - %s\n", m)
+	}
 }
