@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -21,6 +22,12 @@ type Registrar interface {
 	// ResyncState returns the last re-sync of a device and whether it was
 	// confirmed by a config fetch.
 	ResyncState(mac string) (any, bool)
+}
+
+// RefusalReporter is an optional part of a Registrar: why the device's
+// last REGISTER with correct credentials was refused (403).
+type RefusalReporter interface {
+	LastRefusal(mac string) (at time.Time, line int, reason string, ok bool)
 }
 
 // ErrNotRegistered is what Registrar.Resync wraps when the device has no

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -140,9 +141,14 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var regs []devicedb.Binding
-	var resync any
+	var resync, refusal any
 	if c.cfg.Registrar != nil {
 		regs = c.cfg.Registrar.Bindings(d.MAC, 0)
+		if rr, ok := c.cfg.Registrar.(api.RefusalReporter); ok {
+			if at, line, why, ok := rr.LastRefusal(d.MAC); ok {
+				refusal = map[string]any{"At": at, "Line": line, "Reason": why}
+			}
+		}
 		if st, ok := c.cfg.Registrar.ResyncState(d.MAC); ok {
 			resync = st
 		}
@@ -153,7 +159,7 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 		lines = append(lines, i)
 	}
 	c.render(w, r, "device", "Device "+d.MAC, map[string]any{"D": d, "Model": m, "Fetches": fetches, "History": timeline(fetches, regs, resync, hist),
-		"Regs": regs, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines})
+		"Regs": regs, "Refusal": refusal, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines})
 	return nil
 }
 

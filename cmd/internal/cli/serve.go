@@ -219,6 +219,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr, c.LogLevel)
+	slog.SetDefault(log) // libraries logging to slog.Default (sipgo's package logger) write through ours
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, c, log, stdout); err != nil {

@@ -75,6 +75,11 @@ func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error
 
 func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.ResyncState(mac) }
 
+func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
+	f, ok := a.r.LastRefusal(mac)
+	return f.At, f.Line, f.Reason, ok
+}
+
 // apiConfig wires the admin API's hooks: firmware, the registrar, the
 // frozen configs of imported unsupported devices, welcome links, and what
 // follows a device replacement.
