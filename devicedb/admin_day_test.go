@@ -48,3 +48,32 @@ func TestSetLineSameUserChangesNothing(t *testing.T) {
 	_, err = s.RotateLine(ctx, d.MAC, 2)
 	wantKind(t, err, ErrNotFound)
 }
+
+// TestPendingLeavesOutRemovedForGood: an unsupported device removed for
+// good (it can never be added back) is not listed as pending "to adopt"
+// when it asks again; another unknown device is.
+func TestPendingLeavesOutRemovedForGood(t *testing.T) {
+	s, _ := openTest(t)
+	u := mustUser(t, s, "alice", "1001")
+	d, err := s.CarryOverDevice(ctx, "0004f2000335", "SoundPoint IP 335", map[int]int64{1: u.ID}, []byte("frozen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteDevice(ctx, d.MAC); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordPending(ctx, []Sighting{{MAC: d.MAC, Vendor: "Poly", Model: "SoundPoint IP 335"}, {MAC: "0004f2000999", Vendor: "Poly", Model: "VVX 410"}}); err != nil {
+		t.Fatal(err)
+	}
+	ps, _, err := s.ListPending(ctx, Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.CountPending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].MAC != "0004f2000999" || n != 1 {
+		t.Fatalf("pending: %+v (count %d), want only 0004f2000999", ps, n)
+	}
+}
