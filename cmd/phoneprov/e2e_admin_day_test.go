@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +52,31 @@ func TestSIPLibraryLogsAreJSONAndBounded(t *testing.T) {
 	}
 	if n == 0 || n >= 300 {
 		t.Fatalf("%d of 300 stray responses logged; want some, rate-limited", n)
+	}
+}
+
+// TestWelcomeLinkUsesHTTPS: with HTTPS on, the set-password link of a
+// welcome message is an https:// URL of the HTTPS port.
+func TestWelcomeLinkUsesHTTPS(t *testing.T) {
+	p := start(t, binary(t), t.TempDir(), "--public-host", "127.0.0.1")
+	exp, err := os.ReadFile("../../devicedb/testdata/import/seeds-joe.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body any
+	if err := json.Unmarshal(exp, &body); err != nil {
+		t.Fatal(err)
+	}
+	p.call(t, "POST", "/api/v1/imports/classic", body, 201)
+	st, raw := p.try(&http.Client{Timeout: 10 * time.Second}, "GET", "/api/v1/outbox", nil)
+	var msgs []map[string]any
+	if st != 200 || json.Unmarshal(raw, &msgs) != nil || len(msgs) == 0 {
+		t.Fatalf("outbox: %d %s", st, raw)
+	}
+	want := "https://127.0.0.1:" + strings.Split(p.ports["https"], ":")[1] + "/set-password?token="
+	for _, m := range msgs {
+		if link, _ := m["link"].(string); !strings.HasPrefix(link, want) {
+			t.Errorf("welcome link %q, want %s…", link, want)
+		}
 	}
 }

@@ -88,6 +88,9 @@ func (a *API) resync(w http.ResponseWriter, r *http.Request) error {
 	if len(bs) == 0 {
 		return errorf(http.StatusConflict, "device %s is not registered: there is no contact to send the NOTIFY to", d.MAC)
 	}
+	if err := a.store.RecordResyncRequest(r.Context(), d.MAC, m.ResyncEvent); err != nil {
+		return err
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30e9)
 		defer cancel()

@@ -250,6 +250,9 @@ func (c *Console) resync(w http.ResponseWriter, r *http.Request) error {
 			return "", &pageError{status: http.StatusConflict, msg: fmt.Sprintf("device %s is not registered: there is no contact to send the re-sync NOTIFY to; reboot the phone instead", d.MAC)}
 		}
 		m, _ := c.store.Catalog().Lookup(d.Model)
+		if err := c.store.RecordResyncRequest(ctx, d.MAC, m.ResyncEvent); err != nil {
+			return "", err
+		}
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

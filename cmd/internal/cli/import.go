@@ -193,7 +193,15 @@ func directFreezer(f importFlags, ports map[string]string) (devicedb.FreezeFunc,
 	url := fmt.Sprintf("http://%s/", net.JoinHostPort(host, fmt.Sprint(httpPort)))
 	freeze, err := provision.Freezer(r, provision.Settings{Domain: f.domain, PublicHost: host, ProvisionURL: url,
 		SIPPort: portOf(envOr("PHONEPROV_SIP_ADDR", ":5060"), 5060), STUNPort: stun})
-	return freeze, welcomeLinkBase(url), err
+	link := url // the set-password link: over HTTPS when it is on
+	if a := envOr("PHONEPROV_HTTPS_ADDR", ":8443"); a != "" {
+		httpsPort := portOf(a, 8443)
+		if p := ports["https"]; p != "" {
+			httpsPort = portOf(p, httpsPort)
+		}
+		link = fmt.Sprintf("https://%s/", net.JoinHostPort(host, fmt.Sprint(httpsPort)))
+	}
+	return freeze, welcomeLinkBase(link), err
 }
 
 // welcomeLinkBase is the set-password link prefix for a server whose

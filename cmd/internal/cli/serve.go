@@ -296,7 +296,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	defer phones.Close()
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
 		Phones: phones, CACert: ls.caPEM,
-		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)})
+		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.consoleURL(c.PublicHost)), log)})
 	if err != nil {
 		return err
 	}
@@ -378,6 +378,15 @@ func (l *listeners) provisionURL(host string) string {
 		return "http://" + net.JoinHostPort(host, fmt.Sprint(l.http.Addr().(*net.TCPAddr).Port)) + "/"
 	}
 	return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"
+}
+
+// consoleURL is the base URL people open (the set-password link of welcome
+// messages): HTTPS when it is on, else plain HTTP.
+func (l *listeners) consoleURL(host string) string {
+	if l.https != nil {
+		return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"
+	}
+	return l.provisionURL(host)
 }
 
 func (l *listeners) sipPort() int {
