@@ -1,6 +1,10 @@
 package devicedb
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+	"time"
+)
 
 // TestSetLineSameUserChangesNothing: putting the user already on a line
 // again keeps its credentials, writes no audit entry and leaves Generation;
@@ -75,5 +79,89 @@ func TestPendingLeavesOutRemovedForGood(t *testing.T) {
 	}
 	if len(ps) != 1 || ps[0].MAC != "0004f2000999" || n != 1 {
 		t.Fatalf("pending: %+v (count %d), want only 0004f2000999", ps, n)
+	}
+}
+
+// TestDeviceSearchAndCounts: a device is found by part of its MAC, a
+// username, an extension or a phone number of a user on its lines; the
+// overview counts equal the lists behind them.
+func TestDeviceSearchAndCounts(t *testing.T) {
+	s, _ := openTest(t)
+	ann := mustUser(t, s, "annabel", "2101")
+	mustLicense(t, s, ann)
+	mustLicense(t, s, nil)
+	if _, err := s.AddPhoneNumber(ctx, ann.ID, "+14155550177", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, mac := range []string{"0004f2aabb01", "0004f2ccdd02", "805ec0000003"} {
+		if _, err := s.CreateDevice(ctx, NewDevice{MAC: mac, Model: "VVX 410"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SetLine(ctx, "0004f2ccdd02", 1, ann.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"aabb", []string{"0004f2aabb01"}},
+		{"AA:BB:01", []string{"0004f2aabb01"}},
+		{"0004f2", []string{"0004f2aabb01", "0004f2ccdd02"}},
+		{"annab", []string{"0004f2ccdd02"}},
+		{"2101", []string{"0004f2ccdd02"}},
+		{"5550177", []string{"0004f2ccdd02"}},
+		{"nobody", nil},
+		{"%", nil},
+	} {
+		ds, _, err := s.ListDevices(ctx, DeviceFilter{Query: tc.q}, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range ds {
+			got = append(got, d.MAC)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("q=%q: %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	// Below: filtered across pages of 1.
+	below := func(model, fw string) bool { return fw == "" }
+	var all []string
+	for p := (Page{Limit: 1}); ; {
+		ds, next, err := s.ListDevices(ctx, DeviceFilter{Below: below}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			all = append(all, d.MAC)
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	n, err := s.CountBelow(ctx, below)
+	if err != nil || n != 3 || len(all) != 3 {
+		t.Fatalf("below: count %d %v, listed %v", n, err, all)
+	}
+	c, err := s.CountAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DevicesActive != 3 || c.LinesProvisioned != 1 || c.LicensesAssigned != 1 || c.LicensesUnassigned != 1 || c.LicensesSuspended != 0 {
+		t.Fatalf("counts: %+v", c)
+	}
+	now := time.Now()
+	if err := s.AddRegisterCounts(ctx, now, map[string]int{"ok": 2, "forbidden": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRegisterCounts(ctx, now, map[string]int{"ok": 3}); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := s.HourlyRegisters(ctx, now.Add(-24*time.Hour))
+	if err != nil || len(hs) != 2 || hs[1].Outcome != "ok" || hs[1].N != 5 {
+		t.Fatalf("hourly registers: %+v %v", hs, err)
 	}
 }
