@@ -96,6 +96,7 @@ func (a *API) Routes() chi.Router {
 	r.Get("/extensions", a.handle(a.listExtensions))
 	r.Get("/audit", a.handle(a.listAudit))
 	r.Get("/identify", a.handle(a.identifyRequest))
+	r.Get("/overview", a.handle(a.overview))
 	a.firmwareRoutes(r)
 	a.sipRoutes(r)
 	a.upgradeRoutes(r)

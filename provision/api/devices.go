@@ -30,11 +30,26 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := devicedb.DeviceFilter{Status: q.Get("status"), Vendor: q.Get("vendor"), Model: q.Get("model")}
+	f := devicedb.DeviceFilter{Status: q.Get("status"), Vendor: q.Get("vendor"), Model: q.Get("model"), Query: q.Get("q")}
 	if v := q.Get("user_id"); v != "" {
 		if f.UserID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return errorf(http.StatusBadRequest, "user_id %q: not a user id", v)
 		}
+	}
+	switch v := q.Get("below_target"); v {
+	case "", "false":
+	case "true":
+		f.Below = BelowTarget(a.fw)
+	default:
+		return errorf(http.StatusBadRequest, "below_target %q: use true or false", v)
+	}
+	if asCSV, err := wantCSV(r); err != nil || asCSV {
+		if err != nil {
+			return err
+		}
+		return writeCSV(w, "devices.csv", DeviceCSVHeader, func(p devicedb.Page) ([]devicedb.Device, string, error) {
+			return a.store.ListDevices(r.Context(), f, p)
+		}, DeviceCSVRow)
 	}
 	ds, next, err := a.store.ListDevices(r.Context(), f, p)
 	if err != nil {

@@ -276,10 +276,12 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	reg, err := newRegistrar(c, ls, store, promReg, log)
+	regCounts := newRegisterCounts()
+	reg, err := newRegistrar(c, ls, store, promReg, log, regCounts)
 	if err != nil {
 		return err
 	}
+	defer regCounts.start(store, log)()
 	var onFetch func(string, time.Time)
 	if reg != nil {
 		onFetch = reg.NoteFetch
