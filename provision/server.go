@@ -93,6 +93,7 @@ func New(cfg Config) (*Server, error) {
 	cc := cfg.Console
 	cc.Store, cc.Logger, cc.Registrar, cc.Freeze = cfg.Store, cfg.Logger, ac.Registrar, ac.Freeze
 	cc.WelcomeLinkBase, cc.OnReplaced = ac.WelcomeLinkBase, ac.OnReplaced
+	cc.Firmware = ac.Firmware
 	con, err := console.New(cc)
 	if err != nil {
 		return nil, err

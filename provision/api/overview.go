@@ -181,3 +181,23 @@ var licenseCSVHeader = []string{"id", "type", "country", "status", "suspended_re
 func licenseCSVRow(l devicedb.License) []string {
 	return []string{l.ID, l.Type, l.Country, l.Status, l.SuspendedReason, l.ServiceAddress, l.Username}
 }
+
+// ExportCSV writes every user, device (of any status) or license, by kind
+// "users", "devices" or "licenses", as the CSV of ?format=csv.
+func ExportCSV(ctx context.Context, w http.ResponseWriter, s *devicedb.Store, kind string) error {
+	switch kind {
+	case "users":
+		return writeCSV(w, "users.csv", userCSVHeader, func(p devicedb.Page) ([]devicedb.User, string, error) {
+			return s.ListUsers(ctx, devicedb.UserFilter{}, p)
+		}, userCSVRow)
+	case "devices":
+		return writeCSV(w, "devices.csv", DeviceCSVHeader, func(p devicedb.Page) ([]devicedb.Device, string, error) {
+			return s.ListDevices(ctx, devicedb.DeviceFilter{Status: "all"}, p)
+		}, DeviceCSVRow)
+	case "licenses":
+		return writeCSV(w, "licenses.csv", licenseCSVHeader, func(p devicedb.Page) ([]devicedb.License, string, error) {
+			return s.ListLicenses(ctx, devicedb.LicenseFilter{}, p)
+		}, licenseCSVRow)
+	}
+	return errorf(http.StatusNotFound, "no export of %q: use users, devices or licenses", kind)
+}

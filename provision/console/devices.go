@@ -61,19 +61,22 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 	switch view {
 	case "pending":
 		data["Pending"], next, err = c.store.ListPending(ctx, devicedb.Page{Limit: pageSize, Cursor: cursor})
-	case "unsupported", "retired", "all":
+	case "unsupported", "retired", "all", "below_target":
 	default:
 		view = "supported"
 		data["View"] = view
 	}
 	if view != "pending" {
 		status := view
-		if view == "supported" {
+		if view == "supported" || view == "below_target" {
 			status = devicedb.DeviceActive
 		}
 		f := devicedb.DeviceFilter{Status: status}
+		if view == "below_target" {
+			f.Below = api.BelowTarget(c.cfg.Firmware)
+		}
 		if search != "" {
-			f = c.deviceFilter(ctx, f, search)
+			f = c.deviceFilter(f, search)
 		}
 		data["Devices"], next, err = c.store.ListDevices(ctx, f, devicedb.Page{Limit: pageSize, Cursor: cursor})
 	}
@@ -91,19 +94,21 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deviceFilter reads a search that is not a MAC: a model, a user's
-// username or extension, or else a vendor.
-func (c *Console) deviceFilter(ctx context.Context, f devicedb.DeviceFilter, q string) devicedb.DeviceFilter {
+// deviceFilter reads a search that is not a whole MAC: a model or a
+// vendor by name, else part of a MAC, a username, an extension or a phone
+// number (the same search as GET /api/v1/devices?q=).
+func (c *Console) deviceFilter(f devicedb.DeviceFilter, q string) devicedb.DeviceFilter {
 	if _, ok := c.store.Catalog().Lookup(q); ok {
 		f.Model = q
 		return f
 	}
-	var pe *pageError
-	if id, err := c.findUser(ctx, q); err == nil {
-		f.UserID = id
-	} else if errors.As(err, &pe) {
-		f.Vendor = q
+	for _, m := range c.store.Catalog().Models() {
+		if strings.EqualFold(m.Vendor, q) {
+			f.Vendor = q
+			return f
+		}
 	}
+	f.Query = q
 	return f
 }
 
