@@ -165,3 +165,49 @@ func TestDeviceSearchAndCounts(t *testing.T) {
 		t.Fatalf("hourly registers: %+v %v", hs, err)
 	}
 }
+
+// TestAdminManagement: list with last sign-in, reset (ends the sessions),
+// own change (checks the current password, keeps the own session), remove
+// (never the last admin).
+func TestAdminManagement(t *testing.T) {
+	s, _ := openTest(t)
+	if _, err := s.CreateAdmin(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAdmin(ctx, "bob", "bob's long password"); err != nil {
+		t.Fatal(err)
+	}
+	tokA, _, err := s.SignIn(ctx, "alice", "correct horse battery", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokB, _, err := s.SignIn(ctx, "bob", "bob's long password", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.ListAdmins(ctx)
+	if err != nil || len(as) != 2 || as[0].Name != "alice" || as[0].LastSignIn == nil {
+		t.Fatalf("admins: %+v %v", as, err)
+	}
+	if err := s.SetAdminPassword(ctx, "bob", "a new password for bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionAdmin(ctx, tokB); err == nil {
+		t.Fatal("bob's session outlived the reset")
+	}
+	wantKind(t, s.ChangeOwnPassword(ctx, "alice", "wrong one", "another long password", tokA), ErrInvalid)
+	if err := s.ChangeOwnPassword(ctx, "alice", "correct horse battery", "another long password", tokA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionAdmin(ctx, tokA); err != nil {
+		t.Fatalf("own session ended by the own change: %v", err)
+	}
+	if _, _, err := s.SignIn(ctx, "alice", "another long password", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteAdmin(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, s.DeleteAdmin(ctx, "alice"), ErrConflict)
+	wantKind(t, s.DeleteAdmin(ctx, "nobody"), ErrNotFound)
+}

@@ -11,3 +11,6 @@ CREATE TABLE sip_hourly (
 
 -- Config fetches by time, for the hourly series.
 CREATE INDEX fetch_log_at ON fetch_log(at);
+
+-- The admins' last sign-in (ListAdmins) without scanning the audit log.
+CREATE INDEX audit_sign_in ON audit(entity_id) WHERE action = 'sign_in' AND entity = 'admin';

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -41,4 +44,63 @@ func TestOpenAPIWithoutToken(t *testing.T) {
 			t.Errorf("GET %s without a token: %d, want %d", path, res.StatusCode, want)
 		}
 	}
+}
+
+// raw sends a request with the token and returns status, content type and body.
+func (e *env) raw(method, path string) (int, string, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), string(b)
+}
+
+// TestOverviewSearchCSVAdmins: the overview's figures, device search,
+// CSV exports and admin management over the API.
+func TestOverviewSearchCSVAdmins(t *testing.T) {
+	e := newEnv(t)
+	u := e.want(201, "POST", "/api/v1/users", map[string]any{"username": "zoe", "extension": "1007", "first_name": "=cmd()"})
+	e.want(201, "POST", "/api/v1/devices", map[string]any{"mac": "0004f2aabbcc", "model": "VVX 410"})
+	e.want(201, "POST", "/api/v1/devices", map[string]any{"mac": "0004f2ddeeff", "model": "VVX 410"})
+	e.want(200, "PUT", "/api/v1/devices/0004f2aabbcc/lines/1", map[string]any{"user_id": u["id"]})
+	e.want(201, "POST", "/api/v1/licenses", map[string]any{"type": "X4", "country": "US"})
+	o := e.want(200, "GET", "/api/v1/overview", nil)
+	for k, want := range map[string]float64{"devices_supported": 2, "lines_provisioned": 1, "licenses_unassigned": 1, "devices_pending": 0, "lines_registered": 0} {
+		if o[k] != want {
+			t.Errorf("overview %s = %v, want %v (%v)", k, o[k], want, o)
+		}
+	}
+	for q, want := range map[string]int{"aa:bb": 1, "zoe": 1, "1007": 1, "0004f2": 2, "nothing": 0} {
+		if _, _, ds := e.do("GET", "/api/v1/devices?q="+url.QueryEscape(q), nil); len(ds) != want {
+			t.Errorf("q=%s: %d devices, want %d", q, len(ds), want)
+		}
+	}
+	st, ct, body := e.raw("GET", "/api/v1/devices?format=csv&q=zoe")
+	if st != 200 || !strings.HasPrefix(ct, "text/csv") || !strings.Contains(body, "0004f2aabbcc,Poly,VVX 410,active") || strings.Contains(body, "ddeeff") {
+		t.Errorf("devices CSV: %d %s\n%s", st, ct, body)
+	}
+	if st, _, body := e.raw("GET", "/api/v1/users?format=csv"); st != 200 || !strings.Contains(body, ",zoe,'=cmd(),") {
+		t.Errorf("users CSV (formula cells quoted): %d\n%s", st, body)
+	}
+	if st, _, body := e.raw("GET", "/api/v1/licenses?format=csv"); st != 200 || strings.Count(body, "\n") != 2 {
+		t.Errorf("licenses CSV: %d\n%s", st, body)
+	}
+	e.want(400, "GET", "/api/v1/users?format=xml", nil)
+
+	e.want(201, "POST", "/api/v1/admins", map[string]any{"name": "carol", "password": "a long enough password"})
+	e.want(409, "POST", "/api/v1/admins", map[string]any{"name": "carol", "password": "a long enough password"})
+	e.want(422, "POST", "/api/v1/admins", map[string]any{"name": "dave", "password": "short"})
+	e.want(201, "POST", "/api/v1/admins", map[string]any{"name": "dave", "password": "another long password"})
+	if _, _, as := e.do("GET", "/api/v1/admins", nil); len(as) != 2 || as[0].(map[string]any)["name"] != "carol" {
+		t.Fatalf("admins: %v", as)
+	}
+	e.want(204, "POST", "/api/v1/admins/carol/password", map[string]any{"password": "a brand new password"})
+	e.want(204, "DELETE", "/api/v1/admins/carol", nil)
+	e.want(409, "DELETE", "/api/v1/admins/dave", nil)
+	e.want(404, "DELETE", "/api/v1/admins/carol", nil)
 }
