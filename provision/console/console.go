@@ -135,6 +135,7 @@ func (c *Console) Routes() chi.Router {
 		c.replaceRoutes(r)
 		r.Get("/ui/audit", c.handle(c.auditPage))
 		c.bulkRoutes(r)
+		c.adminRoutes(r)
 	})
 	r.NotFound(c.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{status: http.StatusNotFound, msg: "no such page: " + r.URL.Path}
