@@ -135,7 +135,7 @@ func (c *registerCounts) add(outcome string) {
 }
 
 // registerCountsEvery is how often the counts are written.
-const registerCountsEvery = 30 * time.Second
+const registerCountsEvery = 5 * time.Second
 
 // start writes the counts every registerCountsEvery until the returned
 // stop, which writes the last ones.
