@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 )
@@ -51,5 +52,75 @@ func TestConsoleNewcomerFixes(t *testing.T) {
 	}
 	if _, body = e.get(page); !strings.Contains(body, `<option value="disabled" selected>`) {
 		t.Errorf("user page does not show the voicemail choice")
+	}
+}
+
+// TestBulkAndExports: the bulk form exports the selected devices as CSV,
+// refuses a re-sync without a registrar and a firmware target without a
+// firmware store; the whole-list exports answer CSV; an unknown job's
+// progress is 404.
+func TestBulkAndExports(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := context.Background()
+	for _, mac := range []string{"0004f2aabb01", "0004f2aabb02"} {
+		if _, err := e.store.CreateDevice(ctx, devicedb.NewDevice{MAC: mac, Model: "VVX 410"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.signIn()
+	st, body := e.post("/ui/devices", "/ui/devices/bulk", url.Values{"action": {"csv"}, "mac": {"0004f2aabb02"}})
+	if st != http.StatusOK || !strings.HasPrefix(body, "mac,vendor,model") || !strings.Contains(body, "0004f2aabb02") || strings.Contains(body, "0004f2aabb01") {
+		t.Fatalf("bulk CSV: %d %s", st, body)
+	}
+	for action, want := range map[string]string{"resync": "the SIP registrar is off", "firmware": "firmware serving is off", "": "choose an action"} {
+		if _, body := e.post("/ui/devices", "/ui/devices/bulk", url.Values{"action": {action}, "mac": {"0004f2aabb01"}}); !strings.Contains(body, want) {
+			t.Errorf("bulk %q: no %q in\n%s", action, want, body)
+		}
+	}
+	if _, body := e.post("/ui/devices", "/ui/devices/bulk", url.Values{"action": {"csv"}}); !strings.Contains(body, "select at least one device") {
+		t.Errorf("bulk without devices:\n%s", body)
+	}
+	for _, kind := range []string{"users", "devices", "licenses"} {
+		if st, body := e.get("/ui/export/" + kind + ".csv"); st != http.StatusOK || !strings.HasPrefix(body, "id,") && !strings.HasPrefix(body, "mac,") {
+			t.Errorf("export %s: %d %.200s", kind, st, body)
+		}
+	}
+	if st, _ := e.get("/ui/export/secrets.csv"); st != http.StatusNotFound {
+		t.Errorf("export of an unknown kind: %d", st)
+	}
+	if st, _ := e.get("/ui/progress/nope"); st != http.StatusNotFound {
+		t.Errorf("progress of an unknown job: %d", st)
+	}
+}
+
+// TestOwnPasswordChange: the current password is checked, the two new ones
+// must agree, the own session stays, and nobody removes themselves.
+func TestOwnPasswordChange(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.signIn()
+	form := func(cur, pw, pw2 string) url.Values {
+		return url.Values{"current": {cur}, "password": {pw}, "password2": {pw2}}
+	}
+	for _, tc := range []struct {
+		v    url.Values
+		want string
+	}{
+		{form("wrong", "a new long password", "a new long password"), "the current password is wrong"},
+		{form("correct horse battery", "a new long password", "another"), "the two passwords differ"},
+		{form("correct horse battery", "short", "short"), "at least 10 characters"},
+		{form("correct horse battery", "a new long password", "a new long password"), "your password is changed"},
+	} {
+		if _, body := e.post("/ui/admins", "/ui/admins/me/password", tc.v); !strings.Contains(body, tc.want) {
+			t.Errorf("own password change: no %q in\n%s", tc.want, body)
+		}
+	}
+	if _, body := e.get("/ui/admins"); !strings.Contains(body, "Sign out") {
+		t.Fatal("the own session ended with the own change")
+	}
+	if _, body := e.post("/ui/admins", "/ui/admins/alice/delete", url.Values{}); !strings.Contains(body, "you cannot remove yourself") {
+		t.Errorf("removing oneself:\n%s", body)
+	}
+	if _, _, err := e.store.SignIn(context.Background(), "alice", "a new long password", time.Hour); err != nil {
+		t.Fatalf("sign-in with the new password: %v", err)
 	}
 }
