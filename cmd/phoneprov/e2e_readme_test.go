@@ -105,3 +105,22 @@ func waitFor(t *testing.T, p *proc, s string) {
 		t.Fatalf("no %q in the output:\n%s", s, p.log)
 	}
 }
+
+// TestReadmeSelfContained: the README points at no document outside the
+// repository, shows the Classic export's fields and names the served
+// OpenAPI document, which lists every route.
+func TestReadmeSelfContained(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if strings.Contains(s, "CONTRACT.md") {
+		t.Error("README points at CONTRACT.md, which is not in the repository")
+	}
+	for _, want := range []string{"/api/v1/openapi.json", `"extensions": [`, `"devices": [`, "desktop_login_at", "voicemail_to_email", "`users.csv`"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("README lacks %q", want)
+		}
+	}
+}

@@ -124,3 +124,33 @@ func TestOwnPasswordChange(t *testing.T) {
 		t.Fatalf("sign-in with the new password: %v", err)
 	}
 }
+
+// TestRotateLineButton: the device page's button gives a line new
+// credentials; assigning the same user again does not.
+func TestRotateLineButton(t *testing.T) {
+	e := newEnv(t, Config{})
+	ctx := context.Background()
+	u, err := e.store.CreateUser(ctx, devicedb.NewUser{Username: "rita", Extension: "1001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.CreateDevice(ctx, devicedb.NewDevice{MAC: "0004f2aabbcc", Model: "VVX 410"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.store.SetLine(ctx, "0004f2aabbcc", 1, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.signIn()
+	page := "/ui/devices/0004f2aabbcc"
+	e.post(page, page+"/lines", url.Values{"line": {"1"}, "user": {"rita"}})
+	if again, _ := e.store.GetDevice(ctx, d.MAC); again.Lines[0].AuthUser != d.Lines[0].AuthUser {
+		t.Fatal("assigning the same user again changed the credentials")
+	}
+	if _, body := e.post(page, page+"/lines/1/rotate", url.Values{}); !strings.Contains(body, "new SIP credentials") {
+		t.Fatalf("rotate:\n%s", body)
+	}
+	if rot, _ := e.store.GetDevice(ctx, d.MAC); rot.Lines[0].AuthUser == d.Lines[0].AuthUser {
+		t.Fatal("the rotate button kept the credentials")
+	}
+}

@@ -26,6 +26,7 @@ func (c *Console) deviceRoutes(r chi.Router) {
 	r.Get("/ui/devices/{mac}", c.handle(c.devicePage))
 	r.Post("/ui/devices/{mac}/lines", c.handle(c.setLine))
 	r.Post("/ui/devices/{mac}/lines/{n}/clear", c.handle(c.clearLine))
+	r.Post("/ui/devices/{mac}/lines/{n}/rotate", c.handle(c.rotateLine))
 	r.Post("/ui/devices/{mac}/delete", c.handle(c.deleteDevice))
 	r.Post("/ui/devices/{mac}/resync", c.handle(c.resync))
 }
@@ -228,6 +229,20 @@ func (c *Console) clearLine(w http.ResponseWriter, r *http.Request) error {
 			return "", err
 		}
 		return fmt.Sprintf("line %d cleared", n), nil
+	})
+}
+
+func (c *Console) rotateLine(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		n, err := strconv.Atoi(chi.URLParam(r, "n"))
+		if err != nil {
+			return "", &pageError{status: http.StatusNotFound, msg: "no such line"}
+		}
+		if _, err := c.store.RotateLine(ctx, mac, n); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("line %d has new SIP credentials; re-sync the phone so it fetches them", n), nil
 	})
 }
 
