@@ -211,3 +211,48 @@ func TestAdminManagement(t *testing.T) {
 	wantKind(t, s.DeleteAdmin(ctx, "alice"), ErrConflict)
 	wantKind(t, s.DeleteAdmin(ctx, "nobody"), ErrNotFound)
 }
+
+// TestListFetchLog: the fetches behind the hourly series, by outcome and
+// time window, newest first.
+func TestListFetchLog(t *testing.T) {
+	s, c := openTest(t)
+	if _, err := s.CreateDevice(ctx, NewDevice{MAC: "0004f2aabbcc", Model: "VVX 410"}); err != nil {
+		t.Fatal(err)
+	}
+	now := c.Now()
+	batch := []FetchRecord{{MAC: "0004f2aabbcc", At: now.Add(-2 * time.Hour), File: "a.cfg", Status: 200},
+		{MAC: "0004f2aabbcc", At: now.Add(-time.Hour), File: "a.cfg", Status: 304},
+		{MAC: "0004f2aabbcc", At: now, File: "b.cfg", Status: 404}}
+	if err := s.RecordFetches(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		outcome string
+		since   time.Duration
+		want    []int
+	}{
+		{"", 3 * time.Hour, []int{404, 304, 200}},
+		{FetchServed, 3 * time.Hour, []int{200}},
+		{FetchNotModified, 3 * time.Hour, []int{304}},
+		{FetchRefused, 3 * time.Hour, []int{404}},
+		{"", 90 * time.Minute, []int{404, 304}},
+	} {
+		fs, err := s.ListFetchLog(ctx, now.Add(-tc.since), now.Add(time.Second), tc.outcome, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, f := range fs {
+			got = append(got, f.Status)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("outcome %q since %v: %v, want %v", tc.outcome, tc.since, got, tc.want)
+		}
+	}
+	hs, err := s.HourlyFetches(ctx, now.Add(-3*time.Hour))
+	if err != nil || len(hs) != 3 {
+		t.Fatalf("hourly fetches: %+v %v", hs, err)
+	}
+	_, err = s.ListFetchLog(ctx, now, now, "lost", 10)
+	wantKind(t, err, ErrInvalid)
+}

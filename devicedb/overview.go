@@ -130,3 +130,33 @@ func (s *Store) AddRegisterCounts(ctx context.Context, at time.Time, counts map[
 		return err
 	})
 }
+
+// ListFetchLog returns the config fetches of known devices from since to
+// until, newest first, at most limit (1 to 1000), of one outcome
+// (FetchServed, FetchNotModified, FetchRefused) or all ("").
+func (s *Store) ListFetchLog(ctx context.Context, since, until time.Time, outcome string, limit int) ([]FetchRecord, error) {
+	cond := map[string]string{"": "1", FetchServed: "status < 300", FetchNotModified: "status = 304", FetchRefused: "status >= 300 AND status <> 304"}[outcome]
+	if cond == "" {
+		return nil, invalid("outcome %q: use served, not_modified or refused", outcome)
+	}
+	if limit < 1 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT mac, at, ip, file, status, user_agent FROM fetch_log
+		WHERE at >= ? AND at < ? AND `+cond+` ORDER BY at DESC, id DESC LIMIT ?`, since.Unix(), until.Unix(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []FetchRecord{}
+	for rows.Next() {
+		var f FetchRecord
+		var at int64
+		if err := rows.Scan(&f.MAC, &at, &f.IP, &f.File, &f.Status, &f.UserAgent); err != nil {
+			return nil, err
+		}
+		f.At = time.Unix(at, 0).UTC()
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

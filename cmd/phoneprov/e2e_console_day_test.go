@@ -82,7 +82,14 @@ func TestConsoleOverviewBrowser(t *testing.T) {
 			t.Fatalf("overview figures differ from GET /api/v1/overview: %v", diffs)
 		}
 	}
-	b.text("#chart-fetches .legend")
+	// The fetch chart's figure links to the fetches behind it.
+	served := b.text(`#chart-fetches .total[data-outcome="served"]`)
+	b.click(`#chart-fetches .legend a`)
+	rows := b.waitText("#fetch-list", "805ec0a1b2c3")
+	if n := len(strings.Split(strings.TrimSpace(rows), "\n")) - 1; fmt.Sprint(n) != served { // rows below the header
+		t.Fatalf("fetch chart says %s served, the list behind it has %d:\n%s", served, n, rows)
+	}
+	b.open(base + "/")
 	if got := b.text(`#chart-registers .total[data-outcome="ok"]`); got == "" || got == "0" {
 		t.Fatalf("REGISTER chart total: %q", got)
 	}

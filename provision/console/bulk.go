@@ -72,6 +72,7 @@ func (c *Console) bulkRoutes(r chi.Router) {
 	r.Post("/ui/devices/bulk", c.handle(c.bulkDevices))
 	r.Get("/ui/bulk/{id}", c.handle(c.bulkPage))
 	r.Get("/ui/progress/{id}", c.handle(c.progress))
+	r.Get("/ui/fetches", c.handle(c.fetchesPage))
 	r.Get("/ui/export/{kind}.csv", c.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return api.ExportCSV(r.Context(), w, c.store, chi.URLParam(r, "kind"))
 	}))

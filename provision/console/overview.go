@@ -3,7 +3,9 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
@@ -38,11 +40,12 @@ type seg struct {
 	Y, H  int
 	Fill  string
 	Title string
+	Link  string // the list behind the segment; "" for none
 }
 
 type legendItem struct {
-	Outcome, Fill string
-	N             int
+	Outcome, Fill, Link string
+	N                   int
 }
 
 type tick struct {
@@ -72,8 +75,12 @@ const (
 	chartTop       = 8
 )
 
-// buildChart lays out 24 hourly stacked bars from since.
-func buildChart(id, title string, since time.Time, counts []devicedb.HourCount) chart {
+// buildChart lays out 24 hourly stacked bars from since. link, when not
+// nil, gives the list behind an outcome in an hour (zero hour: all 24).
+func buildChart(id, title string, since time.Time, counts []devicedb.HourCount, link func(outcome string, hour time.Time) string) chart {
+	if link == nil {
+		link = func(string, time.Time) string { return "" }
+	}
 	c := chart{ID: id, Title: title, W: chartW, H: chartH}
 	per := map[int]map[string]int{}
 	totals := map[string]int{}
@@ -94,7 +101,7 @@ func buildChart(id, title string, since time.Time, counts []devicedb.HourCount) 
 	}
 	sort.Strings(outcomes)
 	for _, o := range outcomes {
-		c.Legend = append(c.Legend, legendItem{Outcome: o, Fill: fillOf(o), N: totals[o]})
+		c.Legend = append(c.Legend, legendItem{Outcome: o, Fill: fillOf(o), N: totals[o], Link: link(o, time.Time{})})
 	}
 	for i := 0; i < 24; i++ {
 		sum := 0
@@ -120,7 +127,8 @@ func buildChart(id, title string, since time.Time, counts []devicedb.HourCount) 
 			}
 			sh := max(n*plotH/scale, 1)
 			y -= sh
-			b.Segs = append(b.Segs, seg{Y: y, H: sh, Fill: fillOf(o), Title: fmt.Sprintf("%s–%s UTC: %d %s", h.UTC().Format("15:04"), h.Add(time.Hour).UTC().Format("15:04"), n, o)})
+			b.Segs = append(b.Segs, seg{Y: y, H: sh, Fill: fillOf(o), Link: link(o, h),
+				Title: fmt.Sprintf("%s–%s UTC: %d %s", h.UTC().Format("15:04"), h.Add(time.Hour).UTC().Format("15:04"), n, o)})
 		}
 		c.Bars = append(c.Bars, b)
 	}
@@ -158,10 +166,50 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.render(w, r, "overview", "Overview", map[string]any{"O": o, "Devices": devices, "Phones": phones, "Licenses": licenses,
 		"Ready": ready, "ReadyBar": readyBar(devices[:3]),
-		"Charts": []chart{buildChart("chart-fetches", "Config fetches per hour", o.Since, o.Fetches),
-			buildChart("chart-registers", "REGISTERs per hour", o.Since, o.Registers)}})
+		"Charts": []chart{buildChart("chart-fetches", "Config fetches per hour", o.Since, o.Fetches, fetchesLink),
+			buildChart("chart-registers", "REGISTERs per hour", o.Since, o.Registers, nil)}})
 	return nil
 }
+
+// fetchesLink is the fetch list behind a chart figure.
+func fetchesLink(outcome string, hour time.Time) string {
+	v := url.Values{"outcome": {outcome}}
+	if !hour.IsZero() {
+		v.Set("hour", strconv.FormatInt(hour.Unix(), 10))
+	}
+	return "/ui/fetches?" + v.Encode()
+}
+
+// fetchesPage lists the config fetches of the last 24 hours (or of one
+// hour), of one outcome or all: the list behind the fetch chart.
+func (c *Console) fetchesPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	now := time.Now()
+	since, until := now.UTC().Truncate(time.Hour).Add(-23*time.Hour), now.Add(time.Second)
+	title := "Config fetches, last 24 hours"
+	if v := q.Get("hour"); v != "" {
+		h, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return &pageError{status: http.StatusBadRequest, msg: "hour: a unix time"}
+		}
+		since = time.Unix(h, 0).UTC()
+		until = since.Add(time.Hour)
+		title = fmt.Sprintf("Config fetches %s–%s UTC", since.Format("2006-01-02 15:04"), until.Format("15:04"))
+	}
+	outcome := q.Get("outcome")
+	fs, err := c.store.ListFetchLog(r.Context(), since, until, outcome, fetchListMax)
+	if err != nil {
+		return err
+	}
+	if outcome != "" {
+		title += " · " + outcome
+	}
+	c.render(w, r, "fetches", title, map[string]any{"Fetches": fs, "Max": fetchListMax, "Full": len(fs) == fetchListMax})
+	return nil
+}
+
+// fetchListMax bounds the fetch list page.
+const fetchListMax = 500
 
 // readySeg is one part of the readiness bar (percent of its width).
 type readySeg struct {
