@@ -128,9 +128,10 @@ func TestDeviceSearchAndCounts(t *testing.T) {
 	}
 	// Below: filtered across pages of 1.
 	below := func(model, fw string) bool { return fw == "" }
+	keep := func(d *Device) bool { return below(d.Model, d.Firmware) }
 	var all []string
 	for p := (Page{Limit: 1}); ; {
-		ds, next, err := s.ListDevices(ctx, DeviceFilter{Below: below}, p)
+		ds, next, err := s.ListDevices(ctx, DeviceFilter{Keep: keep}, p)
 		if err != nil {
 			t.Fatal(err)
 		}

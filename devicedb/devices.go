@@ -85,9 +85,9 @@ type DeviceFilter struct {
 	// Query finds devices by part of the MAC (any spelling), or of the
 	// username, extension or phone number of a user on one of its lines.
 	Query string
-	// Below, when set, keeps only the devices for which it holds, e.g. a
-	// firmware below the model's target.
-	Below func(model, firmware string) bool
+	// Keep, when set, keeps only the devices for which it holds, e.g. a
+	// firmware below the model's target, or a live registration.
+	Keep func(d *Device) bool
 }
 
 // likeEscaper escapes a LIKE pattern's wildcards (used with ESCAPE '\').
@@ -302,7 +302,7 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Devi
 				return nil, "", err
 			}
 			n, last = n+1, d.MAC
-			if f.Below == nil || f.Below(d.Model, d.Firmware) {
+			if f.Keep == nil || f.Keep(d) {
 				out = append(out, *d)
 			}
 		}
@@ -310,8 +310,8 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Devi
 		if err := rows.Err(); err != nil {
 			return nil, "", err
 		}
-		// With Below, read on until the page is full or the table ends.
-		if f.Below == nil || n <= limit || len(out) > limit {
+		// With Keep, read on until the page is full or the table ends.
+		if f.Keep == nil || n <= limit || len(out) > limit {
 			break
 		}
 		args[0] = last

@@ -96,6 +96,11 @@ func TestConsoleOverviewBrowser(t *testing.T) {
 	b.click(`a.fig[data-key="devices_supported"]`)
 	b.waitText("#devices", "805ec0a1b2c3")
 	b.open(base + "/")
+	b.click(`a.fig[data-key="lines_registered"]`)
+	if got := b.waitText("#devices", "805ec0a1b2c3"); strings.Contains(got, "0004f2a1b2c3") {
+		t.Fatalf("registered devices list shows an unregistered phone: %s", got)
+	}
+	b.open(base + "/")
 	b.resize(1280, 800)
 	b.screenshot("overview-1280x800")
 	b.resize(390, 844)

@@ -39,7 +39,8 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) error {
 	switch v := q.Get("below_target"); v {
 	case "", "false":
 	case "true":
-		f.Below = BelowTarget(a.fw)
+		below := BelowTarget(a.fw)
+		f.Keep = func(d *devicedb.Device) bool { return below(d.Model, d.Firmware) }
 	default:
 		return errorf(http.StatusBadRequest, "below_target %q: use true or false", v)
 	}

@@ -62,19 +62,29 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 	switch view {
 	case "pending":
 		data["Pending"], next, err = c.store.ListPending(ctx, devicedb.Page{Limit: pageSize, Cursor: cursor})
-	case "unsupported", "retired", "all", "below_target":
+	case "unsupported", "retired", "all", "below_target", "registered":
 	default:
 		view = "supported"
 		data["View"] = view
 	}
 	if view != "pending" {
 		status := view
-		if view == "supported" || view == "below_target" {
+		if view == "supported" || view == "below_target" || view == "registered" {
 			status = devicedb.DeviceActive
 		}
 		f := devicedb.DeviceFilter{Status: status}
+		if view == "registered" {
+			live := map[string]bool{}
+			if c.cfg.Registrar != nil {
+				for _, b := range c.cfg.Registrar.Bindings("", 0) {
+					live[b.MAC] = true
+				}
+			}
+			f.Keep = func(d *devicedb.Device) bool { return live[d.MAC] }
+		}
 		if view == "below_target" {
-			f.Below = api.BelowTarget(c.cfg.Firmware)
+			below := api.BelowTarget(c.cfg.Firmware)
+			f.Keep = func(d *devicedb.Device) bool { return below(d.Model, d.Firmware) }
 		}
 		if search != "" {
 			f = c.deviceFilter(f, search)

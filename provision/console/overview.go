@@ -150,7 +150,7 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request) error {
 		{"devices_retired", "retired", "/ui/devices?view=retired", "st-retired", o.DevicesRetired},
 	}
 	phones := []figure{
-		{"lines_registered", "lines registered now", "/ui/devices?view=supported", "", o.LinesRegistered},
+		{"lines_registered", "lines registered now", "/ui/devices?view=registered", "", o.LinesRegistered},
 		{"lines_provisioned", "lines provisioned", "/ui/devices?view=supported", "", o.LinesProvisioned},
 		{"devices_below_target", "phones below target firmware", "/ui/devices?view=below_target", "", o.DevicesBelowTarget},
 	}
