@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
 )
 
 // TestConsoleNewcomerFixes: a device with two lines of one user is listed
@@ -152,5 +153,41 @@ func TestRotateLineButton(t *testing.T) {
 	}
 	if rot, _ := e.store.GetDevice(ctx, d.MAC); rot.Lines[0].AuthUser == d.Lines[0].AuthUser {
 		t.Fatal("the rotate button kept the credentials")
+	}
+}
+
+// TestBulkFirmwareTarget: the bulk form sets the firmware target of the
+// selected devices' models; the devices then show in "below target
+// firmware", and a version not added is refused with the way to add it.
+func TestBulkFirmwareTarget(t *testing.T) {
+	fw, err := firmware.Open(firmware.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Add(strings.NewReader("image bytes"), "VVX 410", "6.4.6.2734", "vvx410.sip.ld"); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Config{Firmware: fw})
+	if _, err := e.store.CreateDevice(context.Background(), devicedb.NewDevice{MAC: "0004f2aabb01", Model: "VVX 410"}); err != nil {
+		t.Fatal(err)
+	}
+	e.signIn()
+	if _, body := e.get("/ui/devices?view=below_target"); strings.Contains(body, "0004f2aabb01") {
+		t.Fatal("below target before a target is set")
+	}
+	if _, body := e.post("/ui/devices", "/ui/devices/bulk", url.Values{"action": {"firmware"}, "mac": {"0004f2aabb01"}, "version": {"9.9"}}); !strings.Contains(body, "no firmware 9.9 for VVX 410") {
+		t.Errorf("unknown version:\n%s", body)
+	}
+	if _, body := e.post("/ui/devices", "/ui/devices/bulk", url.Values{"action": {"firmware"}, "mac": {"0004f2aabb01"}, "version": {"6.4.6.2734"}}); !strings.Contains(body, "firmware target 6.4.6.2734 set for VVX 410") {
+		t.Errorf("set target:\n%s", body)
+	}
+	if tg, ok := fw.Target("VVX 410"); !ok || tg.Version != "6.4.6.2734" {
+		t.Fatalf("target: %+v %v", tg, ok)
+	}
+	if _, body := e.get("/ui/devices?view=below_target"); !strings.Contains(body, "0004f2aabb01") {
+		t.Error("the device (firmware not known yet) is not below the new target")
+	}
+	if _, body := e.get("/"); !strings.Contains(body, `data-key="devices_below_target"><span class="n">1</span>`) {
+		t.Error("overview does not count the device below target")
 	}
 }
