@@ -1,11 +1,16 @@
 package api
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/phoneprov/phoneprov/devicedb"
 )
 
 // TestPutSameLineIsIdempotent: PUT of the user already on the line keeps
@@ -91,6 +96,22 @@ func TestOverviewSearchCSVAdmins(t *testing.T) {
 		t.Errorf("licenses CSV: %d\n%s", st, body)
 	}
 	e.want(400, "GET", "/api/v1/users?format=xml", nil)
+
+	// The fetches behind the overview's series.
+	now := time.Now()
+	if err := e.store.RecordFetches(context.Background(), []devicedb.FetchRecord{{MAC: "0004f2aabbcc", At: now, File: "a.cfg", Status: 200},
+		{MAC: "0004f2aabbcc", At: now, File: "b.cfg", Status: 404}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, fs := e.do("GET", "/api/v1/fetches?outcome=refused", nil); len(fs) != 1 || fs[0].(map[string]any)["mac"] != "0004f2aabbcc" || fs[0].(map[string]any)["status"] != float64(404) {
+		t.Errorf("refused fetches: %v", fs)
+	}
+	hour := strconv.FormatInt(now.Truncate(time.Hour).Unix(), 10)
+	if _, _, fs := e.do("GET", "/api/v1/fetches?hour="+hour, nil); len(fs) != 2 {
+		t.Errorf("fetches of the hour: %v", fs)
+	}
+	e.want(422, "GET", "/api/v1/fetches?outcome=lost", nil)
+	e.want(400, "GET", "/api/v1/fetches?hour=noon", nil)
 
 	e.want(201, "POST", "/api/v1/admins", map[string]any{"name": "carol", "password": "a long enough password"})
 	e.want(409, "POST", "/api/v1/admins", map[string]any{"name": "carol", "password": "a long enough password"})

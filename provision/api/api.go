@@ -97,6 +97,7 @@ func (a *API) Routes() chi.Router {
 	r.Get("/audit", a.handle(a.listAudit))
 	r.Get("/identify", a.handle(a.identifyRequest))
 	r.Get("/overview", a.handle(a.overview))
+	r.Get("/fetches", a.handle(a.listFetches))
 	a.adminRoutes(r)
 	a.firmwareRoutes(r)
 	a.sipRoutes(r)

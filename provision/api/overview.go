@@ -70,3 +70,48 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, o)
 	return nil
 }
+
+// fetchWindow reads ?hour= (the unix time of an hour of the overview's
+// series; empty: the whole 24 hours) into a time window.
+func fetchWindow(now time.Time, hour string) (since, until time.Time, err error) {
+	if hour == "" {
+		return now.UTC().Truncate(time.Hour).Add(-23 * time.Hour), now.Add(time.Second), nil
+	}
+	h, err := strconv.ParseInt(hour, 10, 64)
+	if err != nil {
+		return since, until, errorf(http.StatusBadRequest, "hour %q: the unix time of the hour's start", hour)
+	}
+	since = time.Unix(h, 0).UTC()
+	return since, since.Add(time.Hour), nil
+}
+
+// FetchList is the list behind a figure of the overview's fetch series:
+// ?outcome= (served, not_modified, refused; empty: all) and ?hour=.
+func FetchList(r *http.Request, s *devicedb.Store, limit int) ([]devicedb.FetchRecord, time.Time, time.Time, error) {
+	q := r.URL.Query()
+	since, until, err := fetchWindow(time.Now(), q.Get("hour"))
+	if err != nil {
+		return nil, since, until, err
+	}
+	fs, err := s.ListFetchLog(r.Context(), since, until, q.Get("outcome"), limit)
+	return fs, since, until, err
+}
+
+// fetchView is a fetch with its device, as GET /fetches answers it.
+type fetchView struct {
+	MAC string `json:"mac"`
+	devicedb.FetchRecord
+}
+
+func (a *API) listFetches(w http.ResponseWriter, r *http.Request) error {
+	fs, _, _, err := FetchList(r, a.store, 1000)
+	if err != nil {
+		return err
+	}
+	out := make([]fetchView, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, fetchView{MAC: f.MAC, FetchRecord: f})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -181,28 +181,16 @@ func fetchesLink(outcome string, hour time.Time) string {
 }
 
 // fetchesPage lists the config fetches of the last 24 hours (or of one
-// hour), of one outcome or all: the list behind the fetch chart.
+// hour), of one outcome or all: the list behind the fetch chart, as GET
+// /api/v1/fetches answers it.
 func (c *Console) fetchesPage(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	now := time.Now()
-	since, until := now.UTC().Truncate(time.Hour).Add(-23*time.Hour), now.Add(time.Second)
-	title := "Config fetches, last 24 hours"
-	if v := q.Get("hour"); v != "" {
-		h, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return &pageError{status: http.StatusBadRequest, msg: "hour: a unix time"}
-		}
-		since = time.Unix(h, 0).UTC()
-		until = since.Add(time.Hour)
-		title = fmt.Sprintf("Config fetches %s–%s UTC", since.Format("2006-01-02 15:04"), until.Format("15:04"))
-	}
-	outcome := q.Get("outcome")
-	fs, err := c.store.ListFetchLog(r.Context(), since, until, outcome, fetchListMax)
+	fs, since, until, err := api.FetchList(r, c.store, fetchListMax)
 	if err != nil {
 		return err
 	}
-	if outcome != "" {
-		title += " · " + outcome
+	title := fmt.Sprintf("Config fetches %s–%s UTC", since.Format("2006-01-02 15:04"), until.UTC().Format("15:04"))
+	if o := r.URL.Query().Get("outcome"); o != "" {
+		title += " · " + o
 	}
 	c.render(w, r, "fetches", title, map[string]any{"Fetches": fs, "Max": fetchListMax, "Full": len(fs) == fetchListMax})
 	return nil
