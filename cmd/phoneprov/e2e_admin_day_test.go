@@ -80,3 +80,49 @@ func TestWelcomeLinkUsesHTTPS(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterRefusalSaysWhy: correct credentials on an AOR whose host is
+// an IP address get a 403 whose reason phrase says the domain must be the
+// SIP domain; the device (API) shows the refusal.
+func TestRegisterRefusalSaysWhy(t *testing.T) {
+	p := start(t, binary(t), t.TempDir(), "--demo", "--public-host", "127.0.0.1", "--log-level", "debug")
+	kv := yealinkConfig(t, p)
+	c, err := net.Dial("udp", p.ports["sip"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	host, _, _ := net.SplitHostPort(p.ports["sip"])
+	send := func(cseq int, authz string) string {
+		msg := fmt.Sprintf("REGISTER sip:%[1]s SIP/2.0\r\nVia: SIP/2.0/UDP %[2]s;branch=z9hG4bK-ip-%[3]d;rport\r\nMax-Forwards: 70\r\n"+
+			"From: <sip:1001@%[1]s>;tag=ip\r\nTo: <sip:1001@%[1]s>\r\nCall-ID: ip-aor\r\nCSeq: %[3]d REGISTER\r\n"+
+			"Contact: <sip:1001@%[2]s>\r\nExpires: 600\r\n", host, local, cseq)
+		if authz != "" {
+			msg += "Authorization: " + authz + "\r\n"
+		}
+		if _, err := c.Write([]byte(msg + "Content-Length: 0\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		buf := make([]byte, 8192)
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		return string(buf[:n])
+	}
+	chal := send(1, "")
+	ans := send(2, answerAuth(t, chal, kv["account.1.auth_name"], kv["account.1.password"], 1))
+	first, _, _ := strings.Cut(ans, "\r\n")
+	if first != "SIP/2.0 403 Forbidden (the AOR's domain must be the SIP domain phoneprov.test)" {
+		t.Fatalf("answer: %q", first)
+	}
+	d := p.call(t, "GET", "/api/v1/devices/805ec0a1b2c3", nil, 200)
+	if r, _ := d["last_refusal"].(map[string]any); r == nil || !strings.Contains(fmt.Sprint(r["reason"]), "SIP domain phoneprov.test") {
+		t.Fatalf("device last_refusal: %v", d["last_refusal"])
+	}
+	if !strings.Contains(p.log.String(), "REGISTER refused") {
+		t.Fatal("no debug log line about the refusal")
+	}
+}

@@ -78,7 +78,13 @@ func (a *API) getDevice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, deviceView{Device: d, Registrations: a.registrations(d.MAC, 0)})
+	v := deviceView{Device: d, Registrations: a.registrations(d.MAC, 0)}
+	if rr, ok := a.reg.(RefusalReporter); ok {
+		if at, line, why, ok := rr.LastRefusal(d.MAC); ok {
+			v.LastRefusal = &refusalView{At: at, Line: line, Reason: why}
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

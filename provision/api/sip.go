@@ -119,8 +119,16 @@ func (a *API) resyncState(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deviceView is a device with its live registrations.
+// deviceView is a device with its live registrations and the last
+// REGISTER refused despite correct credentials.
 type deviceView struct {
 	*devicedb.Device
 	Registrations []devicedb.Binding `json:"registrations"`
+	LastRefusal   *refusalView       `json:"last_refusal,omitempty"`
+}
+
+type refusalView struct {
+	At     time.Time `json:"at"`
+	Line   int       `json:"line"`
+	Reason string    `json:"reason"`
 }

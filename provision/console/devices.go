@@ -62,14 +62,14 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 	switch view {
 	case "pending":
 		data["Pending"], next, err = c.store.ListPending(ctx, devicedb.Page{Limit: pageSize, Cursor: cursor})
-	case "unsupported", "retired", "all", "below_target", "registered":
+	case "unsupported", "retired", "all", "below_target", "registered", "refused":
 	default:
 		view = "supported"
 		data["View"] = view
 	}
 	if view != "pending" {
 		status := view
-		if view == "supported" || view == "below_target" || view == "registered" {
+		if view == "supported" || view == "below_target" || view == "registered" || view == "refused" {
 			status = devicedb.DeviceActive
 		}
 		f := devicedb.DeviceFilter{Status: status}
@@ -81,6 +81,17 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 			f.Keep = func(d *devicedb.Device) bool { return live[d.MAC] }
+		}
+		if view == "refused" {
+			rr, _ := c.cfg.Registrar.(api.RefusalReporter)
+			since := time.Now().Add(-24 * time.Hour)
+			f.Keep = func(d *devicedb.Device) bool {
+				if rr == nil {
+					return false
+				}
+				at, _, _, ok := rr.LastRefusal(d.MAC)
+				return ok && at.After(since)
+			}
 		}
 		if view == "below_target" {
 			below := api.BelowTarget(c.cfg.Firmware)

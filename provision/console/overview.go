@@ -167,8 +167,22 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	c.render(w, r, "overview", "Overview", map[string]any{"O": o, "Devices": devices, "Phones": phones, "Licenses": licenses,
 		"Ready": ready, "ReadyBar": readyBar(devices[:3]),
 		"Charts": []chart{buildChart("chart-fetches", "Config fetches per hour", o.Since, o.Fetches, fetchesLink),
-			buildChart("chart-registers", "REGISTERs per hour", o.Since, o.Registers, nil)}})
+			buildChart("chart-registers", "REGISTERs per hour", o.Since, o.Registers, registersLink)}})
 	return nil
+}
+
+// registersLink is the list behind a REGISTER figure: the registered
+// devices for "ok", the devices whose correct credentials were refused
+// for "forbidden"; other outcomes (wrong credentials, throttled sources)
+// belong to no device.
+func registersLink(outcome string, _ time.Time) string {
+	switch outcome {
+	case "ok":
+		return "/ui/devices?view=registered"
+	case "forbidden":
+		return "/ui/devices?view=refused"
+	}
+	return ""
 }
 
 // fetchesLink is the fetch list behind a chart figure.
