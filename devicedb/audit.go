@@ -68,3 +68,16 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEn
 	out, next := trimPage(out, p.limit(), func(e AuditEntry) string { return idStr(e.ID) })
 	return out, next, nil
 }
+
+// RecordResyncRequest writes an admin's re-sync request of a device to the
+// audit log (the device's history shows it). It is not a change: it goes
+// on during an upgrade and leaves Generation alone.
+func (s *Store) RecordResyncRequest(ctx context.Context, mac, event string) error {
+	m, err := NormalizeMAC(mac)
+	if err != nil {
+		return err
+	}
+	return s.write(context.WithValue(ctx, bypassLockKey{}, true), "resync_request", func(t *tx) error {
+		return t.audit("resync_request", "device", m, nil, map[string]string{"event": event})
+	})
+}

@@ -83,7 +83,16 @@ type DeviceFilter struct {
 	Vendor string
 	Model  string
 	UserID int64
+	// Query finds devices by part of the MAC (any spelling), or of the
+	// username, extension or phone number of a user on one of its lines.
+	Query string
+	// Keep, when set, keeps only the devices for which it holds, e.g. a
+	// firmware below the model's target, or a live registration.
+	Keep func(d *Device) bool
 }
+
+// likeEscaper escapes a LIKE pattern's wildcards (used with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 const deviceCols = `SELECT mac, vendor, model, status, firmware, last_fetch_at, last_fetch_ip, replaced_by, http_auth <> 0, created_at, updated_at FROM devices `
 
@@ -268,22 +277,45 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Devi
 	if f.UserID != 0 {
 		where, args = append(where, "mac IN (SELECT mac FROM device_lines WHERE user_id = ?)"), append(args, f.UserID)
 	}
-	rows, err := s.r.QueryContext(ctx, deviceCols+"WHERE "+strings.Join(where, " AND ")+" ORDER BY mac LIMIT ?", append(args, p.limit()+1)...)
-	if err != nil {
-		return nil, "", err
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if len(q) > 100 {
+			return nil, "", invalid("q: at most 100 characters")
+		}
+		like := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+		macPart := strings.NewReplacer(":", "", "-", "", ".", "").Replace(strings.ToLower(q))
+		where = append(where, `(mac LIKE ? ESCAPE '\' OR mac IN (SELECT dl.mac FROM device_lines dl JOIN users u ON u.id = dl.user_id
+			LEFT JOIN extensions e ON e.user_id = u.id LEFT JOIN phone_numbers pn ON pn.user_id = u.id
+			WHERE lower(u.username) LIKE ? ESCAPE '\' OR e.number LIKE ? ESCAPE '\' OR pn.number LIKE ? ESCAPE '\'))`)
+		args = append(args, "%"+likeEscaper.Replace(macPart)+"%", like, like, like)
 	}
 	var out []Device
-	for rows.Next() {
-		d, err := s.scanDevice(rows)
+	limit := p.limit()
+	for {
+		rows, err := s.r.QueryContext(ctx, deviceCols+"WHERE "+strings.Join(where, " AND ")+" ORDER BY mac LIMIT ?", append(args, limit+1)...)
 		if err != nil {
-			rows.Close()
 			return nil, "", err
 		}
-		out = append(out, *d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", err
+		n, last := 0, ""
+		for rows.Next() {
+			d, err := s.scanDevice(rows)
+			if err != nil {
+				rows.Close()
+				return nil, "", err
+			}
+			n, last = n+1, d.MAC
+			if f.Keep == nil || f.Keep(d) {
+				out = append(out, *d)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, "", err
+		}
+		// With Keep, read on until the page is full or the table ends.
+		if f.Keep == nil || n <= limit || len(out) > limit {
+			break
+		}
+		args[0] = last
 	}
 	out, next := trimPage(out, p.limit(), func(d Device) string { return d.MAC })
 	if err := s.loadPageLines(ctx, s.r, out); err != nil {

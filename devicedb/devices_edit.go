@@ -88,7 +88,9 @@ func editable(d *Device) error {
 	return nil
 }
 
-// SetLine assigns line n of a device to a user, with fresh SIP credentials.
+// SetLine assigns line n of a device to a user, with fresh SIP credentials
+// when the line changes hands. Putting the user already on the line again
+// changes nothing (no new credentials, no audit entry): RotateLine does that.
 func (s *Store) SetLine(ctx context.Context, mac string, n int, userID int64) (*Device, error) {
 	m, err := NormalizeMAC(mac)
 	if err != nil {
@@ -109,6 +111,12 @@ func (s *Store) SetLine(ctx context.Context, mac string, n int, userID int64) (*
 		if err := t.checkLineUser(userID); err != nil {
 			return err
 		}
+		for _, l := range before.Lines {
+			if l.Line == n && l.UserID == userID {
+				d = before
+				return errNoChange
+			}
+		}
 		if cm, ok := t.s.cat.Lookup(before.Model); ok {
 			if err := t.checkContactCenter(userID, cm); err != nil {
 				return err
@@ -121,6 +129,42 @@ func (s *Store) SetLine(ctx context.Context, mac string, n int, userID int64) (*
 			return err
 		}
 		return t.audit("set_line", "device", m, before, d)
+	})
+	return d, err
+}
+
+// RotateLine gives line n of a device new SIP credentials (auth user and
+// password); the phone picks them up at its next fetch (re-sync it).
+func (s *Store) RotateLine(ctx context.Context, mac string, n int) (*Device, error) {
+	m, err := NormalizeMAC(mac)
+	if err != nil {
+		return nil, err
+	}
+	var d *Device
+	err = s.write(ctx, "rotate_line", func(t *tx) error {
+		before, err := t.s.getDevice(t.ctx, t, m, false)
+		if err != nil {
+			return err
+		}
+		if err := editable(before); err != nil {
+			return err
+		}
+		var uid int64
+		for _, l := range before.Lines {
+			if l.Line == n {
+				uid = l.UserID
+			}
+		}
+		if uid == 0 {
+			return notFound("device %s has no line %d", m, n)
+		}
+		if err := t.putLine(m, n, uid); err != nil {
+			return err
+		}
+		if d, err = t.s.getDevice(t.ctx, t, m, false); err != nil {
+			return err
+		}
+		return t.audit("rotate_line", "device", m, before, d)
 	})
 	return d, err
 }

@@ -277,3 +277,23 @@ func (s *Store) UsePasswordToken(ctx context.Context, token string) (int64, erro
 	})
 	return uid, err
 }
+
+// CheckPasswordToken says whether a set-password token can still be used
+// (nil), without spending it: the same refusals as UsePasswordToken.
+func (s *Store) CheckPasswordToken(ctx context.Context, token string) error {
+	sum := sha256.Sum256([]byte(token))
+	var exp int64
+	var used sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT expires_at, used_at FROM password_tokens WHERE token_hash = ?`, hex.EncodeToString(sum[:])).Scan(&exp, &used)
+	switch {
+	case noRows(err):
+		return notFound("this set-password link is not valid; ask the admin for a new one")
+	case err != nil:
+		return err
+	case used.Valid:
+		return conflict("this set-password link was used already; ask the admin for a new one")
+	case s.now().Unix() >= exp:
+		return conflict("this set-password link expired at %s; ask the admin for a new one", time.Unix(exp, 0).UTC().Format(time.RFC3339))
+	}
+	return nil
+}

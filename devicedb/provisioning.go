@@ -89,7 +89,8 @@ func (s *Store) ListPending(ctx context.Context, p Page) ([]PendingDevice, strin
 		return nil, "", err
 	}
 	q := `SELECT p.mac, p.vendor, p.model, p.firmware, p.user_agent, p.source_ip, p.first_seen, p.last_seen, p.requests
-		FROM pending_devices p WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = p.mac) AND p.mac > ? ORDER BY p.mac LIMIT ?`
+		FROM pending_devices p WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = p.mac)
+		AND NOT EXISTS (SELECT 1 FROM device_tombstones t WHERE t.mac = p.mac) AND p.mac > ? ORDER BY p.mac LIMIT ?`
 	rows, err := s.r.QueryContext(ctx, q, after, p.limit()+1)
 	if err != nil {
 		return nil, "", err
@@ -247,6 +248,7 @@ func (s *Store) SetDeviceHTTPCredentials(ctx context.Context, mac string, on boo
 // CountPending says how many unknown devices are on the pending list.
 func (s *Store) CountPending(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM pending_devices p WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = p.mac)`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM pending_devices p WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.mac = p.mac)
+		AND NOT EXISTS (SELECT 1 FROM device_tombstones t WHERE t.mac = p.mac)`).Scan(&n)
 	return n, err
 }

@@ -30,6 +30,10 @@ func actorOf(ctx context.Context) string {
 // they leave Generation alone.
 type bypassLockKey struct{}
 
+// errNoChange, returned by a write's fn, rolls the transaction back and
+// makes the write succeed without a change (Generation stays).
+var errNoChange = errors.New("no change")
+
 // tx is one write transaction with its audit trail.
 type tx struct {
 	*sql.Tx
@@ -72,6 +76,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	t := &tx{Tx: sqlTx, s: s, ctx: ctx, actor: actorOf(ctx), now: s.now().UTC()}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
+		if errors.Is(err, errNoChange) {
+			return nil
+		}
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

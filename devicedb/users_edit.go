@@ -103,9 +103,6 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, e
 	return u, err
 }
 
-// errNoChange rolls back a write that changed nothing.
-var errNoChange = errors.New("no change")
-
 // sameUser reports whether two loads of a user differ only in updated_at.
 func sameUser(a, b *User) bool {
 	x, y := *a, *b

@@ -122,6 +122,10 @@ var voicemailOptions = map[string]bool{
 	"notification_only": true, "attachment_only": true, "attachment_delete": true, "disabled": true,
 }
 
+// VoicemailChoices are the voicemail_to_email values of a user, in the
+// order a picker shows them.
+var VoicemailChoices = []string{"notification_only", "attachment_only", "attachment_delete", "disabled"}
+
 func checkVoicemail(v string) error {
 	if !voicemailOptions[v] {
 		return invalid("voicemail_to_email %q: use notification_only, attachment_only, attachment_delete or disabled", v)

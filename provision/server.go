@@ -102,6 +102,7 @@ func New(cfg Config) (*Server, error) {
 	if cc.ProvisionURL == "" {
 		cc.ProvisionURL = ac.ProvisionURL
 	}
+	cc.Firmware = ac.Firmware
 	con, err := console.New(cc)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 )
@@ -127,24 +128,57 @@ func bareCRLF(b []byte) bool {
 func hasCRLF(s string) bool { return strings.ContainsAny(s, "\r\n") }
 
 // quietHandler passes sipgo's log records on, demoting to debug (and
-// stripping the payload from) those that junk traffic triggers, so a
-// scanner cannot flood the log.
-type quietHandler struct{ h slog.Handler }
+// stripping the payload from) those that outside traffic triggers, at most
+// noisyPerSecond of them a second, so nobody who can reach the SIP port
+// can flood the log.
+type quietHandler struct {
+	h    slog.Handler
+	gate *rateGate // nil: no limit
+}
 
 // noisy are sipgo's messages that outside input triggers.
 var noisy = map[string]bool{
 	"failed to parse": true, "Read error": true, "Read filter error": true,
 	"Server tx failed to handle request": true, "Client tx failed to handle response": true,
 	"Failed to send stateless 400 for malformed request": true,
+	msgUnhandledResponse: true,
+}
+
+// msgUnhandledResponse is logged for a SIP response that matches no
+// transaction (a late retransmission, or junk).
+const msgUnhandledResponse = "sip: response matching no transaction (a retransmission?)"
+
+// noisyPerSecond bounds the noisy records logged per second.
+const noisyPerSecond = 20
+
+// rateGate lets at most max events through per second.
+type rateGate struct {
+	mu    sync.Mutex
+	start time.Time
+	n     int
+	max   int
+}
+
+func (g *rateGate) allow() bool {
+	if g == nil {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now := time.Now(); now.Sub(g.start) >= time.Second {
+		g.start, g.n = now, 0
+	}
+	g.n++
+	return g.n <= g.max
 }
 
 func (q quietHandler) Enabled(ctx context.Context, l slog.Level) bool { return q.h.Enabled(ctx, l) }
 
 func (q quietHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if !noisy[rec.Message] || rec.Level <= slog.LevelDebug {
+	if !noisy[rec.Message] {
 		return q.h.Handle(ctx, rec)
 	}
-	if !q.h.Enabled(ctx, slog.LevelDebug) {
+	if !q.h.Enabled(ctx, slog.LevelDebug) || !q.gate.allow() {
 		return nil
 	}
 	out := slog.NewRecord(rec.Time, slog.LevelDebug, rec.Message, rec.PC)
@@ -158,7 +192,9 @@ func (q quietHandler) Handle(ctx context.Context, rec slog.Record) error {
 }
 
 func (q quietHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return quietHandler{q.h.WithAttrs(as)}
+	return quietHandler{q.h.WithAttrs(as), q.gate}
 }
 
-func (q quietHandler) WithGroup(name string) slog.Handler { return quietHandler{q.h.WithGroup(name)} }
+func (q quietHandler) WithGroup(name string) slog.Handler {
+	return quietHandler{q.h.WithGroup(name), q.gate}
+}

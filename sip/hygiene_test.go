@@ -135,7 +135,7 @@ func TestQuietHandler(t *testing.T) {
 		{slog.LevelInfo, "registrar: saving bindings", "registrar: saving bindings", slog.LevelError},
 	} {
 		var buf bytes.Buffer
-		log := slog.New(quietHandler{slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level})}).With("caller", "test")
+		log := slog.New(quietHandler{h: slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level})}).With("caller", "test")
 		log.Error(tc.msg, "data", "REGISTER sip:x SIP/2.0 junk", "error", "boom")
 		got := buf.String()
 		if tc.want == "" {

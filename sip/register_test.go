@@ -213,20 +213,24 @@ func TestRefusedLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		g    reg
+		name, reason string
+		g            reg
 	}{
-		{"unlicensed user", reg{line: newLine(t, st, "1002", lineOpts{unlicensed: true})}},
-		{"virtual extension", reg{line: newLine(t, st, "1003", lineOpts{virtual: true})}},
-		{"deactivated user", reg{line: deact}},
-		{"To user of another extension", reg{line: ok, toUser: "1002"}},
-		{"To host of another domain", reg{line: ok, toHost: "example.com"}},
+		{"unlicensed user", "line disabled: user holds no license", reg{line: newLine(t, st, "1002", lineOpts{unlicensed: true})}},
+		{"virtual extension", "line disabled: virtual extension", reg{line: newLine(t, st, "1003", lineOpts{virtual: true})}},
+		{"deactivated user", "line disabled: user deactivated", reg{line: deact}},
+		{"To user of another extension", "the AOR's user must be the line's extension 1001", reg{line: ok, toUser: "1002"}},
+		{"To host of another domain", "the AOR's domain must be the SIP domain", reg{line: ok, toHost: "example.com"}},
+		{"To host an IP address", "the AOR's domain must be the SIP domain", reg{line: ok, toHost: "127.0.0.1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPhone(t, "udp")
 			tc.g.server, tc.g.contacts = srv.udp, []string{contactURI(tc.g.line.ext, 1)}
-			if _, final := p.register(t, tc.g); final.StatusCode != 403 {
-				t.Fatalf("answered %d %s, want 403", final.StatusCode, final.Reason)
+			if _, final := p.register(t, tc.g); final.StatusCode != 403 || !strings.Contains(final.Reason, tc.reason) {
+				t.Fatalf("answered %d %s, want 403 saying %q", final.StatusCode, final.Reason, tc.reason)
+			}
+			if r, ok := srv.LastRefusal(tc.g.line.mac); !ok || !strings.Contains(r.Reason, tc.reason) {
+				t.Fatalf("last refusal of %s: %+v %v", tc.g.line.mac, r, ok)
 			}
 		})
 	}

@@ -66,6 +66,9 @@ type Registrar struct {
 	udp     *udpFast
 	// challenges limits UDP 401s per source; nil when off.
 	challenges *srclimit.Limiter
+	// refusals maps a MAC to its last Refusal (authenticated devices only,
+	// so bounded by the devices in the database).
+	refusals sync.Map
 
 	mu        sync.RWMutex
 	closed    bool
@@ -89,7 +92,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 		return nil, fmt.Errorf("registrar config: %w", err)
 	}
 	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
-	r.log = slog.New(quietHandler{cfg.Logger.Handler()})
+	r.log = slog.New(quietHandler{cfg.Logger.Handler(), &rateGate{max: noisyPerSecond}})
 	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
 	r.resyncs.m = make(map[string]*ResyncInfo)
 	r.udp = newUDPFast(r)
@@ -105,6 +108,9 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(r.log),
 			sipmsg.WithTransportLayerReadFilter(r.udp.filter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(r.log),
+			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(res *sipmsg.Response) {
+				r.log.Debug(msgUnhandledResponse, "response", res.StartLine(), "source", res.Source())
+			}),
 			// A NOTIFY sent on a connection the phone closed fails at once.
 			sipmsg.WithTransactionLayerTerminateOnConnClose()),
 	)

@@ -75,8 +75,10 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 	if cred == nil {
 		return outcome
 	}
-	if !cred.Allowed || !strings.EqualFold(to.Address.Host, r.cfg.Domain) || to.Address.User != cred.Extension {
-		r.reply(req, tx, 403, "Forbidden")
+	if why := r.refusal(cred, to.Address); why != "" {
+		r.log.Debug("registrar: REGISTER refused", "mac", cred.MAC, "line", cred.Line, "aor", clip(to.Address.User+"@"+to.Address.Host, 128), "reason", why)
+		r.refusals.Store(cred.MAC, Refusal{At: r.cfg.Now(), Line: cred.Line, Reason: why})
+		r.reply(req, tx, 403, "Forbidden ("+why+")")
 		return OutcomeForbidden
 	}
 	aor := devicedb.AOR(cred.Extension, r.cfg.Domain)
@@ -252,4 +254,38 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// Refusal is why a device's last authenticated REGISTER was refused.
+type Refusal struct {
+	At     time.Time `json:"at"`
+	Line   int       `json:"line"`
+	Reason string    `json:"reason"`
+}
+
+// refusal says why a REGISTER with correct credentials is refused, or "".
+// The reason goes into the 403's reason phrase: our own words only.
+func (r *Registrar) refusal(cred *credential, to sipmsg.Uri) string {
+	switch {
+	case !cred.Allowed:
+		if cred.Refusal != "" {
+			return "line disabled: " + cred.Refusal
+		}
+		return "line disabled"
+	case !strings.EqualFold(to.Host, r.cfg.Domain):
+		return "the AOR's domain must be the SIP domain " + r.cfg.Domain
+	case to.User != cred.Extension:
+		return "the AOR's user must be the line's extension " + cred.Extension
+	}
+	return ""
+}
+
+// LastRefusal returns why the device's last REGISTER with correct
+// credentials was refused, if one was since the start.
+func (r *Registrar) LastRefusal(mac string) (Refusal, bool) {
+	v, ok := r.refusals.Load(mac)
+	if !ok {
+		return Refusal{}, false
+	}
+	return v.(Refusal), true
 }

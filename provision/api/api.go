@@ -104,6 +104,9 @@ func (a *API) Routes() chi.Router {
 	r.Get("/extensions", a.handle(a.listExtensions))
 	r.Get("/audit", a.handle(a.listAudit))
 	r.Get("/identify", a.handle(a.identifyRequest))
+	r.Get("/overview", a.handle(a.overview))
+	r.Get("/fetches", a.handle(a.listFetches))
+	a.adminRoutes(r)
 	a.firmwareRoutes(r)
 	a.sipRoutes(r)
 	a.upgradeRoutes(r)
@@ -111,9 +114,18 @@ func (a *API) Routes() chi.Router {
 	return r
 }
 
-// authenticate checks the bearer token in constant time.
+// authenticate checks the bearer token in constant time. The OpenAPI
+// document is documentation and is served without one.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePath != "" {
+			path = rc.RoutePath // below the mount point
+		}
+		if r.Method == http.MethodGet && path == "/openapi.json" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), a.token) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="phoneprov"`)

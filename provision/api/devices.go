@@ -24,6 +24,7 @@ func (a *API) deviceRoutes(r chi.Router) {
 	r.Delete("/devices/{mac}", a.handle(a.deleteDevice))
 	r.Put("/devices/{mac}/lines/{n}", a.handle(a.setLine))
 	r.Delete("/devices/{mac}/lines/{n}", a.handle(a.clearLine))
+	r.Post("/devices/{mac}/lines/{n}/rotate", a.handle(a.rotateLine))
 }
 
 func (a *API) listDevices(w http.ResponseWriter, r *http.Request) error {
@@ -32,11 +33,27 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := devicedb.DeviceFilter{Status: q.Get("status"), Vendor: q.Get("vendor"), Model: q.Get("model")}
+	f := devicedb.DeviceFilter{Status: q.Get("status"), Vendor: q.Get("vendor"), Model: q.Get("model"), Query: q.Get("q")}
 	if v := q.Get("user_id"); v != "" {
 		if f.UserID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return errorf(http.StatusBadRequest, "user_id %q: not a user id", v)
 		}
+	}
+	switch v := q.Get("below_target"); v {
+	case "", "false":
+	case "true":
+		below := BelowTarget(a.fw)
+		f.Keep = func(d *devicedb.Device) bool { return below(d.Model, d.Firmware) }
+	default:
+		return errorf(http.StatusBadRequest, "below_target %q: use true or false", v)
+	}
+	if asCSV, err := wantCSV(r); err != nil || asCSV {
+		if err != nil {
+			return err
+		}
+		return writeCSV(w, "devices.csv", DeviceCSVHeader, func(p devicedb.Page) ([]devicedb.Device, string, error) {
+			return a.store.ListDevices(r.Context(), f, p)
+		}, DeviceCSVRow)
 	}
 	ds, next, err := a.store.ListDevices(r.Context(), f, p)
 	if err != nil {
@@ -64,7 +81,13 @@ func (a *API) getDevice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, deviceView{Device: d, Registrations: a.registrations(d.MAC, 0)})
+	v := deviceView{Device: d, Registrations: a.registrations(d.MAC, 0)}
+	if rr, ok := a.reg.(RefusalReporter); ok {
+		if at, line, why, ok := rr.LastRefusal(d.MAC); ok {
+			v.LastRefusal = &refusalView{At: at, Line: line, Reason: why}
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -100,6 +123,19 @@ func (a *API) setLine(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnprocessableEntity, "user_id is required")
 	}
 	d, err := a.store.SetLine(r.Context(), chi.URLParam(r, "mac"), n, body.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (a *API) rotateLine(w http.ResponseWriter, r *http.Request) error {
+	n, err := lineNumber(r)
+	if err != nil {
+		return err
+	}
+	d, err := a.store.RotateLine(r.Context(), chi.URLParam(r, "mac"), n)
 	if err != nil {
 		return err
 	}

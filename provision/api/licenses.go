@@ -27,6 +27,14 @@ func (a *API) listLicenses(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := devicedb.LicenseFilter{Type: q.Get("type"), Country: q.Get("country"), Status: q.Get("status"), ID: q.Get("id")}
+	if asCSV, err := wantCSV(r); err != nil || asCSV {
+		if err != nil {
+			return err
+		}
+		return writeCSV(w, "licenses.csv", licenseCSVHeader, func(p devicedb.Page) ([]devicedb.License, string, error) {
+			return a.store.ListLicenses(r.Context(), f, p)
+		}, licenseCSVRow)
+	}
 	ls, next, err := a.store.ListLicenses(r.Context(), f, p)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -21,6 +22,12 @@ type Registrar interface {
 	// ResyncState returns the last re-sync of a device and whether it was
 	// confirmed by a config fetch.
 	ResyncState(mac string) (any, bool)
+}
+
+// RefusalReporter is an optional part of a Registrar: why the device's
+// last REGISTER with correct credentials was refused (403).
+type RefusalReporter interface {
+	LastRefusal(mac string) (at time.Time, line int, reason string, ok bool)
 }
 
 // ErrNotRegistered is what Registrar.Resync wraps when the device has no
@@ -81,6 +88,9 @@ func (a *API) resync(w http.ResponseWriter, r *http.Request) error {
 	if len(bs) == 0 {
 		return errorf(http.StatusConflict, "device %s is not registered: there is no contact to send the NOTIFY to", d.MAC)
 	}
+	if err := a.store.RecordResyncRequest(r.Context(), d.MAC, m.ResyncEvent); err != nil {
+		return err
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30e9)
 		defer cancel()
@@ -109,8 +119,16 @@ func (a *API) resyncState(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deviceView is a device with its live registrations.
+// deviceView is a device with its live registrations and the last
+// REGISTER refused despite correct credentials.
 type deviceView struct {
 	*devicedb.Device
 	Registrations []devicedb.Binding `json:"registrations"`
+	LastRefusal   *refusalView       `json:"last_refusal,omitempty"`
+}
+
+type refusalView struct {
+	At     time.Time `json:"at"`
+	Line   int       `json:"line"`
+	Reason string    `json:"reason"`
 }

@@ -43,7 +43,16 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	us, next, err := a.store.ListUsers(r.Context(), devicedb.UserFilter{Username: q.Get("username"), Query: q.Get("q")}, p)
+	f := devicedb.UserFilter{Username: q.Get("username"), Query: q.Get("q")}
+	if asCSV, err := wantCSV(r); err != nil || asCSV {
+		if err != nil {
+			return err
+		}
+		return writeCSV(w, "users.csv", userCSVHeader, func(p devicedb.Page) ([]devicedb.User, string, error) {
+			return a.store.ListUsers(r.Context(), f, p)
+		}, userCSVRow)
+	}
+	us, next, err := a.store.ListUsers(r.Context(), f, p)
 	if err != nil {
 		return err
 	}

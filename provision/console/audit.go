@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,4 +29,21 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.render(w, r, "audit", "Audit log", data)
 	return nil
+}
+
+// entityLabel names what an audit entry is about the way admins know it:
+// a user by username (from the entry's own before/after record, so deleted
+// users keep their name), anything else by its id.
+func entityLabel(e devicedb.AuditEntry) string {
+	if e.Entity == "user" {
+		for _, raw := range []json.RawMessage{e.After, e.Before} {
+			var u struct {
+				Username string `json:"username"`
+			}
+			if len(raw) > 0 && json.Unmarshal(raw, &u) == nil && u.Username != "" {
+				return "user " + u.Username + " (" + e.EntityID + ")"
+			}
+		}
+	}
+	return e.Entity + " " + e.EntityID
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/api"
 )
 
@@ -28,6 +29,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Registrar lists registrations and sends re-syncs; nil: none shown.
 	Registrar api.Registrar
+	// Firmware holds the firmware targets the overview compares devices
+	// with; nil: no device is below a target.
+	Firmware *firmware.Store
 	// Freeze renders the frozen config of unsupported devices at import;
 	// nil: an export with unsupported devices is refused.
 	Freeze devicedb.FreezeFunc
@@ -96,6 +100,7 @@ type Console struct {
 	limiter *limiter
 	jobs    jobs
 	csrfKey []byte
+	tasks   tasks
 }
 
 // New checks the config and parses the embedded templates.
@@ -136,8 +141,8 @@ func (c *Console) Routes() chi.Router {
 	r.Post("/set-password", c.handle(c.setPassword))
 	r.Group(func(r chi.Router) {
 		r.Use(c.requireAdmin)
-		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ui/devices", http.StatusSeeOther) })
-		r.Get("/ui", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ui/devices", http.StatusSeeOther) })
+		r.Get("/", c.handle(c.overviewPage))
+		r.Get("/ui", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusSeeOther) })
 		c.deviceRoutes(r)
 		c.userRoutes(r)
 		c.licenseRoutes(r)
@@ -145,6 +150,8 @@ func (c *Console) Routes() chi.Router {
 		c.replaceRoutes(r)
 		c.featureRoutes(r)
 		r.Get("/ui/audit", c.handle(c.auditPage))
+		c.bulkRoutes(r)
+		c.adminRoutes(r)
 	})
 	r.NotFound(c.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &pageError{status: http.StatusNotFound, msg: "no such page: " + r.URL.Path}

@@ -250,9 +250,19 @@ func TestSetPasswordLink(t *testing.T) {
 		!strings.Contains(body, "your password is set") {
 		t.Fatalf("set: %d %s", st, body)
 	}
-	if st, body := e.post(page, "/set-password", url.Values{"token": {tok}, "password": {"a long password"}, "password2": {"a long password"}}); st != http.StatusConflict ||
-		!strings.Contains(body, "used already") {
-		t.Fatalf("second use: %d %s", st, body)
+	// A used or bogus link shows the reason, no form, and no way into the console.
+	for _, tc := range []struct {
+		page, want string
+		status     int
+	}{
+		{page, "used already", http.StatusConflict},
+		{"/set-password?token=bogus", "not valid", http.StatusNotFound},
+		{"/set-password", "no valid token", http.StatusBadRequest},
+	} {
+		st, body := e.get(tc.page)
+		if st != tc.status || !strings.Contains(body, tc.want) || strings.Contains(body, "<form") || strings.Contains(body, "Back to the console") {
+			t.Errorf("%s: %d %s", tc.page, st, body)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -25,6 +26,7 @@ func (c *Console) deviceRoutes(r chi.Router) {
 	r.Get("/ui/devices/{mac}", c.handle(c.devicePage))
 	r.Post("/ui/devices/{mac}/lines", c.handle(c.setLine))
 	r.Post("/ui/devices/{mac}/lines/{n}/clear", c.handle(c.clearLine))
+	r.Post("/ui/devices/{mac}/lines/{n}/rotate", c.handle(c.rotateLine))
 	r.Post("/ui/devices/{mac}/delete", c.handle(c.deleteDevice))
 	r.Post("/ui/devices/{mac}/resync", c.handle(c.resync))
 	r.Post("/ui/devices/{mac}/provisioning/rotate", c.handle(c.rotateProvisioning))
@@ -62,19 +64,43 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 	switch view {
 	case "pending":
 		data["Pending"], next, err = c.store.ListPending(ctx, devicedb.Page{Limit: pageSize, Cursor: cursor})
-	case "unsupported", "retired", "all":
+	case "unsupported", "retired", "all", "below_target", "registered", "refused":
 	default:
 		view = "supported"
 		data["View"] = view
 	}
 	if view != "pending" {
 		status := view
-		if view == "supported" {
+		if view == "supported" || view == "below_target" || view == "registered" || view == "refused" {
 			status = devicedb.DeviceActive
 		}
 		f := devicedb.DeviceFilter{Status: status}
+		if view == "registered" {
+			live := map[string]bool{}
+			if c.cfg.Registrar != nil {
+				for _, b := range c.cfg.Registrar.Bindings("", 0) {
+					live[b.MAC] = true
+				}
+			}
+			f.Keep = func(d *devicedb.Device) bool { return live[d.MAC] }
+		}
+		if view == "refused" {
+			rr, _ := c.cfg.Registrar.(api.RefusalReporter)
+			since := time.Now().Add(-24 * time.Hour)
+			f.Keep = func(d *devicedb.Device) bool {
+				if rr == nil {
+					return false
+				}
+				at, _, _, ok := rr.LastRefusal(d.MAC)
+				return ok && at.After(since)
+			}
+		}
+		if view == "below_target" {
+			below := api.BelowTarget(c.cfg.Firmware)
+			f.Keep = func(d *devicedb.Device) bool { return below(d.Model, d.Firmware) }
+		}
 		if search != "" {
-			f = c.deviceFilter(ctx, f, search)
+			f = c.deviceFilter(f, search)
 		}
 		data["Devices"], next, err = c.store.ListDevices(ctx, f, devicedb.Page{Limit: pageSize, Cursor: cursor})
 	}
@@ -92,19 +118,21 @@ func (c *Console) devicesPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deviceFilter reads a search that is not a MAC: a model, a user's
-// username or extension, or else a vendor.
-func (c *Console) deviceFilter(ctx context.Context, f devicedb.DeviceFilter, q string) devicedb.DeviceFilter {
+// deviceFilter reads a search that is not a whole MAC: a model or a
+// vendor by name, else part of a MAC, a username, an extension or a phone
+// number (the same search as GET /api/v1/devices?q=).
+func (c *Console) deviceFilter(f devicedb.DeviceFilter, q string) devicedb.DeviceFilter {
 	if _, ok := c.store.Catalog().Lookup(q); ok {
 		f.Model = q
 		return f
 	}
-	var pe *pageError
-	if id, err := c.findUser(ctx, q); err == nil {
-		f.UserID = id
-	} else if errors.As(err, &pe) {
-		f.Vendor = q
+	for _, m := range c.store.Catalog().Models() {
+		if strings.EqualFold(m.Vendor, q) {
+			f.Vendor = q
+			return f
+		}
 	}
+	f.Query = q
 	return f
 }
 
@@ -142,9 +170,14 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var regs []devicedb.Binding
-	var resync any
+	var resync, refusal any
 	if c.cfg.Registrar != nil {
 		regs = c.cfg.Registrar.Bindings(d.MAC, 0)
+		if rr, ok := c.cfg.Registrar.(api.RefusalReporter); ok {
+			if at, line, why, ok := rr.LastRefusal(d.MAC); ok {
+				refusal = map[string]any{"At": at, "Line": line, "Reason": why}
+			}
+		}
 		if st, ok := c.cfg.Registrar.ResyncState(d.MAC); ok {
 			resync = st
 		}
@@ -159,7 +192,7 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 		lines = append(lines, i)
 	}
 	c.render(w, r, "device", "Device "+d.MAC, map[string]any{"D": d, "Model": m, "Fetches": fetches, "History": timeline(fetches, regs, resync, hist),
-		"Regs": regs, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines, "Prov": prov})
+		"Regs": regs, "Refusal": refusal, "Registrar": c.cfg.Registrar != nil, "Resync": resync, "LineNumbers": lines, "Prov": prov})
 	return nil
 }
 
@@ -259,6 +292,20 @@ func (c *Console) clearLine(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+func (c *Console) rotateLine(w http.ResponseWriter, r *http.Request) error {
+	mac := chi.URLParam(r, "mac")
+	return c.act(w, r, "/ui/devices/"+url.PathEscape(mac), func(ctx context.Context) (string, error) {
+		n, err := strconv.Atoi(chi.URLParam(r, "n"))
+		if err != nil {
+			return "", &pageError{status: http.StatusNotFound, msg: "no such line"}
+		}
+		if _, err := c.store.RotateLine(ctx, mac, n); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("line %d has new SIP credentials; re-sync the phone so it fetches them", n), nil
+	})
+}
+
 func (c *Console) deleteDevice(w http.ResponseWriter, r *http.Request) error {
 	mac := chi.URLParam(r, "mac")
 	err := c.store.DeleteDevice(r.Context(), mac)
@@ -283,6 +330,9 @@ func (c *Console) resync(w http.ResponseWriter, r *http.Request) error {
 			return "", &pageError{status: http.StatusConflict, msg: fmt.Sprintf("device %s is not registered: there is no contact to send the re-sync NOTIFY to; reboot the phone instead", d.MAC)}
 		}
 		m, _ := c.store.Catalog().Lookup(d.Model)
+		if err := c.store.RecordResyncRequest(ctx, d.MAC, m.ResyncEvent); err != nil {
+			return "", err
+		}
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

@@ -79,7 +79,22 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"join": strings.Join,
-	"raw":  func(b []byte) string { return string(b) },
+	// uniqDevices lists each device of a user once (a user may hold
+	// several lines of one device).
+	"uniqDevices": func(ds []devicedb.UserDevice) []devicedb.UserDevice {
+		var out []devicedb.UserDevice
+		seen := map[string]bool{}
+		for _, d := range ds {
+			if !seen[d.MAC] {
+				seen[d.MAC] = true
+				out = append(out, d)
+			}
+		}
+		return out
+	},
+	"entityLabel":      entityLabel,
+	"voicemailChoices": func() []string { return devicedb.VoicemailChoices },
+	"raw":              func(b []byte) string { return string(b) },
 }
 
 // parsePages parses each page template with the layout.

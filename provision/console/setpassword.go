@@ -14,7 +14,13 @@ import (
 func (c *Console) setPasswordPage(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
 	if tok == "" || len(tok) > 200 {
-		return &pageError{status: http.StatusBadRequest, msg: "this set-password link has no valid token; use the link from your welcome message"}
+		return c.publicError(w, r, http.StatusBadRequest, "this set-password link has no valid token; use the link from your welcome message")
+	}
+	var de *devicedb.Error
+	if err := c.store.CheckPasswordToken(r.Context(), tok); errors.As(err, &de) {
+		return c.publicError(w, r, errStatus(err), de.Msg)
+	} else if err != nil {
+		return err
 	}
 	c.render(w, r, "setpassword", "Set your password", map[string]any{"Token": tok, "Min": devicedb.MinPasswordLen})
 	return nil
@@ -30,7 +36,7 @@ func (c *Console) setPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case tok == "" || len(tok) > 200:
-		return &pageError{status: http.StatusBadRequest, msg: "this set-password link has no valid token; use the link from your welcome message"}
+		return c.publicError(w, r, http.StatusBadRequest, "this set-password link has no valid token; use the link from your welcome message")
 	case len(pw) < devicedb.MinPasswordLen:
 		return again("use at least 10 characters")
 	case len(pw) > 1024:
@@ -41,7 +47,7 @@ func (c *Console) setPassword(w http.ResponseWriter, r *http.Request) error {
 	uid, err := c.store.UsePasswordToken(r.Context(), tok)
 	var de *devicedb.Error
 	if errors.As(err, &de) {
-		return &pageError{status: errStatus(err), msg: de.Msg}
+		return c.publicError(w, r, errStatus(err), de.Msg)
 	}
 	if err != nil {
 		return err
@@ -50,5 +56,13 @@ func (c *Console) setPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.render(w, r, "done", "Password set", map[string]any{"Message": "your password is set; you can close this page"})
+	return nil
+}
+
+// publicError shows an error to an end user (not an admin): no form, no
+// way into the console.
+func (c *Console) publicError(w http.ResponseWriter, r *http.Request, status int, msg string) error {
+	w.WriteHeader(status)
+	c.render(w, r, "error", "Set your password", map[string]any{"Status": status, "Message": msg, "Public": true})
 	return nil
 }

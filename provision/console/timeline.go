@@ -41,12 +41,24 @@ func timeline(fetches []devicedb.FetchRecord, regs []devicedb.Binding, resync an
 		var ri resyncInfo
 		if b, err := json.Marshal(resync); err == nil && json.Unmarshal(b, &ri) == nil && !ri.SentAt.IsZero() {
 			out = append(out, event{ri.SentAt, "notify", fmt.Sprintf("re-sync NOTIFY (%s) sent to %d contact(s)", ri.Event, len(ri.Results))})
-			if !ri.ConfirmedAt.IsZero() {
-				out = append(out, event{ri.ConfirmedAt, "re-fetch", "the device fetched its config after the NOTIFY: re-sync confirmed"})
+			// Confirmed only by a fetch of this device's own (fetches
+			// are this device's log) at or after the NOTIFY.
+			var confirm *devicedb.FetchRecord
+			for i := range fetches {
+				if f := &fetches[i]; f.Status < 400 && !f.At.Before(ri.SentAt.Truncate(time.Second)) && (confirm == nil || f.At.Before(confirm.At)) {
+					confirm = f
+				}
+			}
+			if confirm != nil {
+				out = append(out, event{confirm.At, "re-fetch", fmt.Sprintf("the device fetched %s after the NOTIFY: re-sync confirmed", confirm.File)})
 			}
 		}
 	}
 	for _, a := range audit {
+		if a.Action == "resync_request" {
+			out = append(out, event{a.At, "re-sync", "re-sync requested by " + a.Actor})
+			continue
+		}
 		out = append(out, event{a.At, "change", fmt.Sprintf("%s %s %s by %s", a.Action, a.Entity, a.EntityID, a.Actor)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })

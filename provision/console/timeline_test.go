@@ -34,3 +34,32 @@ func TestTimelineOrdersTheResyncStory(t *testing.T) {
 		t.Fatalf("garbage re-sync state gave %v", got)
 	}
 }
+
+// TestTimelineConfirmsOnlyByTheDevicesOwnFetch: the registrar's
+// confirmed_at alone (any fetch of the MAC's file) does not make a
+// "re-sync confirmed": a successful fetch in the device's own log after the
+// NOTIFY does. The admin's request is shown.
+func TestTimelineConfirmsOnlyByTheDevicesOwnFetch(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	resync := map[string]any{"event": "check-sync", "sent_at": t0, "results": []json.RawMessage{json.RawMessage(`{}`)}, "confirmed_at": t0.Add(time.Second)}
+	audit := []devicedb.AuditEntry{{At: t0, Action: "resync_request", Entity: "device", EntityID: "805ec0a1b2c3", Actor: "admin:alice"}}
+	for _, tc := range []struct {
+		name    string
+		fetches []devicedb.FetchRecord
+		want    bool
+	}{
+		{"no fetch after the NOTIFY", []devicedb.FetchRecord{{At: t0.Add(-time.Minute), File: "a.cfg", Status: 200}}, false},
+		{"a refused fetch", []devicedb.FetchRecord{{At: t0.Add(time.Second), File: "a.cfg", Status: 404}}, false},
+		{"its own fetch", []devicedb.FetchRecord{{At: t0.Add(time.Second), File: "a.cfg", Status: 200}}, true},
+	} {
+		got := timeline(tc.fetches, nil, resync, audit)
+		confirmed, requested := false, false
+		for _, e := range got {
+			confirmed = confirmed || e.Kind == "re-fetch"
+			requested = requested || (e.Kind == "re-sync" && e.What == "re-sync requested by admin:alice")
+		}
+		if confirmed != tc.want || !requested {
+			t.Errorf("%s: confirmed %v (want %v), request shown %v: %+v", tc.name, confirmed, tc.want, requested, got)
+		}
+	}
+}

@@ -124,6 +124,15 @@ func TestImportUploadDryRunThenRun(t *testing.T) {
 		t.Fatal("the import did not sign the admin out")
 	}
 	userByName(t, e.store, "joe8x8")
+	// The progress endpoint the page's bar polls says it is finished.
+	progress := "/ui/progress/" + strings.TrimPrefix(jobPage, "/ui/import/")
+	if st, body := e.get(progress); st != http.StatusOK || !regexp.MustCompile(`^\{"done":(\d+),"total":(\d+),"finished":true\}`).MatchString(body) ||
+		strings.Contains(body, `"total":0`) {
+		t.Fatalf("%s: %d %s", progress, st, body)
+	}
+	if _, body := e.get(jobPage); strings.Contains(body, "data-poll") {
+		t.Fatal("a finished import still polls")
+	}
 	if _, body := e.get("/ui/import"); !strings.Contains(body, `href="/ui/imports/1"`) {
 		t.Fatal("past imports do not list run 1")
 	}

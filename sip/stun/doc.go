@@ -22,10 +22,12 @@
 //     UNKNOWN-ATTRIBUTES, SOFTWARE and FINGERPRINT.
 //   - RFC 3489 classic Binding request (type 0x0001, no magic cookie, lengths
 //     consistent): response 0x0101 carrying only MAPPED-ADDRESS and the
-//     request's 16-byte transaction ID. CHANGE-REQUEST and RESPONSE-ADDRESS
-//     are ignored (the answer always goes to the source from the same
-//     address); SOURCE-ADDRESS and CHANGED-ADDRESS are omitted because a
-//     single-address server has no other address to offer.
+//     request's 16-byte transaction ID. RESPONSE-ADDRESS is ignored (the
+//     answer always goes to the source); SOURCE-ADDRESS and CHANGED-ADDRESS
+//     are omitted because a single-address server has no other address to
+//     offer. A CHANGE-REQUEST asking for another IP or port gets no answer
+//     (OutcomeChangeRefused): answering from the same address would make the
+//     client's RFC 3489 NAT test conclude "open Internet".
 //   - Indications, responses, other methods: dropped silently.
 //   - Anything else (short, wrong length, broken attributes): dropped.
 //

@@ -48,20 +48,33 @@ func Handle(pkt []byte, src netip.AddrPort, software string, buf []byte) ([]byte
 }
 
 // handleClassic answers an RFC 3489 message (no magic cookie): a Binding
-// request gets MAPPED-ADDRESS; other well-formed messages are ignored.
+// request gets MAPPED-ADDRESS; other well-formed messages are ignored. A
+// CHANGE-REQUEST asking for another IP or port gets no answer: the
+// responder has one address, and answering from it would make the client
+// conclude it is on the open Internet (RFC 3489 section 10.1: a request
+// that cannot be answered as asked is a lost test).
 func handleClassic(pkt []byte, typ uint16, src netip.AddrPort, buf []byte) ([]byte, Outcome) {
+	change := false
 	for off := headerSize; off < len(pkt); {
 		if len(pkt)-off < attrHeaderSize {
 			return nil, OutcomeMalformed
 		}
-		next := off + attrHeaderSize + pad4(int(be.Uint16(pkt[off+2:off+4])))
+		n := int(be.Uint16(pkt[off+2 : off+4]))
+		next := off + attrHeaderSize + pad4(n)
 		if next > len(pkt) {
 			return nil, OutcomeMalformed
+		}
+		if stun.AttrType(be.Uint16(pkt[off:off+2])) == stun.AttrChangeRequest && n == 4 &&
+			be.Uint32(pkt[off+attrHeaderSize:])&changeIPPort != 0 {
+			change = true
 		}
 		off = next
 	}
 	if typ != stun.BindingRequest.Value() || !src.IsValid() {
 		return nil, OutcomeIgnored
+	}
+	if change {
+		return nil, OutcomeChangeRefused
 	}
 	b := appendHeader(buf[:0], typeBindingSuccess, pkt[4:headerSize])
 	b = appendAddress(b, src, false, nil)

@@ -21,6 +21,11 @@ const (
 	// OutcomeThrottled: an answer was due but the source exceeded its
 	// rate; dropped. Only [Server] reports it.
 	OutcomeThrottled
+	// OutcomeChangeRefused: an RFC 3489 Binding request whose
+	// CHANGE-REQUEST asks for another IP or port, which the responder
+	// (one address) cannot answer from; dropped, so the client's NAT test
+	// comes out right.
+	OutcomeChangeRefused
 )
 
 // Outcome names passed to Config.OnRequest: the String values of the
@@ -33,6 +38,7 @@ const (
 	OutcomeNameIgnored          = "ignored"
 	OutcomeNameBadFingerprint   = "bad_fingerprint"
 	OutcomeNameThrottled        = "throttled"
+	OutcomeNameChangeRefused    = "change_refused"
 )
 
 var outcomeNames = [...]string{
@@ -43,6 +49,7 @@ var outcomeNames = [...]string{
 	OutcomeIgnored:          OutcomeNameIgnored,
 	OutcomeBadFingerprint:   OutcomeNameBadFingerprint,
 	OutcomeThrottled:        OutcomeNameThrottled,
+	OutcomeChangeRefused:    OutcomeNameChangeRefused,
 }
 
 // String returns the outcome's name, e.g. "binding".

@@ -36,11 +36,18 @@ func TestDebianStunClient(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatalf("stun did not finish: %v\n%s", ctx.Err(), out)
 	}
-	t.Logf("stun exit: %v", err) // its exit code encodes the NAT type
+	t.Logf("stun exit: %v\n%s", err, out) // its exit code encodes the NAT type
 	opened := regexp.MustCompile(`Opened port (\d+)`).FindSubmatch(out)
 	mapped := regexp.MustCompile(`MappedAddress = 127\.0\.0\.1:(\d+)`).FindSubmatch(out)
 	if opened == nil || mapped == nil || string(opened[1]) != string(mapped[1]) {
 		t.Fatalf("want MappedAddress = 127.0.0.1:<its first port>, got:\n%s", out)
 	}
 	waitFor(t, "classic requests", func() bool { return seen.get(OutcomeNameClassic) >= 1 })
+	// Tests II and III ask for an answer from another IP or port, which a
+	// one-address responder cannot give: no answer, so the client must not
+	// conclude it is on the open Internet.
+	if regexp.MustCompile(`Primary: Open`).Match(out) {
+		t.Fatalf("the client concludes open Internet from answers the server could not honestly give:\n%s", out)
+	}
+	waitFor(t, "refused change requests", func() bool { return seen.get(OutcomeNameChangeRefused) >= 1 })
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,16 +12,25 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
-// seedDemo creates a small demo account on an empty database and prints
-// what to try. On a database with users it only prints.
+// seedDemo creates a small demo account and a console admin on an empty
+// database and prints what to try. On a database with users it creates
+// nothing and says so.
 func seedDemo(ctx context.Context, s *devicedb.Store, c *serveConfig, ls *listeners, out io.Writer) error {
 	us, _, err := s.ListUsers(ctx, devicedb.UserFilter{}, devicedb.Page{Limit: 1})
 	if err != nil {
 		return err
 	}
-	if len(us) == 0 {
-		if err := createDemo(devicedb.WithActor(ctx, "demo"), s); err != nil {
+	created, adminPW := len(us) == 0, ""
+	if created {
+		dctx := devicedb.WithActor(ctx, "demo")
+		if err := createDemo(dctx, s); err != nil {
 			return fmt.Errorf("seeding demo account: %w", err)
+		}
+		adminPW = "demo-" + rand.Text()[:12]
+		if _, err := s.CreateAdmin(dctx, "demo", adminPW); err != nil && !errors.Is(err, devicedb.ErrConflict) {
+			return fmt.Errorf("creating the demo admin: %w", err)
+		} else if err != nil {
+			adminPW = ""
 		}
 	}
 	base := "http://" + hostPort(ls.http)
@@ -27,12 +38,21 @@ func seedDemo(ctx context.Context, s *devicedb.Store, c *serveConfig, ls *listen
 		base = "https://" + hostPort(ls.https)
 	}
 	tok := filepath.Join(c.Data, "admin.token")
+	if created {
+		fmt.Fprintln(out, "\nphoneprov demo account is ready: 3 users (alice, bob, carol), 3 licenses, 2 phones.")
+	} else {
+		fmt.Fprintln(out, "\nphoneprov --demo: the database already holds an account; the demo created nothing.")
+	}
 	fmt.Fprintf(out, `
-phoneprov demo account is ready.
-
-  Admin API:   %[1]s/api/v1   (token in %[2]s)
+  Console:     %[1]s/
+  Admin API:   %[1]s/api/v1   (token in %[2]s; description at %[1]s/api/v1/openapi.json)
   Health:      %[1]s/healthz
   Metrics:     %[1]s/metrics
+`, base, tok)
+	if adminPW != "" {
+		fmt.Fprintf(out, "\n  Console sign-in: admin \"demo\", password %s (shown once)\n", adminPW)
+	}
+	fmt.Fprintf(out, `  More console admins: phoneprov admin add --data %[3]s NAME
 
 Try:
   curl -H "Authorization: Bearer $(cat %[2]s)" %[1]s/api/v1/users
@@ -46,7 +66,7 @@ which GET .../provisioning shows; needs jq):
     -A "Yealink SIP-T46U 108.86.0.90 80:5e:c0:a1:b2:c3" %[1]s/805ec0a1b2c3.cfg
   curl "%[1]s/api/v1/identify?path=/805ec0a1b2c3.cfg" -H "Authorization: Bearer $(cat %[2]s)"
 
-`, base, tok)
+`, base, tok, c.Data)
 	return nil
 }
 

@@ -195,7 +195,15 @@ func directFreezer(f importFlags, ports map[string]string) (devicedb.FreezeFunc,
 	url := fmt.Sprintf("http://%s/", net.JoinHostPort(host, fmt.Sprint(httpPort)))
 	freeze, err := provision.Freezer(r, provision.Settings{Domain: f.domain, PublicHost: host, ProvisionURL: url,
 		SIPPort: portOf(envOr("PHONEPROV_SIP_ADDR", ":5060"), 5060), STUNPort: stun})
-	return freeze, welcomeLinkBase(url), err
+	link := url // the set-password link: over HTTPS when it is on
+	if a := envOr("PHONEPROV_HTTPS_ADDR", ":8443"); a != "" {
+		httpsPort := portOf(a, 8443)
+		if p := ports["https"]; p != "" {
+			httpsPort = portOf(p, httpsPort)
+		}
+		link = fmt.Sprintf("https://%s/", net.JoinHostPort(host, fmt.Sprint(httpsPort)))
+	}
+	return freeze, welcomeLinkBase(link), err
 }
 
 // welcomeLinkBase is the set-password link prefix for a server whose
@@ -297,4 +305,31 @@ func printSummary(w io.Writer, rep *devicedb.ImportReport, reportFile string) {
 		where += fmt.Sprintf(" or GET /api/v1/imports/%d", rep.ID)
 	}
 	fmt.Fprintf(w, "  warnings: %d (the full report: %s)\n", t.Warnings, where)
+	printWarnings(w, rep)
+}
+
+// maxWarnings is how many warnings the CLI prints; the report has them all.
+const maxWarnings = 50
+
+// printWarnings prints the report's warnings, each named by the user or
+// device it is about, up to maxWarnings.
+func printWarnings(w io.Writer, rep *devicedb.ImportReport) {
+	var all []string
+	for _, u := range rep.Users {
+		for _, m := range u.Warnings {
+			all = append(all, "user "+u.ClassicUsername+": "+m)
+		}
+	}
+	for _, d := range rep.Devices {
+		for _, m := range d.Warnings {
+			all = append(all, "device "+d.MAC+": "+m)
+		}
+	}
+	for i, m := range all {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "    … and %d more in the full report\n", len(all)-maxWarnings)
+			break
+		}
+		fmt.Fprintf(w, "    - %s\n", m)
+	}
 }

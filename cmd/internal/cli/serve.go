@@ -275,6 +275,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr, c.LogLevel)
+	slog.SetDefault(log) // libraries logging to slog.Default (sipgo's package logger) write through ours
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, c, log, stdout); err != nil {
@@ -334,10 +335,12 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	reg, err := newRegistrar(c, ls, store, promReg, log)
+	regCounts := newRegisterCounts()
+	reg, err := newRegistrar(c, ls, store, promReg, log, regCounts)
 	if err != nil {
 		return err
 	}
+	defer regCounts.start(store, log)()
 	var onFetch func(string, time.Time)
 	if reg != nil {
 		onFetch = reg.NoteFetch
@@ -362,7 +365,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		}
 		defer stopTFTP()
 	}
-	ac := apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)
+	ac := apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.phoneURL(c.PublicHost)), log)
 	ac.ProvisionURL = ls.phoneURL(c.PublicHost)
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
 		Phones: phones, CACert: ls.caPEM, AdminHTTPSOnly: c.AdminHTTPSOnly, API: ac})
@@ -454,7 +457,8 @@ func (l *listeners) provisionURL(host string) string {
 }
 
 // phoneURL is the base URL rendered into configs and handed to phones
-// with their credential: HTTPS when it is on.
+// with their credential, and the base of the set-password links people
+// open: HTTPS when it is on.
 func (l *listeners) phoneURL(host string) string {
 	if l.https != nil {
 		return "https://" + net.JoinHostPort(host, fmt.Sprint(l.https.Addr().(*net.TCPAddr).Port)) + "/"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +20,7 @@ import (
 
 // newRegistrar builds the SIP registrar when --sip-addr is on (nil when
 // off). It loads the live bindings; serving starts in startNetServices.
-func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg *prometheus.Registry, log *slog.Logger) (*sip.Registrar, error) {
+func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg *prometheus.Registry, log *slog.Logger, counts *registerCounts) (*sip.Registrar, error) {
 	if ls.sipUDP == nil {
 		return nil, nil
 	}
@@ -29,7 +30,7 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	algs, _ := c.digestAlgorithms()
 	r, err := sip.New(sip.Config{Domain: c.Domain, AdvertiseHost: c.PublicHost, Logger: log.With("server", "sip"),
 		Auth:       sipauth.Config{Algorithms: algs},
-		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc() }}, store)
+		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc(); counts.add(outcome) }}, store)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +76,11 @@ func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error
 
 func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.ResyncState(mac) }
 
+func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
+	f, ok := a.r.LastRefusal(mac)
+	return f.At, f.Line, f.Reason, ok
+}
+
 // apiConfig wires the admin API's hooks: firmware, the registrar, the
 // frozen configs of imported unsupported devices, welcome links, and what
 // follows a device replacement.
@@ -112,4 +118,63 @@ func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones,
 		}()
 	}
 	return c
+}
+
+// registerCounts gathers REGISTER outcomes in memory for the overview's
+// hourly series (challenges left out: they are the normal first step);
+// start writes them to the store in batches, off the hot path.
+type registerCounts struct {
+	n map[string]*atomic.Int64 // fixed at creation: read concurrently
+}
+
+func newRegisterCounts() *registerCounts {
+	c := &registerCounts{n: map[string]*atomic.Int64{}}
+	for _, o := range []string{sip.OutcomeOK, sip.OutcomeUnauthorized, sip.OutcomeForbidden, sip.OutcomeBadRequest, sip.OutcomeTooBrief,
+		sip.OutcomeOutOfOrder, sip.OutcomeThrottled, sip.OutcomeDropped, sip.OutcomeError} {
+		c.n[o] = new(atomic.Int64)
+	}
+	return c
+}
+
+func (c *registerCounts) add(outcome string) {
+	if n := c.n[outcome]; n != nil {
+		n.Add(1)
+	}
+}
+
+// registerCountsEvery is how often the counts are written.
+const registerCountsEvery = 5 * time.Second
+
+// start writes the counts every registerCountsEvery until the returned
+// stop, which writes the last ones.
+func (c *registerCounts) start(store *devicedb.Store, log *slog.Logger) (stop func()) {
+	flush := func() {
+		batch := map[string]int{}
+		for o, n := range c.n {
+			if v := n.Swap(0); v > 0 {
+				batch[o] = int(v)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := store.AddRegisterCounts(ctx, time.Now(), batch); err != nil {
+			log.Warn("writing REGISTER counts", "err", err)
+		}
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(registerCountsEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				flush()
+			case <-done:
+				flush()
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
