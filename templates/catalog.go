@@ -93,6 +93,7 @@ var (
 	ErrCatalogReplacementUnsupported = errors.New("replacement is itself unsupported")
 	ErrCatalogDuplicateName          = errors.New("name already used")
 	ErrCatalogPlaceholder            = errors.New("unknown placeholder in file name")
+	ErrCatalogUserAgent              = errors.New(`user_agent must be "mac", "model" or "none"`)
 )
 
 // catalogFamilies are the template families a model may name.
@@ -197,6 +198,8 @@ func checkModel(m Model) error {
 		return ErrCatalogResyncEvent
 	case !m.Supported && m.Replacement == "":
 		return ErrCatalogNoReplacement
+	case m.UserAgent != "" && m.UserAgent != "mac" && m.UserAgent != "model" && m.UserAgent != "none":
+		return fmt.Errorf("%w, not %q", ErrCatalogUserAgent, m.UserAgent)
 	}
 	for _, f := range append([]string{m.FirmwareFile}, m.Files...) {
 		if err := checkPlaceholders(f); err != nil {

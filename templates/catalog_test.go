@@ -77,6 +77,27 @@ func TestLegacySeriesUnsupported(t *testing.T) {
 	}
 }
 
+// TestDefaultCatalogTrust: every row says where its facts come from and
+// what its User-Agent proves; only Poly models upload by PUT.
+func TestDefaultCatalogTrust(t *testing.T) {
+	for _, m := range Default().Models() {
+		if strings.TrimSpace(m.Source) == "" {
+			t.Errorf("%s %s: no source", m.Vendor, m.Model)
+		}
+		switch m.UserAgent {
+		case "mac", "model", "none":
+		default:
+			t.Errorf("%s %s: user_agent %q, want mac, model or none", m.Vendor, m.Model, m.UserAgent)
+		}
+		if m.Uploads && m.Vendor != "Poly" {
+			t.Errorf("%s %s: uploads set on a non-Poly model", m.Vendor, m.Model)
+		}
+		if m.CustomCA && !m.SIPTLS {
+			t.Errorf("%s %s: custom_ca without sip_tls", m.Vendor, m.Model)
+		}
+	}
+}
+
 func TestFirmwareMinimums(t *testing.T) {
 	for _, m := range Default().Models() {
 		var want string
@@ -226,6 +247,7 @@ func TestParseCatalogErrors(t *testing.T) {
 		"empty_alias.json":             ErrCatalogDuplicateName,
 		"bad_placeholder.json":         ErrCatalogPlaceholder,
 		"unclosed_placeholder.json":    ErrCatalogPlaceholder,
+		"bad_user_agent.json":          ErrCatalogUserAgent,
 		"syntax.json":                  errJSON,
 		"wrong_type.json":              errJSON,
 	}
