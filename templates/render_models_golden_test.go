@@ -14,7 +14,7 @@ import (
 // <family>/<vendor key>-<model key>.golden, every kind the model's family
 // renders, for the representative and the hostile device, one section
 // each. go test -update rewrites them.
-var modelGoldenDir = filepath.Join("testdata", "golden", "models")
+var modelGoldenDir = filepath.Join("testdata", "golden-models")
 
 // modelGoldenFile is the golden file of one catalog model.
 func modelGoldenFile(m Model) string {

@@ -117,7 +117,7 @@ func TestParseUserAgent(t *testing.T) {
 		// Obihai, Fanvil
 		{"OBIHAI/OBi1032-5.1.11", UA{"Obihai", FamilyObihai, "OBi1032", "5.1.11", "", true}},
 		{"Fanvil X4U 2.12.1 0c383e0a0b0c", UA{"Fanvil", FamilyFanvil, "X4U", "2.12.1", "0c383e0a0b0c", true}},
-		{"Fanvil X6U Pro 0.0.10 0c383e2cd782", UA{"Fanvil", FamilyFanvil, "X6U Pro", "0.0.10", "0c383e2cd782", false}},
+		{"Fanvil X6U Pro 0.0.10 0c383e2cd782", UA{"Fanvil", FamilyFanvil, "X6U Pro", "0.0.10", "0c383e2cd782", true}},
 		// not phones, or broken
 		{"", UA{}},
 		{"curl/8.5.0", UA{}},
