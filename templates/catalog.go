@@ -23,7 +23,9 @@ type Model struct {
 	// (e.g. "VVX_410", "SIP-T46S", "snom710"). Each alias names one model.
 	Aliases []string `json:"aliases,omitempty"`
 	// Family selects the template set: "polycom", "yealink", "cisco-spa",
-	// "cisco-mpp", "grandstream", "snom", "obihai", "fanvil".
+	// "cisco-mpp", "grandstream", "snom", "obihai", "fanvil", "aastra",
+	// "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox",
+	// "audiocodes", "algo", "cyberdata", "2n".
 	Family string `json:"family"`
 	// Series is the product line inside the vendor, e.g. "VVX",
 	// "SoundPoint IP", "T4x".
@@ -100,6 +102,8 @@ var (
 var catalogFamilies = map[string]bool{
 	"polycom": true, "yealink": true, "cisco-spa": true, "cisco-mpp": true,
 	"grandstream": true, "snom": true, "obihai": true, "fanvil": true,
+	"aastra": true, "htek": true, "gigaset": true, "avaya": true, "panasonic": true, "ale": true,
+	"akuvox": true, "audiocodes": true, "algo": true, "cyberdata": true, "2n": true,
 }
 
 // catalogKinds are the device kinds a model may name.

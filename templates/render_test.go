@@ -16,6 +16,10 @@ func TestKinds(t *testing.T) {
 		"polycom": {"master", "phone"}, "yealink": {"boot", "common", "device"},
 		"cisco-spa": {"device"}, "cisco-mpp": {"device"}, "grandstream": {"common", "device"},
 		"snom": {"common", "device"}, "obihai": {"device"}, "fanvil": {"common", "device"},
+		"aastra": {"common", "device"}, "htek": {"common", "device"}, "gigaset": {"device"},
+		"avaya": {"common", "device"}, "panasonic": {"common", "device"}, "ale": {"common", "device"},
+		"akuvox": {"device"}, "audiocodes": {"device"}, "algo": {"device"}, "cyberdata": {"common", "device"},
+		"2n": {"device"},
 	}
 	for fam, kinds := range want {
 		if got := r.Kinds(fam); !slices.Equal(got, kinds) {

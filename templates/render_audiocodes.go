@@ -1,0 +1,16 @@
+package templates
+
+// AudioCodes 4xxHD IP phones: "path/to/key=value" lines in <mac>.cfg;
+// lines count from 0 (voip/line/0/...), the registrar is global
+// (voip/signalling/sip/...), as in the AudioCodes plugin of sipXconfig.
+
+// audiocodesData is V for the audiocodes family.
+type audiocodesData struct {
+	// Transport is voip/signalling/sip/transport_protocol.
+	Transport string
+	Lines     []lineKV
+}
+
+func audiocodesView(v *view) (any, error) {
+	return audiocodesData{Transport: transportCode(v, [3]string{"UDP", "TCP", "TLS"}), Lines: linesFrom(v, 0)}, nil
+}
