@@ -15,7 +15,9 @@ import (
 // Model is one entry of the model catalog.
 type Model struct {
 	// Vendor is the maker as admins know it: "Poly", "Yealink", "Cisco",
-	// "Linksys", "Grandstream", "Snom", "Obihai", "Fanvil".
+	// "Linksys", "Grandstream", "Snom", "Obihai", "Fanvil", "Aastra",
+	// "Mitel", "Htek", "Sangoma", "Gigaset", "Avaya", "Panasonic",
+	// "Alcatel-Lucent", "Akuvox", "AudioCodes", "Algo", "CyberData", "2N".
 	Vendor string `json:"vendor"`
 	// Model is the canonical model name, e.g. "VVX 410".
 	Model string `json:"model"`
@@ -342,6 +344,21 @@ var vendorPrefixes = []vendorPrefix{
 	{"obihai", []string{"obihai"}},
 	{"obi", []string{"obihai"}},
 	{"fanvil", []string{"fanvil"}},
+	{"aastra", []string{"aastra", "mitel"}},
+	{"mitel", []string{"mitel", "aastra"}},
+	{"htek", []string{"htek"}},
+	{"sangoma", []string{"sangoma"}},
+	{"gigaset", []string{"gigaset"}},
+	{"avaya", []string{"avaya"}},
+	{"panasonic", []string{"panasonic"}},
+	{"alcatellucent", []string{"alcatellucent"}},
+	{"alcatel", []string{"alcatellucent"}},
+	{"ale", []string{"alcatellucent"}},
+	{"akuvox", []string{"akuvox"}},
+	{"audiocodes", []string{"audiocodes"}},
+	{"algo", []string{"algo"}},
+	{"cyberdata", []string{"cyberdata"}},
+	{"2n", []string{"2n"}},
 }
 
 // Models returns every model, sorted by vendor then model.

@@ -10,11 +10,26 @@ import (
 )
 
 // families lists every template family the catalog must cover.
-var families = []string{"polycom", "yealink", "cisco-spa", "cisco-mpp", "grandstream", "snom", "obihai", "fanvil"}
+var families = []string{"polycom", "yealink", "cisco-spa", "cisco-mpp", "grandstream", "snom", "obihai", "fanvil",
+	"aastra", "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox", "audiocodes", "algo", "cyberdata", "2n"}
+
+// frozenOnly are the families whose models are all unsupported: the
+// legacy Cisco SPA firmware, and CyberData, whose config format is not
+// verified.
+var frozenOnly = map[string]bool{"cisco-spa": true, "cyberdata": true}
 
 func TestDefaultCatalogSize(t *testing.T) {
-	if n := len(Default().Models()); n < 80 {
-		t.Fatalf("catalog has %d models, want at least 80", n)
+	vendors := map[string]bool{}
+	fams := map[string]bool{}
+	for _, m := range Default().Models() {
+		vendors[m.Vendor] = true
+		fams[m.Family] = true
+	}
+	if n := len(Default().Models()); n < 420 || len(vendors) < 16 {
+		t.Fatalf("catalog has %d models of %d vendors, want at least 420 of 16", n, len(vendors))
+	}
+	if len(fams) != len(families) || len(catalogFamilies) != len(families) {
+		t.Fatalf("catalog uses %d families, catalogFamilies has %d, the test lists %d", len(fams), len(catalogFamilies), len(families))
 	}
 }
 
@@ -35,7 +50,7 @@ func TestDefaultCatalogEntries(t *testing.T) {
 }
 
 // TestDefaultCatalogFamilies: every family has unsupported models, and
-// every family but the wholly legacy Cisco SPA one has supported models.
+// every family but the frozen-only ones has supported models.
 func TestDefaultCatalogFamilies(t *testing.T) {
 	supported := map[string]int{}
 	unsupported := map[string]int{}
@@ -51,9 +66,9 @@ func TestDefaultCatalogFamilies(t *testing.T) {
 			t.Errorf("family %s has no unsupported model", f)
 		}
 		switch {
-		case f == "cisco-spa" && supported[f] != 0:
-			t.Errorf("legacy family cisco-spa has %d supported models", supported[f])
-		case f != "cisco-spa" && supported[f] == 0:
+		case frozenOnly[f] && supported[f] != 0:
+			t.Errorf("frozen-only family %s has %d supported models", f, supported[f])
+		case !frozenOnly[f] && supported[f] == 0:
 			t.Errorf("family %s has no supported model", f)
 		}
 	}
@@ -188,6 +203,26 @@ func TestLookup(t *testing.T) {
 		{"SNOM710", "710"},
 		{"obi 202", "OBi202"},
 		{"x5u v2", "X5U-V2"},
+		// added vendors, with and without their prefix
+		{"Mitel 6867i", "6867i"},
+		{"Aastra 6867i", "6867i"},
+		{"Aastra6757i", "6757i"},
+		{"Htek UC926", "UC926"},
+		{"Sangoma S505", "S505"},
+		{"Gigaset N870 IP PRO", "N870 IP PRO"},
+		{"N670", "N670 IP PRO"},
+		{"Avaya J179", "J179"},
+		{"Panasonic KX-HDV230", "KX-HDV230"},
+		{"kx hdv 230", "KX-HDV230"},
+		{"Alcatel-Lucent M5", "M5"},
+		{"ALE M3-CE", "M3"},
+		{"Akuvox R20B", "R20B"},
+		{"AudioCodes 440HD", "440HD"},
+		{"Algo 8301", "8301"},
+		{"CyberData SIP Strobe", "SIP Strobe"},
+		{"2N IP Verso 2.0", "IP Verso 2.0"},
+		{"Htek 6867i", ""},
+		{"Mitel UC926", ""},
 		// not found: unknown names, and a vendor prefix that is not the model's vendor
 		{"", ""},
 		{"---", ""},
