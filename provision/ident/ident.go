@@ -19,6 +19,17 @@ const (
 	FamilySnom        = "snom"
 	FamilyObihai      = "obihai"
 	FamilyFanvil      = "fanvil"
+	FamilyAastra      = "aastra"
+	FamilyHtek        = "htek"
+	FamilyGigaset     = "gigaset"
+	FamilyAvaya       = "avaya"
+	FamilyPanasonic   = "panasonic"
+	FamilyALE         = "ale"
+	FamilyAkuvox      = "akuvox"
+	FamilyAudioCodes  = "audiocodes"
+	FamilyAlgo        = "algo"
+	FamilyCyberData   = "cyberdata"
+	Family2N          = "2n"
 )
 
 // Identifier identifies requests against one model catalog. It is safe for
@@ -108,6 +119,28 @@ func familyVendor(f string) string {
 		return "Obihai"
 	case FamilyFanvil:
 		return "Fanvil"
+	case FamilyAastra:
+		return "Mitel"
+	case FamilyHtek:
+		return "Htek"
+	case FamilyGigaset:
+		return "Gigaset"
+	case FamilyAvaya:
+		return "Avaya"
+	case FamilyPanasonic:
+		return "Panasonic"
+	case FamilyALE:
+		return "Alcatel-Lucent"
+	case FamilyAkuvox:
+		return "Akuvox"
+	case FamilyAudioCodes:
+		return "AudioCodes"
+	case FamilyAlgo:
+		return "Algo"
+	case FamilyCyberData:
+		return "CyberData"
+	case Family2N:
+		return "2N"
 	}
 	return ""
 }

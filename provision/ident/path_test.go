@@ -48,8 +48,8 @@ func TestParsePathVendors(t *testing.T) {
 		{"/y000000000095.cfg", "y000000000095.cfg", KindCommon, "", "", vYealink}, // T53 and T53W share it
 		{"/y000000000000.cfg", "y000000000000.cfg", KindCommon, "", "T28P", vYealink},
 		{"/001565aabbcc.cfg", "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
-		{"/T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", "T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", KindFirmware, "", "", vYealink},
-		{"/T58W-150.86.0.11.rom", "T58W-150.86.0.11.rom", KindFirmware, "", "T58W", vYealink},
+		{"/T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", "T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", KindFirmware, "", "", vRom},
+		{"/T58W-150.86.0.11.rom", "T58W-150.86.0.11.rom", KindFirmware, "", "T58W", vRom},
 		// Cisco
 		{"/spa504G.cfg", "spa504G.cfg", KindDevice, "", "SPA504G", vSPA},
 		{"/spa112.cfg", "spa112.cfg", KindDevice, "", "SPA112", vSPA},
@@ -61,9 +61,9 @@ func TestParsePathVendors(t *testing.T) {
 		{"/00562b043615.xml", "00562b043615.xml", KindDevice, "00562b043615", "", vMACXML},
 		{"/ata191.cfg", "ata191.cfg", KindDevice, "", "ATA191", vMPP},
 		{"/sip88xx.12-0-7MPP0201-66.loads", "sip88xx.12-0-7MPP0201-66.loads", KindFirmware, "", "", vMPP},
-		{"/ATA19x.11-1-0MPP0401-002.img", "ATA19x.11-1-0MPP0401-002.img", KindFirmware, "", "", vMPP},
+		{"/ATA19x.11-1-0MPP0401-002.img", "ATA19x.11-1-0MPP0401-002.img", KindFirmware, "", "", vImg},
 		// Grandstream
-		{"/cfg000b82aabbcc.xml", "cfg000b82aabbcc.xml", KindDevice, "000b82aabbcc", "", vGS},
+		{"/cfg000b82aabbcc.xml", "cfg000b82aabbcc.xml", KindDevice, "000b82aabbcc", "", vGSHtek},
 		{"/cfg000B82AABBCC", "cfg000B82AABBCC", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfg000b82aabbcc.bin", "cfg000b82aabbcc.bin", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfggrp2614.xml", "cfggrp2614.xml", KindCommon, "", "GRP2614", vGS},
@@ -78,7 +78,7 @@ func TestParsePathVendors(t *testing.T) {
 		{"/snomD385-10.1.215.13-SIP-r.bin", "snomD385-10.1.215.13-SIP-r.bin", KindFirmware, "", "D385", vBin},
 		// Obihai
 		{"/9CADEF100001.xml", "9CADEF100001.xml", KindDevice, "9cadef100001", "", vMACXML},
-		{"/OBi202-3.2.2.5921.fw", "OBi202-3.2.2.5921.fw", KindFirmware, "", "OBi202", vObihai},
+		{"/OBi202-3.2.2.5921.fw", "OBi202-3.2.2.5921.fw", KindFirmware, "", "OBi202", vFw},
 		// Fanvil
 		{"/0c383e07e16c.cfg", "0c383e07e16c.cfg", KindDevice, "0c383e07e16c", "", vMACCfg},
 		{"/Fanvil/0C383E07E16C.cfg", "0C383E07E16C.cfg", KindDevice, "0c383e07e16c", "", vMACCfg},
@@ -88,6 +88,29 @@ func TestParsePathVendors(t *testing.T) {
 		{"/x6-6904-P0.16.5-1.12.2-3144T2019-07-29-15.09.59.z", "x6-6904-P0.16.5-1.12.2-3144T2019-07-29-15.09.59.z", KindFirmware, "", "X6", vFanvil},
 		// a Yealink OUI starting "f0" is a MAC, not a Fanvil common file
 		{"/f01653aabbcc.cfg", "f01653aabbcc.cfg", KindDevice, "f01653aabbcc", "", vMACCfg},
+		// the added families
+		{"/aastra.cfg", "aastra.cfg", KindCommon, "", "", vAastra},
+		{"/6867i.cfg", "6867i.cfg", KindCommon, "", "6867i", vAastra},
+		{"/00085D1A2B3C.cfg", "00085D1A2B3C.cfg", KindDevice, "00085d1a2b3c", "", vMACCfg},
+		{"/6867i.st", "6867i.st", KindFirmware, "", "6867i", vAastra},
+		{"/cfg0010.xml", "cfg0010.xml", KindCommon, "", "UC926", vHtek},
+		{"/cfg001fc11c22a9.xml", "cfg001fc11c22a9.xml", KindDevice, "001fc11c22a9", "", vGSHtek},
+		{"/7c2f80e0d605.xml", "7c2f80e0d605.xml", KindDevice, "7c2f80e0d605", "", vMACXML},
+		{"/J100Supgrade.txt", "J100Supgrade.txt", KindCommon, "", "", vAvaya},
+		{"/46xxsettings.txt", "46xxsettings.txt", KindCommon, "", "", vAvaya},
+		{"/c81fea83e85a.txt", "c81fea83e85a.txt", KindDevice, "c81fea83e85a", "", vAvaya},
+		{"/Config0080F0C8C381.cfg", "Config0080F0C8C381.cfg", KindDevice, "0080f0c8c381", "", vPanasonic},
+		{"/KX-HDV230.cfg", "KX-HDV230.cfg", KindCommon, "", "KX-HDV230", vPanasonic},
+		{"/KX-TGP500B04.cfg", "KX-TGP500B04.cfg", KindCommon, "", "KX-TGP500", vPanasonic},
+		{"/config.M3.xml", "config.M3.xml", KindCommon, "", "M3", vALE},
+		{"/config.3c28a620089e.xml", "config.3c28a620089e.xml", KindDevice, "3c28a620089e", "", vALE},
+		{"/algom0022ee0a0b0c.conf", "algom0022ee0a0b0c.conf", KindDevice, "0022ee0a0b0c", "", vAlgo},
+		{"/algo0022ee0a0b0c.conf", "algo0022ee0a0b0c.conf", KindDevice, "0022ee0a0b0c", "", vAlgo},
+		{"/000000cd.xml", "000000cd.xml", KindCommon, "", "", vCyberData},
+		{"/config.xml", "config.xml", KindUnknown, "", "", nil},
+		{"/config.cfg", "config.cfg", KindUnknown, "", "", nil},
+		{"/algo.conf", "algo.conf", KindUnknown, "", "", nil},
+		{"/440HD.img", "440HD.img", KindFirmware, "", "440HD", vImg},
 		// separators, prefixes, queries
 		{"/prov/00-15-65-AA-BB-CC.boot", "00-15-65-AA-BB-CC.boot", KindBoot, "001565aabbcc", "", vYealink},
 		{"/a/b/c/001565aabbcc.cfg?x=1#frag", "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
@@ -122,7 +145,7 @@ func TestParsePathHostile(t *testing.T) {
 		{"/%30004f2a1b2c3.cfg", "0004f2a1b2c3.cfg", KindMaster, "0004f2a1b2c3", "", vMACCfg},
 		// names that look close but are not what phones ask for
 		{"/0004f2a1b2c.cfg", "0004f2a1b2c.cfg", KindUnknown, "", "", nil},
-		{"/0004f2a1b2c3.txt", "0004f2a1b2c3.txt", KindUnknown, "", "", nil},
+		{"/0004f2a1b2c3.doc", "0004f2a1b2c3.doc", KindUnknown, "", "", nil},
 		{"/0004f2a1b2c3-evil.cfg", "0004f2a1b2c3-evil.cfg", KindUnknown, "0004f2a1b2c3", "", vPoly},
 		{"/index.html", "index.html", KindUnknown, "", "", nil},
 		{"/spa.cfg", "spa.cfg", KindUnknown, "", "", nil},
@@ -139,7 +162,7 @@ func TestParsePathHostile(t *testing.T) {
 func TestPathVendorsNotWritable(t *testing.T) {
 	p := ParsePath("/0004f2a1b2c3.cfg")
 	_ = append(p.Vendors, "x")
-	if q := ParsePath("/0004f2a1b2c3.cfg"); len(q.Vendors) != 3 || cap(q.Vendors) != 3 {
+	if q := ParsePath("/0004f2a1b2c3.cfg"); len(q.Vendors) != len(vMACCfg) || cap(q.Vendors) != len(vMACCfg) {
 		t.Fatalf("Vendors changed by an append: %v", q.Vendors)
 	}
 }

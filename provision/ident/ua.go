@@ -35,8 +35,9 @@ type rawUA struct {
 
 // ParseUserAgent reads vendor, model, firmware and MAC from an HTTP
 // User-Agent. It recognises the provisioning User-Agents of Poly/Polycom,
-// Yealink, Cisco (SPA, MPP, ATA19x) and Linksys, Grandstream, Snom, Obihai
-// and Fanvil, and some of their SIP User-Agents; anything else, or anything
+// Yealink, Cisco (SPA, MPP, ATA19x) and Linksys, Grandstream, Snom, Obihai,
+// Fanvil, Aastra/Mitel, Htek, Panasonic, Avaya, Alcatel-Lucent and
+// Gigaset, and some of their SIP User-Agents; anything else, or anything
 // longer than 512 bytes, gives the zero UA.
 func (id *Identifier) ParseUserAgent(ua string) UA {
 	u, _ := id.parseUA(ua)
@@ -84,6 +85,18 @@ func (id *Identifier) parseRaw(ua string) (rawUA, bool) {
 		return parseObihai(ua)
 	case hasPrefixFold(ua, "fanvil "):
 		return parseFanvil(ua)
+	case hasPrefixFold(ua, "aastra"), hasPrefixFold(ua, "mitel"):
+		return parseAastra(ua)
+	case hasPrefixFold(ua, "htek "):
+		return parseHtek(ua)
+	case hasPrefixFold(ua, "panasonic_"):
+		return parsePanasonic(ua)
+	case strings.Contains(ua, "AVAYA/"):
+		return parseAvaya(ua)
+	case hasPrefixFold(ua, "ale "):
+		return parseALE(ua)
+	case hasPrefixFold(strings.TrimPrefix(ua, `"`), "gigaset "):
+		return parseGigaset(ua)
 	case indexFold(ua, "snom") >= 0:
 		return parseSnom(ua)
 	}
