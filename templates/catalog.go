@@ -27,7 +27,7 @@ type Model struct {
 	// Family selects the template set: "polycom", "yealink", "cisco-spa",
 	// "cisco-mpp", "grandstream", "snom", "obihai", "fanvil", "aastra",
 	// "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox",
-	// "audiocodes", "algo", "cyberdata", "2n".
+	// "audiocodes", "algo", "cyberdata", "2n", "fanvil-legacy".
 	Family string `json:"family"`
 	// Series is the product line inside the vendor, e.g. "VVX",
 	// "SoundPoint IP", "T4x".
@@ -105,7 +105,7 @@ var catalogFamilies = map[string]bool{
 	"polycom": true, "yealink": true, "cisco-spa": true, "cisco-mpp": true,
 	"grandstream": true, "snom": true, "obihai": true, "fanvil": true,
 	"aastra": true, "htek": true, "gigaset": true, "avaya": true, "panasonic": true, "ale": true,
-	"akuvox": true, "audiocodes": true, "algo": true, "cyberdata": true, "2n": true,
+	"akuvox": true, "audiocodes": true, "algo": true, "cyberdata": true, "2n": true, "fanvil-legacy": true,
 }
 
 // catalogKinds are the device kinds a model may name.

@@ -17,17 +17,18 @@ import (
 
 func init() {
 	for fam, m := range map[string]Model{
-		"aastra":     {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
-		"htek":       {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
-		"gigaset":    {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, Files: []string{"{mac}.xml"}},
-		"avaya":      {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.txt"}},
-		"panasonic":  {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
-		"ale":        {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
-		"akuvox":     {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
-		"audiocodes": {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
-		"algo":       {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, Files: []string{"algom{mac}.conf"}},
-		"cyberdata":  {Vendor: "CyberData", Model: "SIP Paging Server", Family: "cyberdata", Kind: "phone", Lines: 2, Files: []string{"000000cd.xml", "{mac}.xml"}},
-		"2n":         {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, Files: []string{"{mac}.xml"}},
+		"aastra":        {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
+		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
+		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, Files: []string{"{mac}.xml"}},
+		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.txt"}},
+		"panasonic":     {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
+		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
+		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
+		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
+		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, Files: []string{"algom{mac}.conf"}},
+		"cyberdata":     {Vendor: "CyberData", Model: "SIP Paging Server", Family: "cyberdata", Kind: "phone", Lines: 2, Files: []string{"000000cd.xml", "{mac}.xml"}},
+		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
+		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, Files: []string{"{mac}.xml"}},
 	} {
 		goldenModels[fam] = m
 	}
@@ -48,7 +49,12 @@ var lineFormats = map[string]struct {
 }
 
 // attrXMLFamilies are the added XML families, parsed with flatAttrXML.
-var attrXMLFamilies = map[string]bool{"htek": true, "gigaset": true, "ale": true, "cyberdata": true, "2n": true}
+var attrXMLFamilies = map[string]bool{"htek": true, "gigaset": true, "ale": true, "cyberdata": true, "2n": true,
+	"fanvil-legacy": true}
+
+// listElements are repeated elements without a telling attribute;
+// flatAttrXML numbers them [1], [2] … among their siblings.
+var listElements = map[string]bool{"SIP_Line_List_Entry": true}
 
 // parseFamily parses a document of the added families; ok is false for
 // the families the original parsers handle.
@@ -113,6 +119,7 @@ func flatAttrXML(doc string) (map[string]string, error) {
 		text     strings.Builder
 		children bool
 		valued   bool
+		seen     map[string]int
 	}
 	var stack []*frame
 	roots := 0
@@ -145,8 +152,16 @@ func flatAttrXML(doc string) (map[string]string, error) {
 					return nil, fmt.Errorf("second root element %s", seg)
 				}
 			} else {
-				stack[len(stack)-1].children = true
-				path = stack[len(stack)-1].path + "/" + seg
+				parent := stack[len(stack)-1]
+				parent.children = true
+				if listElements[tok.Name.Local] {
+					if parent.seen == nil {
+						parent.seen = map[string]int{}
+					}
+					parent.seen[tok.Name.Local]++
+					seg += fmt.Sprintf("[%d]", parent.seen[tok.Name.Local])
+				}
+				path = parent.path + "/" + seg
 			}
 			f := &frame{path: path}
 			if value != nil {
@@ -286,6 +301,20 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 				"specific/SIPSettings/SIPAuthPassword": c(l1.Password)})
 		}
 		return m
+	case "fanvil-legacy":
+		m := map[string]string{"AUTOUPDATE_CONFIG_MODULE/Download_Server_IP": "https://prov.phoneprov.test:8443/p",
+			"AUTOUPDATE_CONFIG_MODULE/Auto_Image_URL": cfg.FirmwareURL, "GLOBAL_CONFIG_MODULE/SNTP_Server": "pool.ntp.org",
+			"GLOBAL_CONFIG_MODULE/Time_Zone": "-20", "GLOBAL_CONFIG_MODULE/DST_Start_Mon": "3"}
+		if dev {
+			e := "SIP_CONFIG_MODULE/SIP_Line_List/SIP_Line_List_Entry"
+			maps.Copy(m, map[string]string{"AUTOUPDATE_CONFIG_MODULE/Download_Username": cfg.HTTPUser,
+				"AUTOUPDATE_CONFIG_MODULE/Download_Password": cfg.HTTPPassword, e + "[1]/ID": "SIP1",
+				e + "[1]/Phone_Number": "1001", e + "[1]/Register_User": "a1001", e + "[1]/Register_Pswd": c(l1.Password),
+				e + "[1]/Display_Name": c(l1.DisplayName), e + "[1]/Register_Addr": "sip.phoneprov.test",
+				e + "[1]/Register_Port": "5070", e + "[1]/Transport": "1", e + "[1]/Enable_Reg": "1",
+				e + "[2]/Enable_Reg": "0", e + "[2]/Display_Name": c(l2.DisplayName)})
+		}
+		return prefixed("VOIP_CONFIG_FILE/", m)
 	case "2n":
 		p := "DeviceDatabase/Phone/Sip[At=0]/"
 		return map[string]string{p + "Enabled": "1", p + "User/Id": "1001", p + "User/AuthId": "a1001",

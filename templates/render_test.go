@@ -19,7 +19,7 @@ func TestKinds(t *testing.T) {
 		"aastra": {"common", "device"}, "htek": {"common", "device"}, "gigaset": {"device"},
 		"avaya": {"common", "device"}, "panasonic": {"common", "device"}, "ale": {"common", "device"},
 		"akuvox": {"device"}, "audiocodes": {"device"}, "algo": {"device"}, "cyberdata": {"common", "device"},
-		"2n": {"device"},
+		"2n": {"device"}, "fanvil-legacy": {"common", "device"},
 	}
 	for fam, kinds := range want {
 		if got := r.Kinds(fam); !slices.Equal(got, kinds) {

@@ -44,6 +44,7 @@ var bootCases = []bootCase{
 	{model: "8301", mac: "0022ee008301"},
 	{model: "SIP Paging Server", mac: "0020f7000001", missing: []string{"000000cd.xml"}}, // unsupported: frozen
 	{model: "IP Style", mac: "7c1eb3000001"},
+	{model: "X4", mac: "0c383e000444", ua: "Fanvil X4 2.10.2.6887 0c383e000444"}, // old format, unsupported: frozen
 }
 
 // fetchAs is the one place these tests fetch a phone's file: a GET with
@@ -100,7 +101,7 @@ func TestServeAddedFamiliesBoot(t *testing.T) {
 		devices = append(devices, map[string]any{"mac": c.mac, "model": m.Vendor + " " + m.Model,
 			"lines": []map[string]any{{"line": 1, "extension": num}}})
 	}
-	for _, f := range []string{"aastra", "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox", "audiocodes", "algo", "cyberdata", "2n"} {
+	for _, f := range []string{"aastra", "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox", "audiocodes", "algo", "cyberdata", "2n", "fanvil-legacy"} {
 		if !families[f] {
 			t.Fatalf("no boot case for family %s", f)
 		}

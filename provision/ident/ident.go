@@ -30,6 +30,9 @@ const (
 	FamilyAlgo        = "algo"
 	FamilyCyberData   = "cyberdata"
 	Family2N          = "2n"
+	// FamilyFanvilLegacy is Fanvil's old <VOIP_CONFIG_FILE> format; it
+	// asks for the same files as FamilyFanvil.
+	FamilyFanvilLegacy = "fanvil-legacy"
 )
 
 // Identifier identifies requests against one model catalog. It is safe for
@@ -93,10 +96,14 @@ func (id *Identifier) lookup(name, group string) (templates.Model, bool) {
 	return m, true
 }
 
-// familyGroup folds the two Cisco families into one vendor group.
+// familyGroup folds the two Cisco families, and the two Fanvil ones, into
+// one vendor group each.
 func familyGroup(f string) string {
-	if strings.HasPrefix(f, "cisco") {
+	switch {
+	case strings.HasPrefix(f, "cisco"):
 		return "cisco"
+	case f == FamilyFanvilLegacy:
+		return FamilyFanvil
 	}
 	return f
 }
@@ -117,7 +124,7 @@ func familyVendor(f string) string {
 		return "Snom"
 	case FamilyObihai:
 		return "Obihai"
-	case FamilyFanvil:
+	case FamilyFanvil, FamilyFanvilLegacy:
 		return "Fanvil"
 	case FamilyAastra:
 		return "Mitel"

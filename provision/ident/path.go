@@ -75,7 +75,7 @@ var (
 	vGS        = []string{FamilyGrandstream}[:1:1]
 	vGSHtek    = []string{FamilyGrandstream, FamilyHtek}[:2:2]
 	vSnom      = []string{FamilySnom}[:1:1]
-	vFanvil    = []string{FamilyFanvil}[:1:1]
+	vFanvil    = []string{FamilyFanvil, FamilyFanvilLegacy}[:2:2]
 	vObihai    = []string{FamilyObihai}[:1:1]
 	vAastra    = []string{FamilyAastra}[:1:1]
 	vHtek      = []string{FamilyHtek}[:1:1]
@@ -84,13 +84,14 @@ var (
 	vALE       = []string{FamilyALE}[:1:1]
 	vAlgo      = []string{FamilyAlgo}[:1:1]
 	vCyberData = []string{FamilyCyberData}[:1:1]
-	vMACCfg    = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyAastra, FamilyAkuvox, FamilyAudioCodes}[:6:6]
-	vMACXML    = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset,
+	vMACCfg    = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyFanvilLegacy, FamilyAastra, FamilyAkuvox,
+		FamilyAudioCodes}[:7:7]
+	vMACXML = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset,
 		FamilyCyberData, Family2N}[:8:8]
 	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,
 		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil, FamilyAastra, FamilyHtek, FamilyGigaset,
 		FamilyAvaya, FamilyPanasonic, FamilyALE, FamilyAkuvox, FamilyAudioCodes, FamilyAlgo, FamilyCyberData,
-		Family2N}[:19:19]
+		Family2N, FamilyFanvilLegacy}[:20:20]
 	vBin = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom, FamilyGigaset, FamilyAvaya, FamilyALE,
 		FamilyCyberData, Family2N}[:8:8]
 	vRom = []string{FamilyYealink, FamilyHtek, FamilyAkuvox}[:3:3]
