@@ -15,9 +15,9 @@ var families = []string{"polycom", "yealink", "cisco-spa", "cisco-mpp", "grandst
 	"fanvil-legacy"}
 
 // frozenOnly are the families whose models are all unsupported: the
-// legacy Cisco SPA and old-format Fanvil firmware, and CyberData, whose
-// config format is not verified.
-var frozenOnly = map[string]bool{"cisco-spa": true, "cyberdata": true, "fanvil-legacy": true}
+// legacy Cisco SPA firmware, and CyberData, whose config format is not
+// verified.
+var frozenOnly = map[string]bool{"cisco-spa": true, "cyberdata": true}
 
 // allSupported are the families with no unsupported model: Fanvil's
 // unsupported models are the old-format ones, in fanvil-legacy.

@@ -1,9 +1,10 @@
 package templates
 
 // Avaya J100 (and 1200/9600 SIP): "SET NAME value" lines. The phone reads
-// J100Supgrade.txt, then 46xxsettings.txt, whose "GET $MACADDR.txt" line
-// makes it read its own <mac>.txt (FusionPBX templates/provision/avaya;
-// wazo-provd-plugins avaya base-J100series.tpl). Values are quoted.
+// J100Supgrade.txt, then 46xxsettings.txt, whose "GET $MACADDR.cfg" line
+// makes it read its own <mac>.cfg (FusionPBX templates/provision/avaya
+// J100Supgrade.txt and <model>/{$mac}.cfg; wazo-provd-plugins avaya
+// common.py and base-J100series.tpl). Values are quoted.
 
 // avayaData is V for the avaya family.
 type avayaData struct {

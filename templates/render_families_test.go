@@ -20,7 +20,7 @@ func init() {
 		"aastra":        {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
 		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
 		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, Files: []string{"{mac}.xml"}},
-		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.txt"}},
+		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
 		"panasonic":     {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
 		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
 		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
@@ -244,7 +244,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			maps.Copy(m, map[string]string{"SET FORCE_SIP_EXTENSION": "1001", "SET FORCE_SIP_USERNAME": "a1001",
 				"SET FORCE_SIP_PASSWORD": q(l1.Password), "SET DISPLAY_NAME": q(l1.DisplayName), "SET ENABLE_SIP_USER_ID": "1"})
 		} else {
-			m["GET"] = "$MACADDR.txt"
+			m["GET"] = "$MACADDR.cfg"
 		}
 		return m
 	case "panasonic":

@@ -62,7 +62,7 @@ func FuzzParsePath(f *testing.F) {
 	f.Add("/0004f2a1b2c3.cfg")
 	f.Add("/%2e%2e/y000000000066.cfg")
 	for _, p := range []string{"/aastra.cfg", "/6867i.cfg", "/cfg0010.xml", "/Config0080F0C8C381.cfg", "/config.M3.xml",
-		"/config..xml", "/algom.conf", "/algom0022ee0a0b0c.conf", "/c81fea83e85a.txt", "/KX-.cfg", "/000000cd.xml"} {
+		"/config..xml", "/algom.conf", "/algom0022ee0a0b0c.conf", "/c81fea83e85a.cfg", "/KX-.cfg", "/000000cd.xml"} {
 		f.Add(p)
 	}
 	f.Fuzz(func(t *testing.T, p string) {

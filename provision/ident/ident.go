@@ -43,13 +43,17 @@ type Identifier struct {
 	// file) to the one catalog model that asks for it. Names several
 	// models ask for (e.g. "sip.ld") are left out.
 	files map[string]templates.Model
+	// single maps each catalog family to a one-element Vendors slice, for
+	// literal file names no other rule knows.
+	single map[string][]string
 }
 
 // New returns an Identifier using catalog c to canonicalise model names.
 func New(c *templates.Catalog) *Identifier {
-	id := &Identifier{cat: c, files: make(map[string]templates.Model)}
+	id := &Identifier{cat: c, files: make(map[string]templates.Model), single: make(map[string][]string)}
 	shared := map[string]bool{}
 	for _, m := range c.Models() {
+		id.single[m.Family] = []string{m.Family}[:1:1]
 		for _, f := range append([]string{m.FirmwareFile}, m.Files...) {
 			if f == "" || strings.Contains(f, "{") {
 				continue

@@ -25,7 +25,7 @@ const (
 	// Grandstream "cfg<mac>[.xml|.bin]", Snom "snom<model>-<MAC>.htm" and
 	// "<MAC>.xml", Obihai "<MAC>.xml"; Aastra, Akuvox and AudioCodes
 	// "<mac>.cfg", Htek "cfg<mac>.xml", Sangoma, Gigaset, CyberData and 2N
-	// "<mac>.xml", Avaya "<mac>.txt", Panasonic "Config<MAC>.cfg",
+	// "<mac>.xml", Avaya "<mac>.cfg", Panasonic "Config<MAC>.cfg",
 	// Alcatel-Lucent "config.<mac>.xml", Algo "algom<mac>.conf".
 	KindDevice = "device"
 	// KindPhoneConfig is the per-device file Poly's master file lists in
@@ -85,7 +85,7 @@ var (
 	vAlgo      = []string{FamilyAlgo}[:1:1]
 	vCyberData = []string{FamilyCyberData}[:1:1]
 	vMACCfg    = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyFanvilLegacy, FamilyAastra, FamilyAkuvox,
-		FamilyAudioCodes}[:7:7]
+		FamilyAudioCodes, FamilyAvaya}[:8:8]
 	vMACXML = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset,
 		FamilyCyberData, Family2N}[:8:8]
 	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,

@@ -67,8 +67,6 @@ func (id *Identifier) classifyMACNamed(b string) (Path, bool) {
 			return Path{Kind: kind, MAC: mac, Vendors: vMACCfg}, true
 		case equalLower(ext, ".xml"):
 			return Path{Kind: KindDevice, MAC: mac, Vendors: vMACXML}, true
-		case equalLower(ext, ".txt"):
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vAvaya}, true
 		}
 	}
 	switch {
@@ -90,6 +88,11 @@ func (id *Identifier) classifyMACNamed(b string) (Path, bool) {
 		}
 		if mac, ok := parseMAC(rest); ok {
 			return Path{Kind: KindDevice, MAC: mac, Vendors: vendors}, true
+		}
+	case hasPrefixFold(b, "sip") && equalLower(ext, ".cfg"):
+		// Avaya (Nortel) 1200 series: SIP<MAC>.cfg
+		if mac, ok := parseMAC(stem[len("sip"):]); ok {
+			return Path{Kind: KindDevice, MAC: mac, Vendors: vAvaya}, true
 		}
 	case hasPrefixFold(b, "config") && equalLower(ext, ".cfg"):
 		if mac, ok := parseMAC(stem[len("config"):]); ok {
@@ -161,6 +164,14 @@ func (id *Identifier) classifyModelNamed(b string) (Path, bool) {
 		// Aastra/Mitel model file, e.g. 6867i.cfg
 		if hint := id.hint(stem, FamilyAastra); hint != "" {
 			return Path{Kind: KindCommon, Vendors: vAastra, ModelHint: hint}, true
+		}
+	}
+	if !strings.HasPrefix(ext, ".") || equalLower(ext, ".cfg") || equalLower(ext, ".xml") || equalLower(ext, ".txt") {
+		// any other literal file of one catalog model (Avaya 1220.cfg …)
+		if hint := id.fileHint(b); hint != "" {
+			if m, ok := id.cat.Lookup(hint); ok {
+				return Path{Kind: KindCommon, Vendors: id.single[m.Family], ModelHint: hint}, true
+			}
 		}
 	}
 	return Path{}, false

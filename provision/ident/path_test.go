@@ -98,7 +98,7 @@ func TestParsePathVendors(t *testing.T) {
 		{"/7c2f80e0d605.xml", "7c2f80e0d605.xml", KindDevice, "7c2f80e0d605", "", vMACXML},
 		{"/J100Supgrade.txt", "J100Supgrade.txt", KindCommon, "", "", vAvaya},
 		{"/46xxsettings.txt", "46xxsettings.txt", KindCommon, "", "", vAvaya},
-		{"/c81fea83e85a.txt", "c81fea83e85a.txt", KindDevice, "c81fea83e85a", "", vAvaya},
+		{"/c81fea83e85a.cfg", "c81fea83e85a.cfg", KindDevice, "c81fea83e85a", "", vMACCfg},
 		{"/Config0080F0C8C381.cfg", "Config0080F0C8C381.cfg", KindDevice, "0080f0c8c381", "", vPanasonic},
 		{"/KX-HDV230.cfg", "KX-HDV230.cfg", KindCommon, "", "KX-HDV230", vPanasonic},
 		{"/KX-TGP500B04.cfg", "KX-TGP500B04.cfg", KindCommon, "", "KX-TGP500", vPanasonic},
@@ -145,7 +145,7 @@ func TestParsePathHostile(t *testing.T) {
 		{"/%30004f2a1b2c3.cfg", "0004f2a1b2c3.cfg", KindMaster, "0004f2a1b2c3", "", vMACCfg},
 		// names that look close but are not what phones ask for
 		{"/0004f2a1b2c.cfg", "0004f2a1b2c.cfg", KindUnknown, "", "", nil},
-		{"/0004f2a1b2c3.doc", "0004f2a1b2c3.doc", KindUnknown, "", "", nil},
+		{"/0004f2a1b2c3.txt", "0004f2a1b2c3.txt", KindUnknown, "", "", nil},
 		{"/0004f2a1b2c3-evil.cfg", "0004f2a1b2c3-evil.cfg", KindUnknown, "0004f2a1b2c3", "", vPoly},
 		{"/index.html", "index.html", KindUnknown, "", "", nil},
 		{"/spa.cfg", "spa.cfg", KindUnknown, "", "", nil},
