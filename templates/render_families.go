@@ -18,6 +18,8 @@ type provServer struct {
 	Scheme, Protocol string
 	Host             string
 	Port             int // explicit or the scheme's default
+	// HostPort is Host, with ":Port" when the URL names a port.
+	HostPort string
 	// Path is the URL path without leading or trailing "/".
 	Path string
 }
@@ -34,8 +36,9 @@ func provServerOf(s string) provServer {
 	if p.HTTPS {
 		p.Port = 443
 	}
+	p.HostPort = p.Host
 	if n, err := strconv.Atoi(u.Port()); err == nil {
-		p.Port = n
+		p.Port, p.HostPort = n, u.Host
 	}
 	return p
 }

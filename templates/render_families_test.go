@@ -287,7 +287,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"voip/line/0/auth_password": c(l1.Password), "voip/line/0/description": c(l1.DisplayName),
 			"voip/line/1/enabled": "0", "voip/line/1/description": c(l2.DisplayName)}
 	case "algo":
-		return map[string]string{"net.time1": "pool.ntp.org", "prov.server.static": "prov.phoneprov.test",
+		return map[string]string{"net.time1": "pool.ntp.org", "prov.server.static": "prov.phoneprov.test:8443",
 			"prov.download.method": "https", "prov.download.cfgpath": "p", "prov.auth.user": cfg.HTTPUser,
 			"prov.auth.pwd": cfg.HTTPPassword, "sip.proxy": "sip.phoneprov.test:5070", "sip.register.use": "1",
 			"sip.regexp": "600", "sip.u1.user": "1001", "sip.u1.auth": "a1001", "sip.u1.pwd": c(l1.Password)}
