@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -206,24 +207,32 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 	}
 	q := func(s string) string { return strings.ReplaceAll(c(s), `"`, "") }
 	dev := kind == KindDevice
+	// The registrar as the renderer resolves it (transport, port, SRV),
+	// and a family's code for its transport.
+	v, err := buildView(familyDefs[fam], kind, cfg, 2025)
+	if err != nil {
+		return nil
+	}
+	port, hostPort := strconv.Itoa(v.SIP.Port), v.SIP.HostPort
+	tr := func(udp, tcp, tls string) string { return transportCode(v, [3]string{udp, tcp, tls}) }
 	switch fam {
 	case "aastra":
 		m := map[string]string{"time server1": "pool.ntp.org", "download protocol": "HTTPS",
 			"https server": "prov.phoneprov.test", "https path": "p", "https port": "8443",
-			"sip transport protocol": "2", "sip stun ip": "stun.phoneprov.test", "sip stun port": "3478"}
+			"sip transport protocol": tr("1", "2", "4"), "sip stun ip": "stun.phoneprov.test", "sip stun port": "3478"}
 		if dev {
 			maps.Copy(m, map[string]string{"sip line1 user name": "1001", "sip line1 auth name": "a1001",
 				"sip line1 password": c(l1.Password), "sip line1 display name": c(l1.DisplayName),
 				"sip line1 screen name": c(l1.Label), "sip line1 proxy ip": "sip.phoneprov.test",
-				"sip line1 proxy port": "5070", "sip line2 proxy ip": "", "sip line2 display name": c(l2.DisplayName)})
+				"sip line1 proxy port": port, "sip line2 proxy ip": "", "sip line2 display name": c(l2.DisplayName)})
 		}
 		return m
 	case "htek":
 		m := map[string]string{"P30": "pool.ntp.org", "P212": "2", "P237": cfg.ProvisionURL,
 			"P192": "https://prov.phoneprov.test:8443/fw/"}
 		if dev {
-			maps.Copy(m, map[string]string{"P271": "1", "P47": "sip.phoneprov.test:5070", "P35": "1001",
-				"P36": "a1001", "P34": c(l1.Password), "P3": c(l1.DisplayName), "P130": "1",
+			maps.Copy(m, map[string]string{"P271": "1", "P47": hostPort, "P35": "1001",
+				"P36": "a1001", "P34": c(l1.Password), "P3": c(l1.DisplayName), "P130": tr("0", "1", "2"),
 				"P401": "0", "P735": "1002", "P703": c(l2.DisplayName)})
 		}
 		return prefixed("hl_provision[version=1]/config[version=1]/", m)
@@ -231,14 +240,14 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 		p := "provisioning[version=1.1][productID=e2]/nvm/param[name="
 		return map[string]string{p + "Provisioning.global.ProvisioningServer]": cfg.ProvisionURL,
 			p + "DmGlobal.0.NtpServer]": "pool.ntp.org", p + "SipProvider.0.Domain]": "phoneprov.test",
-			p + "SipProvider.0.ProxyServerAddress]": "sip.phoneprov.test", p + "SipProvider.0.ProxyServerPort]": "5070",
-			p + "SipProvider.0.TransportProtocol]": "2", p + "SipAccount.00001.AuthName]": "a1001",
+			p + "SipProvider.0.ProxyServerAddress]": "sip.phoneprov.test", p + "SipProvider.0.ProxyServerPort]": port,
+			p + "SipProvider.0.TransportProtocol]": tr("1", "2", "3"), p + "SipAccount.00001.AuthName]": "a1001",
 			p + "SipAccount.00001.AuthPassword]": c(l1.Password), p + "SipAccount.00001.UserName]": "1001",
 			p + "SipAccount.00001.DisplayName]": c(l1.DisplayName), p + "SipAccount.00001.ProviderId]": "0",
 			p + "SipAccount.00002.ProviderId]": "", p + "SipAccount.00002.DisplayName]": c(l2.DisplayName)}
 	case "avaya":
-		m := map[string]string{"SET SIPDOMAIN": "phoneprov.test", "SET SIP_CONTROLLER_LIST": "sip.phoneprov.test:5070;transport=tcp",
-			"SET SIPSIGNAL": "1", "SET SNTPSRVR": "pool.ntp.org", "SET TLSSRVR": "prov.phoneprov.test", "SET TLSPORT": "8443",
+		m := map[string]string{"SET SIPDOMAIN": "phoneprov.test", "SET SIP_CONTROLLER_LIST": hostPort + ";transport=" + v.SIP.Transport,
+			"SET SIPSIGNAL": tr("0", "1", "2"), "SET SNTPSRVR": "pool.ntp.org", "SET TLSSRVR": "prov.phoneprov.test", "SET TLSPORT": "8443",
 			"SET HTTPDIR": "p"}
 		if dev {
 			maps.Copy(m, map[string]string{"SET FORCE_SIP_EXTENSION": "1001", "SET FORCE_SIP_USERNAME": "a1001",
@@ -251,10 +260,10 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 		m := map[string]string{"NTP_ADDR": "pool.ntp.org", "CFG_STANDARD_FILE_PATH": cfg.ProvisionURL + "Config{MAC}.cfg",
 			"CFG_CYCLIC_INTVL": "1440"}
 		if dev {
-			maps.Copy(m, map[string]string{"HTTP_AUTH_ID": cfg.HTTPUser, "HTTP_AUTH_PASS": cfg.HTTPPassword,
+			maps.Copy(m, map[string]string{"HTTP_AUTH_ID": q(cfg.HTTPUser), "HTTP_AUTH_PASS": q(cfg.HTTPPassword),
 				"PHONE_NUMBER_1": "1001", "SIP_AUTHID_1": "a1001", "SIP_PASS_1": q(l1.Password),
-				"DISPLAY_NAME_1": q(l1.DisplayName), "SIP_RGSTR_ADDR_1": "sip.phoneprov.test", "SIP_RGSTR_PORT_1": "5070",
-				"SIP_TRANSPORT_1": "1", "REG_EXPIRE_TIME_1": "600", "SIP_RGSTR_ADDR_2": "", "DISPLAY_NAME_2": q(l2.DisplayName)})
+				"DISPLAY_NAME_1": q(l1.DisplayName), "SIP_RGSTR_ADDR_1": "sip.phoneprov.test", "SIP_RGSTR_PORT_1": port,
+				"SIP_TRANSPORT_1": tr("0", "1", "2"), "REG_EXPIRE_TIME_1": "600", "SIP_RGSTR_ADDR_2": "", "DISPLAY_NAME_2": q(l2.DisplayName)})
 		}
 		return m
 	case "ale":
@@ -266,8 +275,8 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 				p + "DeviceProvisionServerPassword]": cfg.HTTPPassword, p + "Account1Enable]": "true",
 				p + "Account1UserName]": "1001", p + "Account1RegName]": "a1001", p + "Account1Password]": c(l1.Password),
 				p + "Account1DisplayName]": c(l1.DisplayName), p + "Account1Label]": c(l1.Label),
-				p + "Account1Server1Address]": "sip.phoneprov.test", p + "Account1Server1Port]": "5070",
-				p + "Account1Server1Transport]": "tcp", p + "Account2Enable]": "false", p + "Account2DisplayName]": c(l2.DisplayName)})
+				p + "Account1Server1Address]": "sip.phoneprov.test", p + "Account1Server1Port]": port,
+				p + "Account1Server1Transport]": v.SIP.Transport, p + "Account2Enable]": "false", p + "Account2DisplayName]": c(l2.DisplayName)})
 		}
 		return m
 	case "akuvox":
@@ -276,27 +285,27 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"Config.Account1.GENERAL.Enable": "1", "Config.Account1.GENERAL.UserName": "1001",
 			"Config.Account1.GENERAL.AuthName": "a1001", "Config.Account1.GENERAL.Pwd": c(l1.Password),
 			"Config.Account1.GENERAL.DisplayName": c(l1.DisplayName), "Config.Account1.GENERAL.Label": c(l1.Label),
-			"Config.Account1.SIP.Server": "sip.phoneprov.test", "Config.Account1.SIP.Port": "5070",
-			"Config.Account1.SIP.TransType": "1", "Config.Account2.GENERAL.Enable": "0",
+			"Config.Account1.SIP.Server": "sip.phoneprov.test", "Config.Account1.SIP.Port": port,
+			"Config.Account1.SIP.TransType": tr("0", "1", "2"), "Config.Account2.GENERAL.Enable": "0",
 			"Config.Account2.GENERAL.DisplayName": c(l2.DisplayName)}
 	case "audiocodes":
 		return map[string]string{"provisioning/configuration/url": cfg.ProvisionURL,
 			"system/ntp/primary_server_address": "pool.ntp.org", "voip/signalling/sip/proxy_address": "sip.phoneprov.test",
-			"voip/signalling/sip/proxy_port": "5070", "voip/signalling/sip/transport_protocol": "TCP",
+			"voip/signalling/sip/proxy_port": port, "voip/signalling/sip/transport_protocol": tr("UDP", "TCP", "TLS"),
 			"voip/line/0/enabled": "1", "voip/line/0/id": "1001", "voip/line/0/auth_name": "a1001",
 			"voip/line/0/auth_password": c(l1.Password), "voip/line/0/description": c(l1.DisplayName),
 			"voip/line/1/enabled": "0", "voip/line/1/description": c(l2.DisplayName)}
 	case "algo":
 		return map[string]string{"net.time1": "pool.ntp.org", "prov.server.static": "prov.phoneprov.test:8443",
 			"prov.download.method": "https", "prov.download.cfgpath": "p", "prov.auth.user": cfg.HTTPUser,
-			"prov.auth.pwd": cfg.HTTPPassword, "sip.proxy": "sip.phoneprov.test:5070", "sip.register.use": "1",
+			"prov.auth.pwd": cfg.HTTPPassword, "sip.proxy": hostPort, "sip.register.use": "1",
 			"sip.regexp": "600", "sip.u1.user": "1001", "sip.u1.auth": "a1001", "sip.u1.pwd": c(l1.Password)}
 	case "cyberdata":
 		m := map[string]string{"specific/MiscSettings/NTPServer": "pool.ntp.org",
 			"specific/AutoprovisioningSettings/AutoprovisioningServer": cfg.ProvisionURL}
 		if dev {
 			maps.Copy(m, map[string]string{"specific/SIPSettings/SIPEnable": "1",
-				"specific/SIPSettings/SIPServer": "sip.phoneprov.test", "specific/SIPSettings/RemoteSIPPort": "5070",
+				"specific/SIPSettings/SIPServer": "sip.phoneprov.test", "specific/SIPSettings/RemoteSIPPort": port,
 				"specific/SIPSettings/SIPUserID": "1001", "specific/SIPSettings/SIPAuthID": "a1001",
 				"specific/SIPSettings/SIPAuthPassword": c(l1.Password)})
 		}
@@ -311,7 +320,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 				"AUTOUPDATE_CONFIG_MODULE/Download_Password": cfg.HTTPPassword, e + "[1]/ID": "SIP1",
 				e + "[1]/Phone_Number": "1001", e + "[1]/Register_User": "a1001", e + "[1]/Register_Pswd": c(l1.Password),
 				e + "[1]/Display_Name": c(l1.DisplayName), e + "[1]/Register_Addr": "sip.phoneprov.test",
-				e + "[1]/Register_Port": "5070", e + "[1]/Transport": "1", e + "[1]/Enable_Reg": "1",
+				e + "[1]/Register_Port": port, e + "[1]/Transport": tr("0", "1", "3"), e + "[1]/Enable_Reg": "1",
 				e + "[2]/Enable_Reg": "0", e + "[2]/Display_Name": c(l2.DisplayName)})
 		}
 		return prefixed("VOIP_CONFIG_FILE/", m)
@@ -319,7 +328,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 		p := "DeviceDatabase/Phone/Sip[At=0]/"
 		return map[string]string{p + "Enabled": "1", p + "User/Id": "1001", p + "User/AuthId": "a1001",
 			p + "User/PasswordString": c(l1.Password), p + "User/DisplayName": c(l1.DisplayName),
-			p + "Proxy/Address": "sip.phoneprov.test", p + "Proxy/Port": "5070", p + "Registrar/ExpireTime": "600",
+			p + "Proxy/Address": "sip.phoneprov.test", p + "Proxy/Port": port, p + "Registrar/ExpireTime": "600",
 			"DeviceDatabase/Phone/Sip[At=1]/Enabled": "0", "DeviceDatabase/Phone/Sip[At=1]/User/DisplayName": c(l2.DisplayName)}
 	}
 	return nil

@@ -19,20 +19,6 @@ const (
 	FamilySnom        = "snom"
 	FamilyObihai      = "obihai"
 	FamilyFanvil      = "fanvil"
-	FamilyAastra      = "aastra"
-	FamilyHtek        = "htek"
-	FamilyGigaset     = "gigaset"
-	FamilyAvaya       = "avaya"
-	FamilyPanasonic   = "panasonic"
-	FamilyALE         = "ale"
-	FamilyAkuvox      = "akuvox"
-	FamilyAudioCodes  = "audiocodes"
-	FamilyAlgo        = "algo"
-	FamilyCyberData   = "cyberdata"
-	Family2N          = "2n"
-	// FamilyFanvilLegacy is Fanvil's old <VOIP_CONFIG_FILE> format; it
-	// asks for the same files as FamilyFanvil.
-	FamilyFanvilLegacy = "fanvil-legacy"
 )
 
 // Identifier identifies requests against one model catalog. It is safe for
@@ -100,13 +86,12 @@ func (id *Identifier) lookup(name, group string) (templates.Model, bool) {
 	return m, true
 }
 
-// familyGroup folds the two Cisco families, and the two Fanvil ones, into
-// one vendor group each.
+// familyGroup folds the two Cisco families into one vendor group.
 func familyGroup(f string) string {
-	switch {
-	case strings.HasPrefix(f, "cisco"):
+	if strings.HasPrefix(f, "cisco") {
 		return "cisco"
-	case f == FamilyFanvilLegacy:
+	}
+	if f == FamilyFanvilLegacy {
 		return FamilyFanvil
 	}
 	return f
@@ -128,7 +113,9 @@ func familyVendor(f string) string {
 		return "Snom"
 	case FamilyObihai:
 		return "Obihai"
-	case FamilyFanvil, FamilyFanvilLegacy:
+	case FamilyFanvil:
+		return "Fanvil"
+	case FamilyFanvilLegacy:
 		return "Fanvil"
 	case FamilyAastra:
 		return "Mitel"

@@ -15,18 +15,12 @@ const (
 	KindBoot = "boot"
 	// KindCommon is a per-model file shared by devices: Yealink
 	// "y0000000000XX.cfg", Fanvil model files, Grandstream "cfg<model>.xml"
-	// and "cfg.xml", Snom "snom<model>.htm", Aastra "aastra.cfg" and
-	// "<model>.cfg", Htek "cfg00NN.xml", Avaya "46xxsettings.txt" and
-	// "J100Supgrade.txt", Panasonic "KX-<model>.cfg", Alcatel-Lucent
-	// "config.<model>.xml", CyberData "000000cd.xml".
+	// and "cfg.xml", Snom "snom<model>.htm".
 	KindCommon = "common"
 	// KindDevice is a per-device config: Yealink and Fanvil "<mac>.cfg",
 	// Cisco "spa<PSN>.cfg", "<PSN>.xml", "<mac>.xml", "spa<mac>.xml",
 	// Grandstream "cfg<mac>[.xml|.bin]", Snom "snom<model>-<MAC>.htm" and
-	// "<MAC>.xml", Obihai "<MAC>.xml"; Aastra, Akuvox and AudioCodes
-	// "<mac>.cfg", Htek "cfg<mac>.xml", Sangoma, Gigaset, CyberData and 2N
-	// "<mac>.xml", Avaya "<mac>.cfg", Panasonic "Config<MAC>.cfg",
-	// Alcatel-Lucent "config.<mac>.xml", Algo "algom<mac>.conf".
+	// "<MAC>.xml", Obihai "<MAC>.xml".
 	KindDevice = "device"
 	// KindPhoneConfig is the per-device file Poly's master file lists in
 	// CONFIG_FILES: "phoneprov-<mac>.cfg".
@@ -67,36 +61,20 @@ const (
 // Families that may ask for each shape of file name; full slice
 // expressions keep appends from writing into them.
 var (
-	vPoly      = []string{FamilyPolycom}[:1:1]
-	vYealink   = []string{FamilyYealink}[:1:1]
-	vSPA       = []string{FamilyCiscoSPA}[:1:1]
-	vMPP       = []string{FamilyCiscoMPP}[:1:1]
-	vCisco     = []string{FamilyCiscoSPA, FamilyCiscoMPP}[:2:2]
-	vGS        = []string{FamilyGrandstream}[:1:1]
-	vGSHtek    = []string{FamilyGrandstream, FamilyHtek}[:2:2]
-	vSnom      = []string{FamilySnom}[:1:1]
-	vFanvil    = []string{FamilyFanvil, FamilyFanvilLegacy}[:2:2]
-	vObihai    = []string{FamilyObihai}[:1:1]
-	vAastra    = []string{FamilyAastra}[:1:1]
-	vHtek      = []string{FamilyHtek}[:1:1]
-	vAvaya     = []string{FamilyAvaya}[:1:1]
-	vPanasonic = []string{FamilyPanasonic}[:1:1]
-	vALE       = []string{FamilyALE}[:1:1]
-	vAlgo      = []string{FamilyAlgo}[:1:1]
-	vCyberData = []string{FamilyCyberData}[:1:1]
-	vMACCfg    = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyFanvilLegacy, FamilyAastra, FamilyAkuvox,
-		FamilyAudioCodes, FamilyAvaya}[:8:8]
-	vMACXML = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset,
-		FamilyCyberData, Family2N}[:8:8]
+	vPoly     = []string{FamilyPolycom}[:1:1]
+	vYealink  = []string{FamilyYealink}[:1:1]
+	vSPA      = []string{FamilyCiscoSPA}[:1:1]
+	vMPP      = []string{FamilyCiscoMPP}[:1:1]
+	vCisco    = []string{FamilyCiscoSPA, FamilyCiscoMPP}[:2:2]
+	vGS       = []string{FamilyGrandstream}[:1:1]
+	vSnom     = []string{FamilySnom}[:1:1]
+	vFanvil   = []string{FamilyFanvil}[:1:1]
+	vObihai   = []string{FamilyObihai}[:1:1]
+	vMACCfg   = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyAastra, FamilyAkuvox, FamilyAudioCodes, FamilyAvaya}[:7:7]
+	vMACXML   = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset, FamilyCyberData, Family2N}[:8:8]
 	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,
-		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil, FamilyAastra, FamilyHtek, FamilyGigaset,
-		FamilyAvaya, FamilyPanasonic, FamilyALE, FamilyAkuvox, FamilyAudioCodes, FamilyAlgo, FamilyCyberData,
-		Family2N, FamilyFanvilLegacy}[:20:20]
-	vBin = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom, FamilyGigaset, FamilyAvaya, FamilyALE,
-		FamilyCyberData, Family2N}[:8:8]
-	vRom = []string{FamilyYealink, FamilyHtek, FamilyAkuvox}[:3:3]
-	vImg = []string{FamilyCiscoMPP, FamilyAudioCodes}[:2:2]
-	vFw  = []string{FamilyObihai, FamilyPanasonic, FamilyAlgo}[:3:3]
+		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil}[:8:8]
+	vBin = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom}[:3:3]
 )
 
 // ParsePath reads the kind of file, the MAC and a model hint from a request

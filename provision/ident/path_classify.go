@@ -28,13 +28,19 @@ func (id *Identifier) classify(b string) Path {
 	case n == len("y000000000000.cfg") && toLower(b[0]) == 'y' && isDigitRun(b[1:13]) && hasSuffixFold(b, ".cfg"):
 		return Path{Kind: KindCommon, Vendors: vYealink, ModelHint: id.fileHint(b)}
 	}
+	if p, ok := id.classifyAdded(b); ok {
+		return p
+	}
 	if p, ok := id.classifyMACNamed(b); ok {
 		return p
 	}
 	if p, ok := id.classifyModelNamed(b); ok {
 		return p
 	}
-	return id.classifyFirmware(b)
+	if p, ok := id.classifyAddedLate(b); ok {
+		return p
+	}
+	return id.classifyFirmwareAll(b)
 }
 
 // polyMACFile classifies "<mac>-<something>" names, all Poly's.
@@ -79,36 +85,12 @@ func (id *Identifier) classifyMACNamed(b string) (Path, bool) {
 			return Path{Kind: KindDevice, MAC: mac, Vendors: vSnom}, true
 		}
 	case hasPrefixFold(b, "cfg") && n > 3:
-		rest, vendors := b[3:], vGS
+		rest := b[3:]
 		if equalLower(ext, ".xml") || equalLower(ext, ".bin") {
 			rest = stem[3:]
 		}
-		if equalLower(ext, ".xml") {
-			vendors = vGSHtek // Htek asks for cfg<mac>.xml too
-		}
 		if mac, ok := parseMAC(rest); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vendors}, true
-		}
-	case hasPrefixFold(b, "sip") && equalLower(ext, ".cfg"):
-		// Avaya (Nortel) 1200 series: SIP<MAC>.cfg
-		if mac, ok := parseMAC(stem[len("sip"):]); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vAvaya}, true
-		}
-	case hasPrefixFold(b, "config") && equalLower(ext, ".cfg"):
-		if mac, ok := parseMAC(stem[len("config"):]); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vPanasonic}, true
-		}
-	case hasPrefixFold(stem, "config.") && equalLower(ext, ".xml"):
-		if mac, ok := parseMAC(stem[len("config."):]); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vALE}, true
-		}
-	case hasPrefixFold(b, "algo") && equalLower(ext, ".conf"):
-		rest := stem[len("algo"):]
-		if len(rest) == 13 && toLower(rest[0]) == 'm' {
-			rest = rest[1:]
-		}
-		if mac, ok := parseMAC(rest); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vAlgo}, true
+			return Path{Kind: KindDevice, MAC: mac, Vendors: vGS}, true
 		}
 	case hasPrefixFold(b, "snom") && equalLower(ext, ".htm"):
 		if d := strings.LastIndexByte(stem, '-'); d > 4 {
@@ -129,23 +111,6 @@ func (id *Identifier) classifyModelNamed(b string) (Path, bool) {
 	switch {
 	case equalLower(b, "cfg.xml"):
 		return Path{Kind: KindCommon, Vendors: vGS}, true
-	case hasPrefixFold(b, "cfg") && equalLower(ext, ".xml") && len(stem) == len("cfg0010") && isDigitRun(stem[3:]):
-		// Htek model file, e.g. cfg0010.xml for the UC926
-		return Path{Kind: KindCommon, Vendors: vHtek, ModelHint: id.fileHint(b)}, true
-	case equalLower(b, "aastra.cfg"):
-		return Path{Kind: KindCommon, Vendors: vAastra}, true
-	case equalLower(b, "46xxsettings.txt"), equalLower(b, "j100supgrade.txt"):
-		return Path{Kind: KindCommon, Vendors: vAvaya}, true
-	case equalLower(b, "000000cd.xml"):
-		return Path{Kind: KindCommon, Vendors: vCyberData}, true
-	case hasPrefixFold(b, "kx-") && equalLower(ext, ".cfg") && isModelToken(stem):
-		hint := id.fileHint(b)
-		if hint == "" {
-			hint = id.hint(stem, FamilyPanasonic)
-		}
-		return Path{Kind: KindCommon, Vendors: vPanasonic, ModelHint: hint}, true
-	case hasPrefixFold(stem, "config.") && equalLower(ext, ".xml") && isModelToken(stem[len("config."):]):
-		return Path{Kind: KindCommon, Vendors: vALE, ModelHint: id.hint(stem[len("config."):], FamilyALE)}, true
 	case hasPrefixFold(b, "cfg") && equalLower(ext, ".xml") && isAlnumRun(stem[3:]):
 		return Path{Kind: KindCommon, Vendors: vGS, ModelHint: id.hint(stem[3:], FamilyGrandstream)}, true
 	case hasPrefixFold(b, "snom") && equalLower(ext, ".htm") && isAlnumRun(stem[4:]):
@@ -160,19 +125,6 @@ func (id *Identifier) classifyModelNamed(b string) (Path, bool) {
 		return Path{Kind: KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
 	case hasPrefixFold(b, "f0") && equalLower(ext, ".cfg") && isAlnumDotRun(stem):
 		return Path{Kind: KindCommon, Vendors: vFanvil, ModelHint: id.fileHint(b)}, true
-	case equalLower(ext, ".cfg") && isAlnumRun(stem):
-		// Aastra/Mitel model file, e.g. 6867i.cfg
-		if hint := id.hint(stem, FamilyAastra); hint != "" {
-			return Path{Kind: KindCommon, Vendors: vAastra, ModelHint: hint}, true
-		}
-	}
-	if !strings.HasPrefix(ext, ".") || equalLower(ext, ".cfg") || equalLower(ext, ".xml") || equalLower(ext, ".txt") {
-		// any other literal file of one catalog model (Avaya 1220.cfg …)
-		if hint := id.fileHint(b); hint != "" {
-			if m, ok := id.cat.Lookup(hint); ok {
-				return Path{Kind: KindCommon, Vendors: id.single[m.Family], ModelHint: hint}, true
-			}
-		}
 	}
 	return Path{}, false
 }
@@ -190,19 +142,15 @@ func (id *Identifier) classifyFirmware(b string) Path {
 		}
 		return Path{Kind: KindFirmware, Vendors: vFanvil, ModelHint: id.hint(model, FamilyFanvil)}
 	case equalLower(ext, "rom"):
-		vendors = vRom
-	case equalLower(ext, "loads"):
+		vendors = vYealink
+	case equalLower(ext, "loads"), equalLower(ext, "img"):
 		vendors = vMPP
-	case equalLower(ext, "img"):
-		vendors = vImg
 	case equalLower(ext, "bin"):
 		vendors = vBin
 	case equalLower(ext, "z"):
 		vendors = vFanvil
 	case equalLower(ext, "fw"):
-		vendors = vFw
-	case equalLower(ext, "st"):
-		vendors = vAastra
+		vendors = vObihai
 	case equalLower(ext, "fwu"):
 		vendors = vSnom
 	case equalLower(ext, "zip"):

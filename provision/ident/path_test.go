@@ -68,14 +68,14 @@ func TestParsePathVendors(t *testing.T) {
 		{"/cfg000b82aabbcc.bin", "cfg000b82aabbcc.bin", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfggrp2614.xml", "cfggrp2614.xml", KindCommon, "", "GRP2614", vGS},
 		{"/cfg.xml", "cfg.xml", KindCommon, "", "", vGS},
-		{"/gxp2170fw.bin", "gxp2170fw.bin", KindFirmware, "", "GXP2170", vBin},
+		{"/gxp2170fw.bin", "gxp2170fw.bin", KindFirmware, "", "GXP2170", vBinAll},
 		// Snom
 		{"/snomD735.htm", "snomD735.htm", KindCommon, "", "D735", vSnom},
 		{"/snomD735-000413A11FA7.htm", "snomD735-000413A11FA7.htm", KindDevice, "000413a11fa7", "D735", vSnom},
 		{"/snom710-000413741767.htm", "snom710-000413741767.htm", KindDevice, "000413741767", "710", vSnom},
 		{"/000413A11FA7.xml", "000413A11FA7.xml", KindDevice, "000413a11fa7", "", vMACXML},
 		{"/snom-000413A11FA7.xml", "snom-000413A11FA7.xml", KindDevice, "000413a11fa7", "", vSnom},
-		{"/snomD385-10.1.215.13-SIP-r.bin", "snomD385-10.1.215.13-SIP-r.bin", KindFirmware, "", "D385", vBin},
+		{"/snomD385-10.1.215.13-SIP-r.bin", "snomD385-10.1.215.13-SIP-r.bin", KindFirmware, "", "D385", vBinAll},
 		// Obihai
 		{"/9CADEF100001.xml", "9CADEF100001.xml", KindDevice, "9cadef100001", "", vMACXML},
 		{"/OBi202-3.2.2.5921.fw", "OBi202-3.2.2.5921.fw", KindFirmware, "", "OBi202", vFw},
@@ -88,34 +88,11 @@ func TestParsePathVendors(t *testing.T) {
 		{"/x6-6904-P0.16.5-1.12.2-3144T2019-07-29-15.09.59.z", "x6-6904-P0.16.5-1.12.2-3144T2019-07-29-15.09.59.z", KindFirmware, "", "X6", vFanvil},
 		// a Yealink OUI starting "f0" is a MAC, not a Fanvil common file
 		{"/f01653aabbcc.cfg", "f01653aabbcc.cfg", KindDevice, "f01653aabbcc", "", vMACCfg},
-		// the added families
-		{"/aastra.cfg", "aastra.cfg", KindCommon, "", "", vAastra},
-		{"/6867i.cfg", "6867i.cfg", KindCommon, "", "6867i", vAastra},
-		{"/00085D1A2B3C.cfg", "00085D1A2B3C.cfg", KindDevice, "00085d1a2b3c", "", vMACCfg},
-		{"/6867i.st", "6867i.st", KindFirmware, "", "6867i", vAastra},
-		{"/cfg0010.xml", "cfg0010.xml", KindCommon, "", "UC926", vHtek},
-		{"/cfg001fc11c22a9.xml", "cfg001fc11c22a9.xml", KindDevice, "001fc11c22a9", "", vGSHtek},
-		{"/7c2f80e0d605.xml", "7c2f80e0d605.xml", KindDevice, "7c2f80e0d605", "", vMACXML},
-		{"/J100Supgrade.txt", "J100Supgrade.txt", KindCommon, "", "", vAvaya},
-		{"/46xxsettings.txt", "46xxsettings.txt", KindCommon, "", "", vAvaya},
-		{"/c81fea83e85a.cfg", "c81fea83e85a.cfg", KindDevice, "c81fea83e85a", "", vMACCfg},
-		{"/Config0080F0C8C381.cfg", "Config0080F0C8C381.cfg", KindDevice, "0080f0c8c381", "", vPanasonic},
-		{"/KX-HDV230.cfg", "KX-HDV230.cfg", KindCommon, "", "KX-HDV230", vPanasonic},
-		{"/KX-TGP500B04.cfg", "KX-TGP500B04.cfg", KindCommon, "", "KX-TGP500", vPanasonic},
-		{"/config.M3.xml", "config.M3.xml", KindCommon, "", "M3", vALE},
-		{"/config.3c28a620089e.xml", "config.3c28a620089e.xml", KindDevice, "3c28a620089e", "", vALE},
-		{"/algom0022ee0a0b0c.conf", "algom0022ee0a0b0c.conf", KindDevice, "0022ee0a0b0c", "", vAlgo},
-		{"/algo0022ee0a0b0c.conf", "algo0022ee0a0b0c.conf", KindDevice, "0022ee0a0b0c", "", vAlgo},
-		{"/000000cd.xml", "000000cd.xml", KindCommon, "", "", vCyberData},
-		{"/config.xml", "config.xml", KindUnknown, "", "", nil},
-		{"/config.cfg", "config.cfg", KindUnknown, "", "", nil},
-		{"/algo.conf", "algo.conf", KindUnknown, "", "", nil},
-		{"/440HD.img", "440HD.img", KindFirmware, "", "440HD", vImg},
 		// separators, prefixes, queries
 		{"/prov/00-15-65-AA-BB-CC.boot", "00-15-65-AA-BB-CC.boot", KindBoot, "001565aabbcc", "", vYealink},
 		{"/a/b/c/001565aabbcc.cfg?x=1#frag", "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
 		{`C:\prov\001565aabbcc.cfg`, "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
-		{"/firmware/UC_Software_6_4_6_release_sig_split.zip", "UC_Software_6_4_6_release_sig_split.zip", KindFirmware, "", "", vFirmware},
+		{"/firmware/UC_Software_6_4_6_release_sig_split.zip", "UC_Software_6_4_6_release_sig_split.zip", KindFirmware, "", "", vFirmwareAll},
 	}
 	for _, tt := range tests {
 		checkPath(t, tt)

@@ -35,9 +35,8 @@ type rawUA struct {
 
 // ParseUserAgent reads vendor, model, firmware and MAC from an HTTP
 // User-Agent. It recognises the provisioning User-Agents of Poly/Polycom,
-// Yealink, Cisco (SPA, MPP, ATA19x) and Linksys, Grandstream, Snom, Obihai,
-// Fanvil, Aastra/Mitel, Htek, Panasonic, Avaya, Alcatel-Lucent and
-// Gigaset, and some of their SIP User-Agents; anything else, or anything
+// Yealink, Cisco (SPA, MPP, ATA19x) and Linksys, Grandstream, Snom, Obihai
+// and Fanvil, and some of their SIP User-Agents; anything else, or anything
 // longer than 512 bytes, gives the zero UA.
 func (id *Identifier) ParseUserAgent(ua string) UA {
 	u, _ := id.parseUA(ua)
@@ -85,6 +84,8 @@ func (id *Identifier) parseRaw(ua string) (rawUA, bool) {
 		return parseObihai(ua)
 	case hasPrefixFold(ua, "fanvil "):
 		return parseFanvil(ua)
+	// the added vendors: Aastra/Mitel, Htek, Panasonic, Avaya,
+	// Alcatel-Lucent, Gigaset
 	case hasPrefixFold(ua, "aastra"), hasPrefixFold(ua, "mitel"):
 		return parseAastra(ua)
 	case hasPrefixFold(ua, "htek "):
