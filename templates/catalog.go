@@ -104,8 +104,6 @@ var (
 var catalogFamilies = map[string]bool{
 	"polycom": true, "yealink": true, "cisco-spa": true, "cisco-mpp": true,
 	"grandstream": true, "snom": true, "obihai": true, "fanvil": true,
-	"aastra": true, "htek": true, "gigaset": true, "avaya": true, "panasonic": true, "ale": true,
-	"akuvox": true, "audiocodes": true, "algo": true, "cyberdata": true, "2n": true, "fanvil-legacy": true,
 }
 
 // catalogKinds are the device kinds a model may name.
@@ -196,7 +194,7 @@ func checkModel(m Model) error {
 	switch {
 	case m.Vendor == "" || m.Model == "" || m.Family == "" || m.Lines < 1:
 		return ErrCatalogMissingField
-	case !catalogFamilies[m.Family]:
+	case !catalogFamilies[m.Family] && !addedCatalogFamilies[m.Family]:
 		return fmt.Errorf("%w %q", ErrCatalogFamily, m.Family)
 	case !catalogKinds[m.Kind]:
 		return fmt.Errorf("%w %q", ErrCatalogKind, m.Kind)

@@ -56,20 +56,6 @@ var familyDefs = map[string]familyDef{
 	"snom":        {formatXML, snomView},
 	"obihai":      {formatXML, obihaiView},
 	"fanvil":      {formatXML, fanvilView},
-
-	// The families added for the wider catalog (render_families.go).
-	"aastra":        {formatKV, aastraView},
-	"htek":          {formatXML, htekView},
-	"gigaset":       {formatXML, gigasetView},
-	"avaya":         {formatKV, avayaView},
-	"panasonic":     {formatKV, panasonicView},
-	"ale":           {formatXML, aleView},
-	"akuvox":        {formatKV, akuvoxView},
-	"audiocodes":    {formatKV, audiocodesView},
-	"algo":          {formatKV, algoView},
-	"cyberdata":     {formatXML, cyberdataView},
-	"2n":            {formatXML, twoNView},
-	"fanvil-legacy": {formatXML, fanvilView},
 }
 
 // contentTypes are the HTTP content types per file format.

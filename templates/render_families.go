@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -10,6 +11,25 @@ import (
 // Htek/Sangoma, Gigaset, Avaya, Panasonic, Alcatel-Lucent, Akuvox,
 // AudioCodes, Algo, CyberData, 2N): the provisioning server split into the
 // fields those vendors want, and per-vendor transport codes.
+
+// addedFamilyDefs are the added template sets, one folder each under
+// family/, joined to familyDefs at start.
+var addedFamilyDefs = map[string]familyDef{
+	"aastra":        {formatKV, aastraView},
+	"htek":          {formatXML, htekView},
+	"gigaset":       {formatXML, gigasetView},
+	"avaya":         {formatKV, avayaView},
+	"panasonic":     {formatKV, panasonicView},
+	"ale":           {formatXML, aleView},
+	"akuvox":        {formatKV, akuvoxView},
+	"audiocodes":    {formatKV, audiocodesView},
+	"algo":          {formatKV, algoView},
+	"cyberdata":     {formatXML, cyberdataView},
+	"2n":            {formatXML, twoNView},
+	"fanvil-legacy": {formatXML, fanvilView},
+}
+
+func init() { maps.Copy(familyDefs, addedFamilyDefs) }
 
 // provServer is the provisioning URL as scheme, host, port and path.
 type provServer struct {

@@ -35,6 +35,30 @@ func init() {
 	}
 }
 
+// addedFamilies are the families of render_families.go; allFamilies adds
+// them to the list catalog_test.go keeps.
+var addedFamilies = []string{"aastra", "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox", "audiocodes",
+	"algo", "cyberdata", "2n", "fanvil-legacy"}
+
+func allFamilies() []string { return append(append([]string(nil), families...), addedFamilies...) }
+
+// frozenOnly are the families whose models are all unsupported: the
+// legacy Cisco SPA firmware, and CyberData, whose config format is not
+// verified.
+var frozenOnly = map[string]bool{"cisco-spa": true, "cyberdata": true}
+
+// allSupported are the families with no unsupported model: Fanvil's
+// unsupported models are the old-format ones, in fanvil-legacy.
+var allSupported = map[string]bool{"fanvil": true}
+
+// addedKinds are the kinds each added family renders (TestKinds).
+var addedKinds = map[string][]string{
+	"aastra": {"common", "device"}, "htek": {"common", "device"}, "gigaset": {"device"},
+	"avaya": {"common", "device"}, "panasonic": {"common", "device"}, "ale": {"common", "device"},
+	"akuvox": {"device"}, "audiocodes": {"device"}, "algo": {"device"}, "cyberdata": {"common", "device"},
+	"2n": {"device"}, "fanvil-legacy": {"common", "device"},
+}
+
 // lineFormats are the line syntaxes of the key = value families; a
 // document parses when every line is blank, a comment, or matches.
 var lineFormats = map[string]struct {

@@ -1,6 +1,10 @@
 package ident
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/phoneprov/phoneprov/templates"
+)
 
 // The families added for the wider catalog: their names, the file names
 // they ask for, and the firmware extensions they share with others.
@@ -13,9 +17,8 @@ import "strings"
 // "Config<MAC>.cfg"; Alcatel-Lucent "config.<model>.xml" (common) and
 // "config.<mac>.xml"; Akuvox and AudioCodes "<mac>.cfg"; Algo
 // "algom<mac>.conf" (older models "algo<mac>.conf"); fanvil-legacy asks for
-// Fanvil's files. Firmware: Aastra ".st"; ".rom" also Htek and Akuvox,
-// ".img" AudioCodes, ".bin" Gigaset, Avaya, Alcatel-Lucent, CyberData and
-// 2N, ".fw" Panasonic and Algo.
+// Fanvil's files. Firmware: Aastra ".st"; the others' images are known by
+// their catalog file names.
 const (
 	FamilyAastra     = "aastra"
 	FamilyHtek       = "htek"
@@ -36,8 +39,7 @@ const (
 // sameFiles maps a family to the one whose file names it shares.
 var sameFiles = map[string]string{FamilyFanvilLegacy: FamilyFanvil}
 
-// Vendors lists of the added families, and the shared lists widened to
-// them (computed from the base lists, so families added there stay in).
+// Vendors lists of the added families.
 var (
 	vGSHtek    = []string{FamilyGrandstream, FamilyHtek}[:2:2]
 	vAastra    = []string{FamilyAastra}[:1:1]
@@ -47,20 +49,7 @@ var (
 	vALE       = []string{FamilyALE}[:1:1]
 	vAlgo      = []string{FamilyAlgo}[:1:1]
 	vCyberData = []string{FamilyCyberData}[:1:1]
-
-	vFirmwareAll = widen(vFirmware, FamilyAastra, FamilyHtek, FamilyGigaset, FamilyAvaya, FamilyPanasonic,
-		FamilyALE, FamilyAkuvox, FamilyAudioCodes, FamilyAlgo, FamilyCyberData, Family2N)
-	vRom    = widen(vYealink, FamilyHtek, FamilyAkuvox)
-	vImg    = widen(vMPP, FamilyAudioCodes)
-	vBinAll = widen(vBin, FamilyGigaset, FamilyAvaya, FamilyALE, FamilyCyberData, Family2N)
-	vFw     = widen(vObihai, FamilyPanasonic, FamilyAlgo)
 )
-
-// widen returns base followed by more, as a full slice expression.
-func widen(base []string, more ...string) []string {
-	out := append(append(make([]string, 0, len(base)+len(more)), base...), more...)
-	return out[:len(out):len(out)]
-}
 
 // classifyAdded handles the added families' names that must be told apart
 // before the MAC- and model-named rules (cfg<mac>.xml is Htek's too).
@@ -146,28 +135,43 @@ func (id *Identifier) classifyAddedLate(b string) (Path, bool) {
 	return Path{}, false
 }
 
-// classifyFirmwareAll is classifyFirmware with the added families in the
-// extensions they share, and Aastra's ".st".
+// classifyFirmwareAll is classifyFirmware, with Aastra's ".st" and the
+// added families' own firmware files (named in the catalog) given to
+// their family.
 func (id *Identifier) classifyFirmwareAll(b string) Path {
 	ext := b[strings.LastIndexByte(b, '.')+1:]
 	if equalLower(ext, "st") {
 		return Path{Kind: KindFirmware, Vendors: vAastra, ModelHint: id.fileHint(b)}
 	}
 	p := id.classifyFirmware(b)
-	if p.Kind != KindFirmware || hasPrefixFold(b, "fanvil_") {
+	if p.Kind != KindFirmware {
 		return p
 	}
-	switch {
-	case equalLower(ext, "rom"):
-		p.Vendors = vRom
-	case equalLower(ext, "img"):
-		p.Vendors = vImg
-	case equalLower(ext, "bin"):
-		p.Vendors = vBinAll
-	case equalLower(ext, "fw"):
-		p.Vendors = vFw
-	case equalLower(ext, "zip"):
-		p.Vendors = vFirmwareAll
+	if fam, ok := id.famFiles[strings.ToLower(b)]; ok && addedFamily[fam] {
+		p.Vendors = id.single[fam]
 	}
 	return p
+}
+
+// addedFamily are the families of this file.
+var addedFamily = map[string]bool{FamilyAastra: true, FamilyHtek: true, FamilyGigaset: true, FamilyAvaya: true,
+	FamilyPanasonic: true, FamilyALE: true, FamilyAkuvox: true, FamilyAudioCodes: true, FamilyAlgo: true,
+	FamilyCyberData: true, Family2N: true}
+
+// indexFamilies fills single and famFiles from the catalog.
+func (id *Identifier) indexFamilies(c *templates.Catalog) {
+	for _, m := range c.Models() {
+		id.single[m.Family] = []string{m.Family}[:1:1]
+		for _, f := range append([]string{m.FirmwareFile}, m.Files...) {
+			if f == "" || strings.Contains(f, "{") {
+				continue
+			}
+			k := strings.ToLower(f)
+			if prev, seen := id.famFiles[k]; seen && prev != m.Family {
+				id.famFiles[k] = "" // several families: no single one
+				continue
+			}
+			id.famFiles[k] = m.Family
+		}
+	}
 }

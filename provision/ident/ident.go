@@ -30,16 +30,18 @@ type Identifier struct {
 	// models ask for (e.g. "sip.ld") are left out.
 	files map[string]templates.Model
 	// single maps each catalog family to a one-element Vendors slice, for
-	// literal file names no other rule knows.
-	single map[string][]string
+	// literal file names no other rule knows; famFiles maps a lower-case
+	// literal file name to the one family whose models ask for it.
+	single   map[string][]string
+	famFiles map[string]string
 }
 
 // New returns an Identifier using catalog c to canonicalise model names.
 func New(c *templates.Catalog) *Identifier {
-	id := &Identifier{cat: c, files: make(map[string]templates.Model), single: make(map[string][]string)}
+	id := &Identifier{cat: c, files: make(map[string]templates.Model), single: make(map[string][]string),
+		famFiles: make(map[string]string)}
 	shared := map[string]bool{}
 	for _, m := range c.Models() {
-		id.single[m.Family] = []string{m.Family}[:1:1]
 		for _, f := range append([]string{m.FirmwareFile}, m.Files...) {
 			if f == "" || strings.Contains(f, "{") {
 				continue
@@ -54,6 +56,7 @@ func New(c *templates.Catalog) *Identifier {
 	for k := range shared {
 		delete(id.files, k)
 	}
+	id.indexFamilies(c)
 	return id
 }
 

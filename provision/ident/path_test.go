@@ -48,8 +48,8 @@ func TestParsePathVendors(t *testing.T) {
 		{"/y000000000095.cfg", "y000000000095.cfg", KindCommon, "", "", vYealink}, // T53 and T53W share it
 		{"/y000000000000.cfg", "y000000000000.cfg", KindCommon, "", "T28P", vYealink},
 		{"/001565aabbcc.cfg", "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
-		{"/T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", "T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", KindFirmware, "", "", vRom},
-		{"/T58W-150.86.0.11.rom", "T58W-150.86.0.11.rom", KindFirmware, "", "T58W", vRom},
+		{"/T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", "T46U(T43U,T46U,T41U,T48U,T42U,T44U,T44W)-108.86.0.90.rom", KindFirmware, "", "", vYealink},
+		{"/T58W-150.86.0.11.rom", "T58W-150.86.0.11.rom", KindFirmware, "", "T58W", vYealink},
 		// Cisco
 		{"/spa504G.cfg", "spa504G.cfg", KindDevice, "", "SPA504G", vSPA},
 		{"/spa112.cfg", "spa112.cfg", KindDevice, "", "SPA112", vSPA},
@@ -61,24 +61,24 @@ func TestParsePathVendors(t *testing.T) {
 		{"/00562b043615.xml", "00562b043615.xml", KindDevice, "00562b043615", "", vMACXML},
 		{"/ata191.cfg", "ata191.cfg", KindDevice, "", "ATA191", vMPP},
 		{"/sip88xx.12-0-7MPP0201-66.loads", "sip88xx.12-0-7MPP0201-66.loads", KindFirmware, "", "", vMPP},
-		{"/ATA19x.11-1-0MPP0401-002.img", "ATA19x.11-1-0MPP0401-002.img", KindFirmware, "", "", vImg},
+		{"/ATA19x.11-1-0MPP0401-002.img", "ATA19x.11-1-0MPP0401-002.img", KindFirmware, "", "", vMPP},
 		// Grandstream
 		{"/cfg000b82aabbcc.xml", "cfg000b82aabbcc.xml", KindDevice, "000b82aabbcc", "", vGSHtek},
 		{"/cfg000B82AABBCC", "cfg000B82AABBCC", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfg000b82aabbcc.bin", "cfg000b82aabbcc.bin", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfggrp2614.xml", "cfggrp2614.xml", KindCommon, "", "GRP2614", vGS},
 		{"/cfg.xml", "cfg.xml", KindCommon, "", "", vGS},
-		{"/gxp2170fw.bin", "gxp2170fw.bin", KindFirmware, "", "GXP2170", vBinAll},
+		{"/gxp2170fw.bin", "gxp2170fw.bin", KindFirmware, "", "GXP2170", vBin},
 		// Snom
 		{"/snomD735.htm", "snomD735.htm", KindCommon, "", "D735", vSnom},
 		{"/snomD735-000413A11FA7.htm", "snomD735-000413A11FA7.htm", KindDevice, "000413a11fa7", "D735", vSnom},
 		{"/snom710-000413741767.htm", "snom710-000413741767.htm", KindDevice, "000413741767", "710", vSnom},
 		{"/000413A11FA7.xml", "000413A11FA7.xml", KindDevice, "000413a11fa7", "", vMACXML},
 		{"/snom-000413A11FA7.xml", "snom-000413A11FA7.xml", KindDevice, "000413a11fa7", "", vSnom},
-		{"/snomD385-10.1.215.13-SIP-r.bin", "snomD385-10.1.215.13-SIP-r.bin", KindFirmware, "", "D385", vBinAll},
+		{"/snomD385-10.1.215.13-SIP-r.bin", "snomD385-10.1.215.13-SIP-r.bin", KindFirmware, "", "D385", vBin},
 		// Obihai
 		{"/9CADEF100001.xml", "9CADEF100001.xml", KindDevice, "9cadef100001", "", vMACXML},
-		{"/OBi202-3.2.2.5921.fw", "OBi202-3.2.2.5921.fw", KindFirmware, "", "OBi202", vFw},
+		{"/OBi202-3.2.2.5921.fw", "OBi202-3.2.2.5921.fw", KindFirmware, "", "OBi202", vObihai},
 		// Fanvil
 		{"/0c383e07e16c.cfg", "0c383e07e16c.cfg", KindDevice, "0c383e07e16c", "", vMACCfg},
 		{"/Fanvil/0C383E07E16C.cfg", "0C383E07E16C.cfg", KindDevice, "0c383e07e16c", "", vMACCfg},
@@ -92,7 +92,7 @@ func TestParsePathVendors(t *testing.T) {
 		{"/prov/00-15-65-AA-BB-CC.boot", "00-15-65-AA-BB-CC.boot", KindBoot, "001565aabbcc", "", vYealink},
 		{"/a/b/c/001565aabbcc.cfg?x=1#frag", "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
 		{`C:\prov\001565aabbcc.cfg`, "001565aabbcc.cfg", KindDevice, "001565aabbcc", "", vMACCfg},
-		{"/firmware/UC_Software_6_4_6_release_sig_split.zip", "UC_Software_6_4_6_release_sig_split.zip", KindFirmware, "", "", vFirmwareAll},
+		{"/firmware/UC_Software_6_4_6_release_sig_split.zip", "UC_Software_6_4_6_release_sig_split.zip", KindFirmware, "", "", vFirmware},
 	}
 	for _, tt := range tests {
 		checkPath(t, tt)
