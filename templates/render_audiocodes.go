@@ -6,11 +6,15 @@ package templates
 
 // audiocodesData is V for the audiocodes family.
 type audiocodesData struct {
+	// ProvURL is provisioning/configuration/url, with the device's HTTP
+	// credentials as userinfo.
+	ProvURL string
 	// Transport is voip/signalling/sip/transport_protocol.
 	Transport string
 	Lines     []lineKV
 }
 
 func audiocodesView(v *view) (any, error) {
-	return audiocodesData{Transport: transportCode(v, [3]string{"UDP", "TCP", "TLS"}), Lines: linesFrom(v, 0)}, nil
+	return audiocodesData{Transport: transportCode(v, [3]string{"UDP", "TCP", "TLS"}), Lines: linesFrom(v, 0),
+		ProvURL: withUserinfo(v.ProvisionURL, v.HTTPUser, v.HTTPPassword)}, nil
 }

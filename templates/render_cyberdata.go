@@ -7,6 +7,12 @@ package templates
 // frozen config of an imported device.
 
 // cyberdataData is V for the cyberdata family.
-type cyberdataData struct{}
+type cyberdataData struct {
+	// ProvURL is the autoprovisioning server, with the device's HTTP
+	// credentials as userinfo in its own file.
+	ProvURL string
+}
 
-func cyberdataView(*view) (any, error) { return cyberdataData{}, nil }
+func cyberdataView(v *view) (any, error) {
+	return cyberdataData{ProvURL: withUserinfo(v.ProvisionURL, v.HTTPUser, v.HTTPPassword)}, nil
+}

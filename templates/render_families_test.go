@@ -18,18 +18,18 @@ import (
 
 func init() {
 	for fam, m := range map[string]Model{
-		"aastra":        {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
-		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
-		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, Files: []string{"{mac}.xml"}},
-		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
-		"panasonic":     {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
-		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
-		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
-		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, Files: []string{"{mac}.cfg"}},
-		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, Files: []string{"algom{mac}.conf"}},
+		"aastra":        {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
+		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
+		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.xml"}},
+		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
+		"panasonic":     {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
+		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
+		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.cfg"}},
+		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.cfg"}},
+		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"algom{mac}.conf"}},
 		"cyberdata":     {Vendor: "CyberData", Model: "SIP Paging Server", Family: "cyberdata", Kind: "phone", Lines: 2, Files: []string{"000000cd.xml", "{mac}.xml"}},
-		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
-		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, Files: []string{"{mac}.xml"}},
+		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
+		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.xml"}},
 	} {
 		goldenModels[fam] = m
 	}
@@ -239,6 +239,10 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 	}
 	port, hostPort := strconv.Itoa(v.SIP.Port), v.SIP.HostPort
 	tr := func(udp, tcp, tls string) string { return transportCode(v, [3]string{udp, tcp, tls}) }
+	prov := cfg.ProvisionURL // with the HTTP credentials in a device file
+	if dev {
+		prov = withUserinfo(cfg.ProvisionURL, cfg.HTTPUser, cfg.HTTPPassword)
+	}
 	switch fam {
 	case "aastra":
 		m := map[string]string{"time server1": "pool.ntp.org", "download protocol": "HTTPS",
@@ -252,7 +256,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 		}
 		return m
 	case "htek":
-		m := map[string]string{"P30": "pool.ntp.org", "P212": "2", "P237": cfg.ProvisionURL,
+		m := map[string]string{"P30": "pool.ntp.org", "P212": "2", "P237": prov,
 			"P192": "https://prov.phoneprov.test:8443/fw/"}
 		if dev {
 			maps.Copy(m, map[string]string{"P271": "1", "P47": hostPort, "P35": "1001",
@@ -262,7 +266,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 		return prefixed("hl_provision[version=1]/config[version=1]/", m)
 	case "gigaset":
 		p := "provisioning[version=1.1][productID=e2]/nvm/param[name="
-		return map[string]string{p + "Provisioning.global.ProvisioningServer]": cfg.ProvisionURL,
+		return map[string]string{p + "Provisioning.global.ProvisioningServer]": prov,
 			p + "DmGlobal.0.NtpServer]": "pool.ntp.org", p + "SipProvider.0.Domain]": "phoneprov.test",
 			p + "SipProvider.0.ProxyServerAddress]": "sip.phoneprov.test", p + "SipProvider.0.ProxyServerPort]": port,
 			p + "SipProvider.0.TransportProtocol]": tr("1", "2", "3"), p + "SipAccount.00001.AuthName]": "a1001",
@@ -313,7 +317,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"Config.Account1.SIP.TransType": tr("0", "1", "2"), "Config.Account2.GENERAL.Enable": "0",
 			"Config.Account2.GENERAL.DisplayName": c(l2.DisplayName)}
 	case "audiocodes":
-		return map[string]string{"provisioning/configuration/url": cfg.ProvisionURL,
+		return map[string]string{"provisioning/configuration/url": prov,
 			"system/ntp/primary_server_address": "pool.ntp.org", "voip/signalling/sip/proxy_address": "sip.phoneprov.test",
 			"voip/signalling/sip/proxy_port": port, "voip/signalling/sip/transport_protocol": tr("UDP", "TCP", "TLS"),
 			"voip/line/0/enabled": "1", "voip/line/0/id": "1001", "voip/line/0/auth_name": "a1001",
@@ -326,7 +330,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"sip.regexp": "600", "sip.u1.user": "1001", "sip.u1.auth": "a1001", "sip.u1.pwd": c(l1.Password)}
 	case "cyberdata":
 		m := map[string]string{"specific/MiscSettings/NTPServer": "pool.ntp.org",
-			"specific/AutoprovisioningSettings/AutoprovisioningServer": cfg.ProvisionURL}
+			"specific/AutoprovisioningSettings/AutoprovisioningServer": prov}
 		if dev {
 			maps.Copy(m, map[string]string{"specific/SIPSettings/SIPEnable": "1",
 				"specific/SIPSettings/SIPServer": "sip.phoneprov.test", "specific/SIPSettings/RemoteSIPPort": port,

@@ -10,6 +10,9 @@ import "fmt"
 
 // gigasetData is V for the gigaset family.
 type gigasetData struct {
+	// ProvURL is Provisioning.global.ProvisioningServer, with the
+	// device's HTTP credentials as userinfo in its own file.
+	ProvURL string
 	// Transport is SipProvider.0.TransportProtocol: 1 UDP, 2 TCP, 3 TLS
 	// (wazo gigaset common.py _SIP_TRANSPORT).
 	Transport string
@@ -24,7 +27,8 @@ type gigasetAccount struct {
 }
 
 func gigasetView(v *view) (any, error) {
-	d := gigasetData{Transport: transportCode(v, [3]string{"1", "2", "3"})}
+	d := gigasetData{Transport: transportCode(v, [3]string{"1", "2", "3"}),
+		ProvURL: withUserinfo(v.ProvisionURL, v.HTTPUser, v.HTTPPassword)}
 	for _, l := range v.Lines {
 		d.Accounts = append(d.Accounts, gigasetAccount{lineView: l, No: fmt.Sprintf("%05d", l.Index)})
 	}

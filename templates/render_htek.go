@@ -9,7 +9,8 @@ package templates
 
 // htekData is V for the htek family.
 type htekData struct {
-	// ConfigURL is P237, the provisioning URL; Protocol P212 (1 HTTP,
+	// ConfigURL is P237, the provisioning URL, with the device's HTTP
+	// credentials as userinfo in its own file; Protocol P212 (1 HTTP,
 	// 2 HTTPS).
 	ConfigURL string
 	Protocol  int
@@ -44,7 +45,7 @@ var htekBlocks = []htekCodes{
 }
 
 func htekView(v *view) (any, error) {
-	d := htekData{ConfigURL: v.ProvisionURL, Protocol: 1, FirmwareDir: firmwareDir(v)}
+	d := htekData{ConfigURL: withUserinfo(v.ProvisionURL, v.HTTPUser, v.HTTPPassword), Protocol: 1, FirmwareDir: firmwareDir(v)}
 	if provServerOf(v.ProvisionURL).HTTPS {
 		d.Protocol = 2
 	}
