@@ -15,7 +15,9 @@ import (
 // Model is one entry of the model catalog.
 type Model struct {
 	// Vendor is the maker as admins know it: "Poly", "Yealink", "Cisco",
-	// "Linksys", "Grandstream", "Snom", "Obihai", "Fanvil".
+	// "Linksys", "Grandstream", "Snom", "Obihai", "Fanvil", "Aastra",
+	// "Mitel", "Htek", "Sangoma", "Gigaset", "Avaya", "Panasonic",
+	// "Alcatel-Lucent", "Akuvox", "AudioCodes", "Algo", "CyberData", "2N".
 	Vendor string `json:"vendor"`
 	// Model is the canonical model name, e.g. "VVX 410".
 	Model string `json:"model"`
@@ -23,7 +25,9 @@ type Model struct {
 	// (e.g. "VVX_410", "SIP-T46S", "snom710"). Each alias names one model.
 	Aliases []string `json:"aliases,omitempty"`
 	// Family selects the template set: "polycom", "yealink", "cisco-spa",
-	// "cisco-mpp", "grandstream", "snom", "obihai", "fanvil".
+	// "cisco-mpp", "grandstream", "snom", "obihai", "fanvil", "aastra",
+	// "htek", "gigaset", "avaya", "panasonic", "ale", "akuvox",
+	// "audiocodes", "algo", "cyberdata", "2n", "fanvil-legacy".
 	Family string `json:"family"`
 	// Series is the product line inside the vendor, e.g. "VVX",
 	// "SoundPoint IP", "T4x".
@@ -93,6 +97,7 @@ var (
 	ErrCatalogReplacementUnsupported = errors.New("replacement is itself unsupported")
 	ErrCatalogDuplicateName          = errors.New("name already used")
 	ErrCatalogPlaceholder            = errors.New("unknown placeholder in file name")
+	ErrCatalogUserAgent              = errors.New(`user_agent must be "mac", "model" or "none"`)
 )
 
 // catalogFamilies are the template families a model may name.
@@ -190,7 +195,7 @@ func checkModel(m Model) error {
 	switch {
 	case m.Vendor == "" || m.Model == "" || m.Family == "" || m.Lines < 1:
 		return ErrCatalogMissingField
-	case !catalogFamilies[m.Family]:
+	case !catalogFamilies[m.Family] && !addedCatalogFamilies[m.Family]:
 		return fmt.Errorf("%w %q", ErrCatalogFamily, m.Family)
 	case !catalogKinds[m.Kind]:
 		return fmt.Errorf("%w %q", ErrCatalogKind, m.Kind)
@@ -198,6 +203,8 @@ func checkModel(m Model) error {
 		return ErrCatalogResyncEvent
 	case !m.Supported && m.Replacement == "":
 		return ErrCatalogNoReplacement
+	case m.UserAgent != "" && m.UserAgent != "mac" && m.UserAgent != "model" && m.UserAgent != "none":
+		return fmt.Errorf("%w, not %q", ErrCatalogUserAgent, m.UserAgent)
 	}
 	for _, f := range append([]string{m.FirmwareFile}, m.Files...) {
 		if err := checkPlaceholders(f); err != nil {
@@ -336,6 +343,21 @@ var vendorPrefixes = []vendorPrefix{
 	{"obihai", []string{"obihai"}},
 	{"obi", []string{"obihai"}},
 	{"fanvil", []string{"fanvil"}},
+	{"aastra", []string{"aastra", "mitel"}},
+	{"mitel", []string{"mitel", "aastra"}},
+	{"htek", []string{"htek"}},
+	{"sangoma", []string{"sangoma"}},
+	{"gigaset", []string{"gigaset"}},
+	{"avaya", []string{"avaya"}},
+	{"panasonic", []string{"panasonic"}},
+	{"alcatellucent", []string{"alcatellucent"}},
+	{"alcatel", []string{"alcatellucent"}},
+	{"ale", []string{"alcatellucent"}},
+	{"akuvox", []string{"akuvox"}},
+	{"audiocodes", []string{"audiocodes"}},
+	{"algo", []string{"algo"}},
+	{"cyberdata", []string{"cyberdata"}},
+	{"2n", []string{"2n"}},
 }
 
 // Models returns every model, sorted by vendor then model.

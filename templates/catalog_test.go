@@ -13,8 +13,19 @@ import (
 var families = []string{"polycom", "yealink", "cisco-spa", "cisco-mpp", "grandstream", "snom", "obihai", "fanvil", "cisco-ent"}
 
 func TestDefaultCatalogSize(t *testing.T) {
-	if n := len(Default().Models()); n < 80 {
-		t.Fatalf("catalog has %d models, want at least 80", n)
+	vendors := map[string]bool{}
+	fams := map[string]bool{}
+	for _, m := range Default().Models() {
+		vendors[m.Vendor] = true
+		fams[m.Family] = true
+	}
+	if n := len(Default().Models()); n < 420 || len(vendors) < 16 {
+		t.Fatalf("catalog has %d models of %d vendors, want at least 420 of 16", n, len(vendors))
+	}
+	all := allFamilies()
+	if len(fams) != len(all) || len(catalogFamilies)+len(addedCatalogFamilies) != len(all) {
+		t.Fatalf("catalog uses %d families, catalogFamilies has %d+%d, the test lists %d",
+			len(fams), len(catalogFamilies), len(addedCatalogFamilies), len(all))
 	}
 }
 
@@ -35,7 +46,7 @@ func TestDefaultCatalogEntries(t *testing.T) {
 }
 
 // TestDefaultCatalogFamilies: every family has unsupported models, and
-// every family but the wholly legacy Cisco SPA one has supported models.
+// every family but the frozen-only ones has supported models.
 func TestDefaultCatalogFamilies(t *testing.T) {
 	supported := map[string]int{}
 	unsupported := map[string]int{}
@@ -46,14 +57,14 @@ func TestDefaultCatalogFamilies(t *testing.T) {
 			unsupported[m.Family]++
 		}
 	}
-	for _, f := range families {
-		if unsupported[f] == 0 {
+	for _, f := range allFamilies() {
+		if unsupported[f] == 0 && !allSupported[f] {
 			t.Errorf("family %s has no unsupported model", f)
 		}
 		switch {
-		case f == "cisco-spa" && supported[f] != 0:
-			t.Errorf("legacy family cisco-spa has %d supported models", supported[f])
-		case f != "cisco-spa" && supported[f] == 0:
+		case frozenOnly[f] && supported[f] != 0:
+			t.Errorf("frozen-only family %s has %d supported models", f, supported[f])
+		case !frozenOnly[f] && supported[f] == 0:
 			t.Errorf("family %s has no supported model", f)
 		}
 	}
@@ -73,6 +84,27 @@ func TestLegacySeriesUnsupported(t *testing.T) {
 	for s := range legacy {
 		if seen[s] == 0 {
 			t.Errorf("no model of legacy series %s in the catalog", s)
+		}
+	}
+}
+
+// TestDefaultCatalogTrust: every row says where its facts come from and
+// what its User-Agent proves; only Poly models upload by PUT.
+func TestDefaultCatalogTrust(t *testing.T) {
+	for _, m := range Default().Models() {
+		if strings.TrimSpace(m.Source) == "" {
+			t.Errorf("%s %s: no source", m.Vendor, m.Model)
+		}
+		switch m.UserAgent {
+		case "mac", "model", "none":
+		default:
+			t.Errorf("%s %s: user_agent %q, want mac, model or none", m.Vendor, m.Model, m.UserAgent)
+		}
+		if m.Uploads && m.Vendor != "Poly" {
+			t.Errorf("%s %s: uploads set on a non-Poly model", m.Vendor, m.Model)
+		}
+		if m.CustomCA && !m.SIPTLS {
+			t.Errorf("%s %s: custom_ca without sip_tls", m.Vendor, m.Model)
 		}
 	}
 }
@@ -167,6 +199,26 @@ func TestLookup(t *testing.T) {
 		{"SNOM710", "710"},
 		{"obi 202", "OBi202"},
 		{"x5u v2", "X5U-V2"},
+		// added vendors, with and without their prefix
+		{"Mitel 6867i", "6867i"},
+		{"Aastra 6867i", "6867i"},
+		{"Aastra6757i", "6757i"},
+		{"Htek UC926", "UC926"},
+		{"Sangoma S505", "S505"},
+		{"Gigaset N870 IP PRO", "N870 IP PRO"},
+		{"N670", "N670 IP PRO"},
+		{"Avaya J179", "J179"},
+		{"Panasonic KX-HDV230", "KX-HDV230"},
+		{"kx hdv 230", "KX-HDV230"},
+		{"Alcatel-Lucent M5", "M5"},
+		{"ALE M3-CE", "M3"},
+		{"Akuvox R20B", "R20B"},
+		{"AudioCodes 440HD", "440HD"},
+		{"Algo 8301", "8301"},
+		{"CyberData SIP Strobe", "SIP Strobe"},
+		{"2N IP Verso 2.0", "IP Verso 2.0"},
+		{"Htek 6867i", ""},
+		{"Mitel UC926", ""},
 		// not found: unknown names, and a vendor prefix that is not the model's vendor
 		{"", ""},
 		{"---", ""},
@@ -226,6 +278,7 @@ func TestParseCatalogErrors(t *testing.T) {
 		"empty_alias.json":             ErrCatalogDuplicateName,
 		"bad_placeholder.json":         ErrCatalogPlaceholder,
 		"unclosed_placeholder.json":    ErrCatalogPlaceholder,
+		"bad_user_agent.json":          ErrCatalogUserAgent,
 		"syntax.json":                  errJSON,
 		"wrong_type.json":              errJSON,
 	}

@@ -155,7 +155,7 @@ func expected(fam, kind string, cfg *DeviceConfig) map[string]string {
 		}
 		return prefixed("sysConf/", m)
 	}
-	return nil
+	return expectedFamilies(fam, kind, cfg)
 }
 
 func prefixed(p string, m map[string]string) map[string]string {

@@ -63,6 +63,9 @@ func FuzzRender(f *testing.F) {
 
 // parseBack parses a rendered file with the family's parser.
 func parseBack(fam, doc string) (map[string]string, error) {
+	if got, ok, err := parseFamily(fam, doc); ok {
+		return got, err
+	}
 	if fam == "yealink" {
 		kv, _, err := parseKV(doc)
 		return kv, err

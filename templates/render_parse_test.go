@@ -167,7 +167,15 @@ func checkParsed(t *testing.T, fam, kind, ct, doc string, cfg *DeviceConfig) {
 		}
 	}
 	var got map[string]string
-	if fam == "yealink" {
+	if parsed, ok, err := parseFamily(fam, doc); ok {
+		if want := contentTypes[familyDefs[fam].format]; ct != want {
+			t.Errorf("content type %q, want %q", ct, want)
+		}
+		if err != nil {
+			t.Fatalf("parsing back: %v\n%s", err, doc)
+		}
+		got = parsed
+	} else if fam == "yealink" {
 		if ct != "text/plain; charset=utf-8" {
 			t.Errorf("content type %q", ct)
 		}

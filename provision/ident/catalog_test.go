@@ -49,3 +49,13 @@ func TestKindsMatchRenderer(t *testing.T) {
 		}
 	}
 }
+
+// TestFamiliesNamed: every catalog family is one of the Family constants
+// (familyVendor knows it), so the two packages' family lists stay equal.
+func TestFamiliesNamed(t *testing.T) {
+	for _, m := range templates.Default().Models() {
+		if familyVendor(m.Family) == "" {
+			t.Errorf("%s %s: family %q has no Family constant", m.Vendor, m.Model, m.Family)
+		}
+	}
+}

@@ -33,11 +33,17 @@ type Identifier struct {
 	// file) to the one catalog model that asks for it. Names several
 	// models ask for (e.g. "sip.ld") are left out.
 	files map[string]templates.Model
+	// single maps each catalog family to a one-element Vendors slice, for
+	// literal file names no other rule knows; famFiles maps a lower-case
+	// literal file name to the one family whose models ask for it.
+	single   map[string][]string
+	famFiles map[string]string
 }
 
 // New returns an Identifier using catalog c to canonicalise model names.
 func New(c *templates.Catalog) *Identifier {
-	id := &Identifier{cat: c, files: make(map[string]templates.Model)}
+	id := &Identifier{cat: c, files: make(map[string]templates.Model), single: make(map[string][]string),
+		famFiles: make(map[string]string)}
 	shared := map[string]bool{}
 	for _, m := range c.Models() {
 		for _, f := range append([]string{m.FirmwareFile}, m.Files...) {
@@ -54,6 +60,7 @@ func New(c *templates.Catalog) *Identifier {
 	for k := range shared {
 		delete(id.files, k)
 	}
+	id.indexFamilies(c)
 	return id
 }
 
@@ -91,6 +98,9 @@ func familyGroup(f string) string {
 	if strings.HasPrefix(f, "cisco") {
 		return "cisco"
 	}
+	if f == FamilyFanvilLegacy {
+		return FamilyFanvil
+	}
 	return f
 }
 
@@ -112,6 +122,30 @@ func familyVendor(f string) string {
 		return "Obihai"
 	case FamilyFanvil:
 		return "Fanvil"
+	case FamilyFanvilLegacy:
+		return "Fanvil"
+	case FamilyAastra:
+		return "Mitel"
+	case FamilyHtek:
+		return "Htek"
+	case FamilyGigaset:
+		return "Gigaset"
+	case FamilyAvaya:
+		return "Avaya"
+	case FamilyPanasonic:
+		return "Panasonic"
+	case FamilyALE:
+		return "Alcatel-Lucent"
+	case FamilyAkuvox:
+		return "Akuvox"
+	case FamilyAudioCodes:
+		return "AudioCodes"
+	case FamilyAlgo:
+		return "Algo"
+	case FamilyCyberData:
+		return "CyberData"
+	case Family2N:
+		return "2N"
 	}
 	return ""
 }

@@ -82,7 +82,7 @@ func (p Path) KindFor(f string) string {
 	if f == "" || p.Kind == KindUnknown || len(p.Vendors) == 0 {
 		return p.Kind
 	}
-	if !hasFamily(p.Vendors, f) {
+	if !hasFamily(p.Vendors, f) && !hasFamily(p.Vendors, sameFiles[f]) {
 		return KindUnknown
 	}
 	if isMACCfg(p.File) {

@@ -43,6 +43,21 @@ func TestIdentify(t *testing.T) {
 		{"no UA: the OUI decides the family", "", "/0004f2a1b2c3.cfg", Identity{
 			Vendor: "Poly", Family: FamilyPolycom, MAC: "0004f2a1b2c3", PathMAC: "0004f2a1b2c3",
 			File: "0004f2a1b2c3.cfg", Kind: KindMaster}},
+		{"no UA: an Akuvox OUI makes <mac>.cfg Akuvox's device file", "", "/0c1105000020.cfg", Identity{
+			Vendor: "Akuvox", Family: FamilyAkuvox, MAC: "0c1105000020", PathMAC: "0c1105000020",
+			File: "0c1105000020.cfg", Kind: KindDevice}},
+		{"no UA: a 2N OUI makes <mac>.xml 2N's device file", "", "/7c1eb3000001.xml", Identity{
+			Vendor: "2N", Family: Family2N, MAC: "7c1eb3000001", PathMAC: "7c1eb3000001",
+			File: "7c1eb3000001.xml", Kind: KindDevice}},
+		{"Htek device file by UA, not Grandstream's", "Htek UC926 2.0.4.6.41 00:1f:c1:00:09:26", "/cfg001fc1000926.xml", Identity{
+			Vendor: "Htek", Family: FamilyHtek, Model: "UC926", Firmware: "2.0.4.6.41", MAC: "001fc1000926",
+			UAMAC: "001fc1000926", PathMAC: "001fc1000926", File: "cfg001fc1000926.xml", Kind: KindDevice, Known: true, Supported: true}},
+		{"Mitel shared file: the model from the UA", "Mitel6867i MAC:14-00-E9-00-68-67 V:6.4.0.140-SIP", "/aastra.cfg", Identity{
+			Vendor: "Mitel", Family: FamilyAastra, Model: "6867i", Firmware: "6.4.0.140", MAC: "1400e9006867",
+			UAMAC: "1400e9006867", File: "aastra.cfg", Kind: KindCommon, Known: true, Supported: true}},
+		{"old Fanvil: the legacy family from the UA's model", "Fanvil X4 2.10.2.6887 0c383e07e16c", "/0c383e07e16c.cfg", Identity{
+			Vendor: "Fanvil", Family: FamilyFanvilLegacy, Model: "X4", Firmware: "2.10.2.6887", MAC: "0c383e07e16c",
+			UAMAC: "0c383e07e16c", PathMAC: "0c383e07e16c", File: "0c383e07e16c.cfg", Kind: KindDevice, Known: true}},
 		{"no UA, unknown OUI: ambiguous, no family", "", "/112233445566.cfg", Identity{
 			MAC: "112233445566", PathMAC: "112233445566", File: "112233445566.cfg", Kind: KindDevice}},
 		{"boot file: MAC from the UA when the path has none", uaYealink, "/y000000000000.boot", Identity{

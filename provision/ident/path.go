@@ -72,8 +72,8 @@ var (
 	vSnom     = []string{FamilySnom}[:1:1]
 	vFanvil   = []string{FamilyFanvil}[:1:1]
 	vObihai   = []string{FamilyObihai}[:1:1]
-	vMACCfg   = []string{FamilyPolycom, FamilyYealink, FamilyFanvil}[:3:3]
-	vMACXML   = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai}[:4:4]
+	vMACCfg   = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyAastra, FamilyAkuvox, FamilyAudioCodes, FamilyAvaya}[:7:7]
+	vMACXML   = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset, FamilyCyberData, Family2N}[:8:8]
 	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,
 		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil, FamilyCiscoEnt}[:9:9]
 	vCiscoEnt = []string{FamilyCiscoEnt}[:1:1]

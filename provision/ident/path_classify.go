@@ -28,13 +28,19 @@ func (id *Identifier) classify(b string) Path {
 	case n == len("y000000000000.cfg") && toLower(b[0]) == 'y' && isDigitRun(b[1:13]) && hasSuffixFold(b, ".cfg"):
 		return Path{Kind: KindCommon, Vendors: vYealink, ModelHint: id.fileHint(b)}
 	}
+	if p, ok := id.classifyAdded(b); ok {
+		return p
+	}
 	if p, ok := id.classifyMACNamed(b); ok {
 		return p
 	}
 	if p, ok := id.classifyModelNamed(b); ok {
 		return p
 	}
-	return id.classifyFirmware(b)
+	if p, ok := id.classifyAddedLate(b); ok {
+		return p
+	}
+	return id.classifyFirmwareAll(b)
 }
 
 // polyMACFile classifies "<mac>-<something>" names, all Poly's.

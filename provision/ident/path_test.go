@@ -75,7 +75,7 @@ func TestParsePathVendors(t *testing.T) {
 		{"SEP00562B04361.cnf.xml", "SEP00562B04361.cnf.xml", KindUnknown, "", "", nil},
 		{"SEP00562B04361Z.cnf.xml", "SEP00562B04361Z.cnf.xml", KindUnknown, "", "", nil},
 		// Grandstream
-		{"/cfg000b82aabbcc.xml", "cfg000b82aabbcc.xml", KindDevice, "000b82aabbcc", "", vGS},
+		{"/cfg000b82aabbcc.xml", "cfg000b82aabbcc.xml", KindDevice, "000b82aabbcc", "", vGSHtek},
 		{"/cfg000B82AABBCC", "cfg000B82AABBCC", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfg000b82aabbcc.bin", "cfg000b82aabbcc.bin", KindDevice, "000b82aabbcc", "", vGS},
 		{"/cfggrp2614.xml", "cfggrp2614.xml", KindCommon, "", "GRP2614", vGS},
@@ -151,7 +151,7 @@ func TestParsePathHostile(t *testing.T) {
 func TestPathVendorsNotWritable(t *testing.T) {
 	p := ParsePath("/0004f2a1b2c3.cfg")
 	_ = append(p.Vendors, "x")
-	if q := ParsePath("/0004f2a1b2c3.cfg"); len(q.Vendors) != 3 || cap(q.Vendors) != 3 {
+	if q := ParsePath("/0004f2a1b2c3.cfg"); len(q.Vendors) != len(vMACCfg) || cap(q.Vendors) != len(vMACCfg) {
 		t.Fatalf("Vendors changed by an append: %v", q.Vendors)
 	}
 }

@@ -189,4 +189,18 @@ var ouis = map[string]string{
 	"00a859": FamilyFanvil, "0c383e": FamilyFanvil,
 	"9cadef": FamilyObihai,
 	"00562b": "cisco", "0002fd": "cisco", "8843e1": "cisco",
+	// The added families: OUIs of the User-Agent examples in the wazo
+	// plugins (Aastra/Mitel, Htek, Gigaset, Avaya, Panasonic,
+	// Alcatel-Lucent) and the IEEE registry entries of the others.
+	"00085d": FamilyAastra, "1400e9": FamilyAastra,
+	"001fc1": FamilyHtek,
+	"7c2f80": FamilyGigaset,
+	"c81fea": FamilyAvaya,
+	"0080f0": FamilyPanasonic,
+	"3c28a6": FamilyALE, "487a55": FamilyALE,
+	"0c1105": FamilyAkuvox,
+	"00908f": FamilyAudioCodes,
+	"0022ee": FamilyAlgo,
+	"0020f7": FamilyCyberData,
+	"7c1eb3": Family2N,
 }

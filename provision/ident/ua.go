@@ -86,6 +86,20 @@ func (id *Identifier) parseRaw(ua string) (rawUA, bool) {
 		return parseObihai(ua)
 	case hasPrefixFold(ua, "fanvil "):
 		return parseFanvil(ua)
+	// the added vendors: Aastra/Mitel, Htek, Panasonic, Avaya,
+	// Alcatel-Lucent, Gigaset
+	case hasPrefixFold(ua, "aastra"), hasPrefixFold(ua, "mitel"):
+		return parseAastra(ua)
+	case hasPrefixFold(ua, "htek "):
+		return parseHtek(ua)
+	case hasPrefixFold(ua, "panasonic_"):
+		return parsePanasonic(ua)
+	case strings.Contains(ua, "AVAYA/"):
+		return parseAvaya(ua)
+	case hasPrefixFold(ua, "ale "):
+		return parseALE(ua)
+	case hasPrefixFold(strings.TrimPrefix(ua, `"`), "gigaset "):
+		return parseGigaset(ua)
 	case indexFold(ua, "snom") >= 0:
 		return parseSnom(ua)
 	}

@@ -2,6 +2,8 @@ package ident
 
 import (
 	"bufio"
+	"bytes"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -14,12 +16,16 @@ import (
 // vendor, model, firmware and MAC. It reports the identification rate and
 // fails below 95%; every mismatch is also an error.
 func TestUserAgentsTSV(t *testing.T) {
-	f, err := os.Open("testdata/user-agents.tsv")
+	base, err := os.ReadFile("testdata/user-agents.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	// the added families' User-Agents: the same columns, no header
+	added, err := os.ReadFile("testdata/user-agents-added.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(io.MultiReader(bytes.NewReader(base), bytes.NewReader(added)))
 	total, identified, known := 0, 0, 0
 	for line := 1; sc.Scan(); line++ {
 		cols := strings.Split(sc.Text(), "\t")
@@ -124,7 +130,22 @@ func TestParseUserAgent(t *testing.T) {
 		// Obihai, Fanvil
 		{"OBIHAI/OBi1032-5.1.11", UA{"Obihai", FamilyObihai, "OBi1032", "5.1.11", "", true}},
 		{"Fanvil X4U 2.12.1 0c383e0a0b0c", UA{"Fanvil", FamilyFanvil, "X4U", "2.12.1", "0c383e0a0b0c", true}},
-		{"Fanvil X6U Pro 0.0.10 0c383e2cd782", UA{"Fanvil", FamilyFanvil, "X6U Pro", "0.0.10", "0c383e2cd782", false}},
+		{"Fanvil X6U Pro 0.0.10 0c383e2cd782", UA{"Fanvil", FamilyFanvil, "X6U Pro", "0.0.10", "0c383e2cd782", true}},
+		// the added families
+		{"Mitel6867i MAC:00-08-5D-40-90-5F V:6.4.0.140-SIP", UA{"Mitel", FamilyAastra, "6867i", "6.4.0.140", "00085d40905f", true}},
+		{"Aastra6757i MAC:00-08-5D-23-74-29 V:3.3.1.4365-SIP", UA{"Aastra", FamilyAastra, "6757i", "3.3.1.4365", "00085d237429", true}},
+		{"Aastra9999i MAC:00-08-5D-23-74-29 V:3.3.1.4365-SIP", UA{"Aastra", FamilyAastra, "9999i", "3.3.1.4365", "00085d237429", false}},
+		{"Htek UC926 2.0.4.6.41 00:1f:c1:1c:22:a9", UA{"Htek", FamilyHtek, "UC926", "2.0.4.6.41", "001fc11c22a9", true}},
+		{"Panasonic_KX-HDV230/07.010 (0080f0aabbcc)", UA{"Panasonic", FamilyPanasonic, "KX-HDV230", "07.010", "0080f0aabbcc", true}},
+		{"Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J189-4.1.4.0.5 (MAC:c81fea000001)", UA{"Avaya", FamilyAvaya, "J189", "4.1.4.0.5", "c81fea000001", true}},
+		{"ALE M7-CE 2.13.02.1700 3c28a6000001", UA{"Alcatel-Lucent", FamilyALE, "M7", "2.13.02.1700", "3c28a6000001", true}},
+		{`"Gigaset N670 IP PRO/83.V2.62.1+build.d1d6a22;7C2F80000001;Handset=1"`, UA{"Gigaset", FamilyGigaset, "N670 IP PRO", "2.62.1", "7c2f80000001", true}},
+		{"Mitel", UA{}},
+		{"Htek ", UA{}},
+		{"Panasonic_KX-UT113", UA{}},
+		{"AVAYA/", UA{}},
+		{"ALE", UA{}},
+		{"Gigaset N870", UA{}},
 		// not phones, or broken
 		{"", UA{}},
 		{"curl/8.5.0", UA{}},

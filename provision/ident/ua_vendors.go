@@ -248,3 +248,103 @@ func parseFanvil(ua string) (rawUA, bool) {
 	r.model = body[:end]
 	return r, r.model != ""
 }
+
+// parseAastra reads "Aastra6731i MAC:00-08-5D-23-74-29 V:3.2.0.70-SIP" and
+// "Mitel6930 MAC:14-00-E9-1E-DB-52 V:6.4.0.140-SIP" (wazo aastra
+// common.py).
+func parseAastra(ua string) (rawUA, bool) {
+	vendor, n := "Aastra", len("aastra")
+	if hasPrefixFold(ua, "mitel") {
+		vendor, n = "Mitel", len("mitel")
+	}
+	model, rest := nextField(ua[n:])
+	r := rawUA{vendor: vendor, family: FamilyAastra, model: model}
+	for i := 0; i < 4 && rest != ""; i++ {
+		var f string
+		f, rest = nextField(rest)
+		switch {
+		case strings.HasPrefix(f, "MAC:"):
+			r.mac, _ = parseMAC(f[len("MAC:"):])
+		case strings.HasPrefix(f, "V:"):
+			r.firmware = strings.TrimSuffix(f[len("V:"):], "-SIP")
+		}
+	}
+	return r, model != ""
+}
+
+// parseHtek reads "Htek UC903 2.0.4.2 00:1f:c1:1c:22:a9" (wazo htek
+// common.py).
+func parseHtek(ua string) (rawUA, bool) {
+	_, rest := nextField(ua)
+	r := rawUA{vendor: "Htek", family: FamilyHtek}
+	r.model, rest = nextField(rest)
+	r.firmware, rest = nextField(rest)
+	m, _ := nextField(rest)
+	r.mac, _ = parseMAC(m)
+	return r, r.model != ""
+}
+
+// parsePanasonic reads "Panasonic_KX-UT113/01.133 (0080f0c8c381)" (wazo
+// panasonic common.py).
+func parsePanasonic(ua string) (rawUA, bool) {
+	body := ua[len("panasonic_"):]
+	slash := strings.IndexByte(body, '/')
+	if slash <= 0 {
+		return rawUA{}, false
+	}
+	r := rawUA{vendor: "Panasonic", family: FamilyPanasonic, model: body[:slash]}
+	var rest string
+	r.firmware, rest = nextField(body[slash+1:])
+	if p, _ := nextField(rest); len(p) == 14 && p[0] == '(' && p[13] == ')' {
+		r.mac, _ = parseMAC(p[1:13])
+	}
+	return r, true
+}
+
+// parseAvaya reads "Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.3.0.6 (MAC:c81fea83e85a)"
+// (wazo avaya common.py).
+func parseAvaya(ua string) (rawUA, bool) {
+	tok, rest := nextField(ua[strings.Index(ua, "AVAYA/")+len("AVAYA/"):])
+	dash := strings.IndexByte(tok, '-')
+	if dash <= 0 {
+		return rawUA{}, false
+	}
+	r := rawUA{vendor: "Avaya", family: FamilyAvaya, model: tok[:dash], firmware: tok[dash+1:]}
+	if p, _ := nextField(rest); strings.HasPrefix(p, "(MAC:") && strings.HasSuffix(p, ")") {
+		r.mac, _ = parseMAC(p[len("(MAC:") : len(p)-1])
+	}
+	return r, true
+}
+
+// parseALE reads "ALE M3-CE 2.11.01.1604 3c28a620089e" and
+// "ALE 8028s-GE 1.51.52.2204 487a55023075" (wazo alcatel common.py).
+func parseALE(ua string) (rawUA, bool) {
+	_, rest := nextField(ua)
+	r := rawUA{vendor: "Alcatel-Lucent", family: FamilyALE}
+	r.model, rest = nextField(rest)
+	r.firmware, rest = nextField(rest)
+	m, _ := nextField(rest)
+	r.mac, _ = parseMAC(m)
+	return r, r.model != ""
+}
+
+// parseGigaset reads "Gigaset N870 IP PRO/83.V2.11.0+build.a546b91;7C2F80E0D605"
+// (wazo gigaset common.py), optionally in double quotes; the firmware is
+// the version after "V" ("2.11.0"), as the catalog writes it.
+func parseGigaset(ua string) (rawUA, bool) {
+	body := strings.Trim(ua, `"`)[len("gigaset "):]
+	slash := strings.IndexByte(body, '/')
+	if slash <= 0 {
+		return rawUA{}, false
+	}
+	r := rawUA{vendor: "Gigaset", family: FamilyGigaset, model: body[:slash]}
+	ver, rest, _ := strings.Cut(body[slash+1:], ";")
+	ver, _, _ = strings.Cut(ver, "+")
+	if i := strings.Index(ver, ".V"); i >= 0 {
+		ver = ver[i+len(".V"):]
+	}
+	r.firmware = ver
+	m, _, _ := strings.Cut(rest, ";")
+	r.mac, _ = parseMAC(m)
+	return r, true
+}
