@@ -29,11 +29,31 @@ var trustWant = map[string]trustMarkers{
 		"<P212>1</P212>", "<P212>2</P212>"},
 	"snom": {"<http_pass ", "<certificate url=", ";transport=tls",
 		`<user_host idx="1" perm="R">sip.phoneprov.test:5060</user_host>`, "", ""},
-	"obihai":    {"<Name>AdminPassword</Name>", "", "<Value>TLS</Value>", "<Value>5060</Value>", "", ""},
-	"cisco-ent": {"", "", "<transportLayerProtocol>3<", "<sipPort>5060</sipPort>", "", ""},
+	"obihai":        {"<Name>AdminPassword</Name>", "", "<Value>TLS</Value>", "<Value>5060</Value>", "", ""},
+	"cisco-ent":     {"", "", "<transportLayerProtocol>3<", "<sipPort>5060</sipPort>", "", ""},
+	"aastra":        {"", "", "sip transport protocol: 4", "sip line1 proxy port: 5060", "download protocol: HTTP\n", "download protocol: HTTPS"},
+	"htek":          {"", "", "<P130>2</P130>", "<P47>sip.phoneprov.test:5060</P47>", "<P212>1</P212>", "<P212>2</P212>"},
+	"gigaset":       {"", "", `"SipProvider.0.TransportProtocol" value="3"`, `"SipProvider.0.ProxyServerPort" value="5060"`, "", ""},
+	"avaya":         {"", "", "SET SIPSIGNAL 2", "sip.phoneprov.test:5060;transport=udp", "SET HTTPSRVR", "SET TLSSRVR"},
+	"panasonic":     {"", "", `SIP_TRANSPORT_1="2"`, `SIP_RGSTR_PORT_1="5060"`, "", ""},
+	"ale":           {"", "", `"Account1Server1Transport" value="tls"`, `"Account1Server1Port" value="5060"`, "", ""},
+	"akuvox":        {"", "", "Config.Account1.SIP.TransType = 2", "Config.Account1.SIP.Port = 5060", "", ""},
+	"audiocodes":    {"", "", "transport_protocol=TLS", "proxy_port=5060", "", ""},
+	"algo":          {"", "", "", "sip.proxy = sip.phoneprov.test:5060", "prov.download.method = http\n", "prov.download.method = https"},
+	"cyberdata":     {"", "", "", "<RemoteSIPPort>5060</RemoteSIPPort>", "", ""},
+	"2n":            {"", "", "", "<Port>5060</Port>", "", ""},
+	"fanvil-legacy": {"", "", "<Transport>3</Transport>", "<Register_Port>5060</Register_Port>", "", ""},
 	"fanvil": {"<Level>10</Level>", "", "<Transport>3</Transport>", "<RegisterPort>5060</RegisterPort>",
 		"<FlashProtocol>4</FlashProtocol>", "<FlashProtocol>5</FlashProtocol>"},
 }
+
+// noCredentialInFile are the families whose per-device file carries no
+// provisioning URL with the device's credential: Cisco enterprise finds
+// its server by DHCP option 150 (TFTP); for Aastra/Mitel, Avaya and 2N no
+// credential parameter is confirmed in a vendor source, and Algo's server
+// and path are separate fields. Such a device is provisioned by the
+// network proof (--allow) or its enrollment URL.
+var noCredentialInFile = map[string]bool{"cisco-ent": true, "aastra": true, "avaya": true, "2n": true, "algo": true}
 
 func deviceKind(fam string) string {
 	if fam == "polycom" {
@@ -82,8 +102,8 @@ func TestTrustSettings(t *testing.T) {
 				t.Errorf("model without custom CA: %q rendered", w.ca)
 			}
 
-			if fam == "cisco-ent" {
-				return // finds its server by DHCP option 150 (TFTP): no URL or credential in the file
+			if noCredentialInFile[fam] {
+				return
 			}
 			cfg = goldenConfig(fam)
 			cfg.ProvisionURL, cfg.FirmwareURL = "http://prov.phoneprov.test:8080/p/", ""
