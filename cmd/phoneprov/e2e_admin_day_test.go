@@ -95,7 +95,9 @@ func TestRegisterRefusalSaysWhy(t *testing.T) {
 	local := c.LocalAddr().String()
 	host, _, _ := net.SplitHostPort(p.ports["sip"])
 	send := func(cseq int, authz string) string {
-		msg := fmt.Sprintf("REGISTER sip:%[1]s SIP/2.0\r\nVia: SIP/2.0/UDP %[2]s;branch=z9hG4bK-ip-%[3]d;rport\r\nMax-Forwards: 70\r\n"+
+		// The Request-URI names the SIP domain (the digest uri must equal
+		// it); the AOR in From/To names the server's IP address.
+		msg := fmt.Sprintf("REGISTER sip:phoneprov.test SIP/2.0\r\nVia: SIP/2.0/UDP %[2]s;branch=z9hG4bK-ip-%[3]d;rport\r\nMax-Forwards: 70\r\n"+
 			"From: <sip:1001@%[1]s>;tag=ip\r\nTo: <sip:1001@%[1]s>\r\nCall-ID: ip-aor\r\nCSeq: %[3]d REGISTER\r\n"+
 			"Contact: <sip:1001@%[2]s>\r\nExpires: 600\r\n", host, local, cseq)
 		if authz != "" {

@@ -34,7 +34,7 @@ var bootCases = []bootCase{
 	{model: "6867i", mac: "1400e9006867", ua: "Mitel6867i MAC:14-00-E9-00-68-67 V:6.4.0.140-SIP"},
 	{model: "6757i", mac: "00085d006757", ua: "Aastra6757i MAC:00-08-5D-00-67-57 V:3.3.1.4365-SIP"}, // unsupported: frozen
 	{model: "UC926", mac: "001fc1000926", ua: "Htek UC926 2.0.4.6.41 00:1f:c1:00:09:26"},
-	{model: "S505", mac: "0a0b0c000505"},
+	{model: "S505", mac: "001fc1000505"}, // an Htek OUI: with no User-Agent and a file name several families share, only the OUI tells the family (Sangoma's own OUI is not in the reference sources)
 	{model: "N670 IP PRO", mac: "7c2f80000670", ua: "Gigaset N670 IP PRO/83.V2.62.1+build.d1d6a22;7C2F80000670"},
 	{model: "J179", mac: "c81fea000179", ua: "Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.4.0.5 (MAC:c81fea000179)"},
 	{model: "KX-HDV230", mac: "0080f0000230", ua: "Panasonic_KX-HDV230/07.010 (0080f0000230)"},
@@ -55,7 +55,7 @@ func fetchAs(t *testing.T, p *proc, ua, file string) (int, string, []byte) {
 	if ua != "" {
 		req.Header.Set("User-Agent", ua)
 	}
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	res, err := p.phoneDo(&http.Client{Timeout: 10 * time.Second}, req) // with the device's credential when challenged
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,6 +198,7 @@ func rawHTTP(t *testing.T, addr, req string) string {
 }
 
 // getUA fetches url with a User-Agent and returns the status and body.
+// getUA fetches url with a User-Agent and no credential.
 func getUA(t *testing.T, url, ua string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)

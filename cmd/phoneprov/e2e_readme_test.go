@@ -90,7 +90,7 @@ func TestDemoSecondRun(t *testing.T) {
 	p = start(t, bin, data, "--demo")
 	waitFor(t, p, "Console:")
 	second := p.log.String()
-	if strings.Contains(second, "is ready") || strings.Contains(second, "password") || !strings.Contains(second, "created nothing") {
+	if strings.Contains(second, "is ready") || strings.Contains(second, "Console sign-in: admin") || !strings.Contains(second, "created nothing") {
 		t.Errorf("second demo run:\n%s", second)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -245,7 +246,13 @@ func TestTrustAdminHTTPSOnly(t *testing.T) {
 	if res, _ := get(plain + "/healthz"); res.StatusCode != 200 {
 		t.Errorf("/healthz over HTTP: %d", res.StatusCode)
 	}
-	if code, _ := getUA(t, plain+"/805ec0a1b2c3.cfg", yealinkUA); code != 200 {
+	// The phone's credential comes from the API, over HTTPS only here.
+	var prov struct{ Username, Password string }
+	if res, body := get(secure + "/api/v1/devices/805ec0a1b2c3/provisioning"); res.StatusCode != 200 || json.Unmarshal([]byte(body), &prov) != nil {
+		t.Fatalf("provisioning over HTTPS: %d %s", res.StatusCode, body)
+	}
+	credentials.Store(p.token+"805ec0a1b2c3", [2]string{prov.Username, prov.Password})
+	if code, _ := p.phoneGet(t, plain+"/805ec0a1b2c3.cfg", yealinkUA); code != 200 {
 		t.Errorf("phone config over HTTP: %d, want 200 (phone routes unaffected)", code)
 	}
 	if res, _ := get(secure + "/api/v1/devices"); res.StatusCode != 200 {

@@ -17,7 +17,7 @@ func demoLine(t *testing.T, p *proc, who string) (authUser, pass string) {
 		kv := yealinkConfig(t, p)
 		return kv["account.1.auth_name"], kv["account.1.password"]
 	}
-	code, body := getUA(t, "http://"+p.ports["http"]+"/phoneprov-0004f2a1b2c3.cfg", polyUA)
+	code, body := p.phoneGet(t, "http://"+p.ports["http"]+"/phoneprov-0004f2a1b2c3.cfg", polyUA)
 	if code != 200 {
 		t.Fatalf("demo Poly config: %d", code)
 	}
