@@ -19,17 +19,17 @@ import (
 func init() {
 	for fam, m := range map[string]Model{
 		"aastra":        {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
-		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
-		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.xml"}},
-		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
+		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
+		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, SIPTLS: true, Files: []string{"{mac}.xml"}},
+		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
 		"panasonic":     {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
-		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
-		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.cfg"}},
-		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.cfg"}},
-		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"algom{mac}.conf"}},
+		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
+		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"{mac}.cfg"}},
+		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"{mac}.cfg"}},
+		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, Files: []string{"algom{mac}.conf"}},
 		"cyberdata":     {Vendor: "CyberData", Model: "SIP Paging Server", Family: "cyberdata", Kind: "phone", Lines: 2, Files: []string{"000000cd.xml", "{mac}.xml"}},
-		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
-		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.xml"}},
+		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
+		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, Files: []string{"{mac}.xml"}},
 	} {
 		goldenModels[fam] = m
 	}
