@@ -359,7 +359,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 				e + "[1]/Display_Name": c(l1.DisplayName), e + "[1]/Register_Addr": "sip.phoneprov.test",
 				e + "[1]/Register_Port": port, e + "[1]/Transport": tr("0", "1", "3"), e + "[1]/Enable_Reg": "1",
 				e + "[2]/Enable_Reg": "0", e + "[2]/Display_Name": c(l2.DisplayName),
-				"MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry/Name": "admin",
+				"MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry/Name":     "admin",
 				"MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry/Password": cfg.WebUIPassword})
 		}
 		return prefixed("VOIP_CONFIG_FILE/", m)
