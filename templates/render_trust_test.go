@@ -32,7 +32,7 @@ var trustWant = map[string]trustMarkers{
 	"obihai":        {"<Name>AdminPassword</Name>", "", "<Value>TLS</Value>", "<Value>5060</Value>", "", ""},
 	"cisco-ent":     {"<phonePassword>", "", "<transportLayerProtocol>3<", "<sipPort>5060</sipPort>", "", ""},
 	"aastra":        {"admin password: ", "sips trusted certificates: ", "sip transport protocol: 4", "sip line1 proxy port: 5060", "download protocol: HTTP\n", "download protocol: HTTPS"},
-	"htek":          {"", "", "<P130>2</P130>", "<P47>sip.phoneprov.test:5060</P47>", "<P212>1</P212>", "<P212>2</P212>"},
+	"htek":          {"<P2>", "", "<P130>2</P130>", "<P47>sip.phoneprov.test:5060</P47>", "<P212>1</P212>", "<P212>2</P212>"},
 	"gigaset":       {`"WebUIAccounts.1.Password"`, "", `"SipProvider.0.TransportProtocol" value="3"`, `"SipProvider.0.ProxyServerPort" value="5060"`, "", ""},
 	"avaya":         {"SET FORCE_WEB_ADMIN_PASSWORD", "", "SET SIPSIGNAL 2", "sip.phoneprov.test:5060;transport=udp", "SET HTTPSRVR", "SET TLSSRVR"},
 	"panasonic":     {"ADMIN_PASS=", "CFG_ROOT_CERTIFICATE_PATH=", `SIP_TRANSPORT_1="2"`, `SIP_RGSTR_PORT_1="5060"`, "", ""},
@@ -130,6 +130,32 @@ func TestTrustSettings(t *testing.T) {
 				t.Errorf("http URL: %q rendered", w.protoHTTPS)
 			}
 		})
+	}
+}
+
+// TestSharedFilesCarryNoSecret: a file every device of a model fetches
+// (any kind but phone and device) never carries a device's credential,
+// web-UI password or line password, in any family.
+func TestSharedFilesCarryNoSecret(t *testing.T) {
+	r := newTestRenderer(t, "")
+	shared := 0
+	for _, fam := range slices.Sorted(maps.Keys(familyDefs)) {
+		for _, kind := range r.Kinds(fam) {
+			if kind == KindPhone || kind == KindDevice {
+				continue
+			}
+			shared++
+			cfg := goldenConfig(fam)
+			out, _ := mustRender(t, r, kind, cfg)
+			for _, secret := range []string{cfg.HTTPUser, cfg.HTTPPassword, cfg.WebUIPassword, cfg.Lines[1].Password} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s %s: %q rendered into a shared file", fam, kind, secret)
+				}
+			}
+		}
+	}
+	if shared == 0 {
+		t.Fatal("no family renders a shared file")
 	}
 }
 
