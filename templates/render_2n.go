@@ -4,6 +4,13 @@ package templates
 // block per account (n from 0) in <mac>.xml (FusionPBX
 // templates/provision/2n/<model>). Port 0 makes the device look up DNS SRV
 // records.
+//
+// Device trust: none rendered. The anchor (FusionPBX 2n/ipstyle) has no
+// provisioning block, no admin account and no SIP transport setting (its
+// <Tls> block only sets how a TLS server is checked), so no 2N model has
+// sip_tls or custom_ca, a TLS server gives a 2N UDP on the fallback port,
+// and a 2N device is provisioned by the network proof or its enrollment
+// URL.
 
 // twoNData is V for the 2n family.
 type twoNData struct {

@@ -4,6 +4,19 @@ package templates
 // phone reads aastra.cfg, then <model>.cfg, then <MAC>.cfg (upper case);
 // later files override earlier ones (wazo-provd-plugins aastra base.tpl,
 // FusionPBX templates/provision/aastra).
+//
+// Device trust: the device credential is "http digest username" / "http
+// digest password", which the phone answers an HTTP or HTTPS digest
+// challenge of the configuration server with (Aastra admin guide
+// 41-001343-02, BroadSoft CMS section; device file only); the server
+// itself is "http(s) server/path/port", which take no credential. The
+// web-UI password is "admin password" (wazo base.tpl; device file only).
+// The CA is "sips trusted certificates" (the certificates the phone
+// checks a SIP TLS server with; FusionPBX aastra/675x gives it as a full
+// URL) and "https user certificates" (the trusted certificates for the
+// HTTPS configuration server; the Mitel 6800 admin guide names a file on
+// the configuration server; that it takes a full URL is unconfirmed).
+// SIP TLS is "sip transport protocol: 4".
 
 // aastraData is V for the aastra family.
 type aastraData struct {

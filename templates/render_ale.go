@@ -4,6 +4,13 @@ package templates
 // <settings> of <setting id value/> items. The phone reads
 // config.<model>.xml then config.<mac>.xml (DeviceProvisionFileFirst and
 // Second; wazo-provd-plugins alcatel v2_13_02 base.tpl).
+//
+// Device trust: the device credential is DeviceProvisionServerUsername /
+// DeviceProvisionServerPassword, the web-UI password
+// DeviceSecurityAdminName / DeviceSecurityAdminPwd (both wazo v2_13_02;
+// device file only). No custom CA parameter is named in a source, so no
+// ALE model has custom_ca; SIP TLS is AccountNServer1Transport "tls" as
+// wazo writes it.
 
 // aleData is V for the ale family.
 type aleData struct {

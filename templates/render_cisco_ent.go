@@ -11,6 +11,17 @@ import (
 // plugins/wazo-cisco-sip/common/templates/base.tpl and the sample files of
 // NamoDev/Cisco-IP-Phone-Provisioning-Files), and the dial plan the
 // device file names in <dialTemplate>.
+//
+// Device trust: the phone finds its server by DHCP option 150 (TFTP) and
+// the file has no server or credential element, so no device credential
+// is rendered. The enterprise web pages have no admin login; the
+// WebUIPassword goes to <commonProfile><phonePassword>, the password that
+// unlocks the phone's settings menu (wazo base.tpl renders its
+// admin_password there; that it is enforced by every 78xx/88xx load is
+// unconfirmed). No custom CA (the enterprise loads trust only a signed
+// CTL/ITL file) and no SIP TLS in the catalog (TLS needs a secure device
+// profile from a call manager), though <transportLayerProtocol> 3 is
+// rendered when the model is given TLS.
 
 // ciscoEntData is V for the cisco-ent family.
 type ciscoEntData struct {

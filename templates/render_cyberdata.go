@@ -5,6 +5,10 @@ package templates
 // not verified against a device or an open-source anchor: every CyberData
 // model is unsupported in the catalog, so this family only renders the
 // frozen config of an imported device.
+//
+// Device trust: the device credential rides as userinfo in the
+// autoprovisioning server URL (unconfirmed, like every element here); no
+// web-UI password, custom CA or SIP TLS is rendered.
 
 // cyberdataData is V for the cyberdata family.
 type cyberdataData struct {

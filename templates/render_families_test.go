@@ -19,17 +19,17 @@ import (
 func init() {
 	for fam, m := range map[string]Model{
 		"aastra":        {Vendor: "Mitel", Model: "6867i", Family: "aastra", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"aastra.cfg", "6867i.cfg", "{MAC}.cfg"}},
-		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
-		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.xml"}},
-		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
+		"htek":          {Vendor: "Htek", Model: "UC926", Family: "htek", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"cfg0010.xml", "cfg{mac}.xml"}},
+		"gigaset":       {Vendor: "Gigaset", Model: "N670 IP PRO", Family: "gigaset", Kind: "dect", Lines: 2, SIPTLS: true, Files: []string{"{mac}.xml"}},
+		"avaya":         {Vendor: "Avaya", Model: "J179", Family: "avaya", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"J100Supgrade.txt", "46xxsettings.txt", "{mac}.cfg"}},
 		"panasonic":     {Vendor: "Panasonic", Model: "KX-HDV230", Family: "panasonic", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"Config{MAC}.cfg", "KX-HDV230.cfg"}},
-		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
-		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.cfg"}},
-		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.cfg"}},
-		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"algom{mac}.conf"}},
+		"ale":           {Vendor: "Alcatel-Lucent", Model: "M5", Family: "ale", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"config.M5.xml", "config.{mac}.xml"}},
+		"akuvox":        {Vendor: "Akuvox", Model: "R20A", Family: "akuvox", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"{mac}.cfg"}},
+		"audiocodes":    {Vendor: "AudioCodes", Model: "440HD", Family: "audiocodes", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"{mac}.cfg"}},
+		"algo":          {Vendor: "Algo", Model: "8301", Family: "algo", Kind: "phone", Lines: 2, Files: []string{"algom{mac}.conf"}},
 		"cyberdata":     {Vendor: "CyberData", Model: "SIP Paging Server", Family: "cyberdata", Kind: "phone", Lines: 2, Files: []string{"000000cd.xml", "{mac}.xml"}},
-		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
-		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, SIPTLS: true, CustomCA: true, Files: []string{"{mac}.xml"}},
+		"fanvil-legacy": {Vendor: "Fanvil", Model: "X4", Family: "fanvil-legacy", Kind: "phone", Lines: 2, SIPTLS: true, Files: []string{"f0X4hw1.100.cfg", "{mac}.cfg"}},
+		"2n":            {Vendor: "2N", Model: "IP Style", Family: "2n", Kind: "phone", Lines: 2, Files: []string{"{mac}.xml"}},
 	} {
 		goldenModels[fam] = m
 	}
@@ -247,21 +247,25 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 	case "aastra":
 		m := map[string]string{"time server1": "pool.ntp.org", "download protocol": "HTTPS",
 			"https server": "prov.phoneprov.test", "https path": "p", "https port": "8443",
-			"sip transport protocol": tr("1", "2", "4"), "sip stun ip": "stun.phoneprov.test", "sip stun port": "3478"}
+			"sip transport protocol": tr("1", "2", "4"), "sip stun ip": "stun.phoneprov.test", "sip stun port": "3478",
+			"sips trusted certificates": c(cfg.CACertURL), "https user certificates": c(cfg.CACertURL)}
 		if dev {
 			maps.Copy(m, map[string]string{"sip line1 user name": "1001", "sip line1 auth name": "a1001",
 				"sip line1 password": c(l1.Password), "sip line1 display name": c(l1.DisplayName),
 				"sip line1 screen name": c(l1.Label), "sip line1 proxy ip": "sip.phoneprov.test",
-				"sip line1 proxy port": port, "sip line2 proxy ip": "", "sip line2 display name": c(l2.DisplayName)})
+				"sip line1 proxy port": port, "sip line2 proxy ip": "", "sip line2 display name": c(l2.DisplayName),
+				"http digest username": cfg.HTTPUser, "http digest password": c(cfg.HTTPPassword),
+				"admin password": c(cfg.WebUIPassword)})
 		}
 		return m
 	case "htek":
-		m := map[string]string{"P30": "pool.ntp.org", "P212": "2", "P237": prov,
+		m := map[string]string{"P30": "pool.ntp.org", "P212": "2", "P237": cfg.ProvisionURL,
 			"P192": "https://prov.phoneprov.test:8443/fw/"}
 		if dev {
 			maps.Copy(m, map[string]string{"P271": "1", "P47": hostPort, "P35": "1001",
 				"P36": "a1001", "P34": c(l1.Password), "P3": c(l1.DisplayName), "P130": tr("0", "1", "2"),
-				"P401": "0", "P735": "1002", "P703": c(l2.DisplayName)})
+				"P401": "0", "P735": "1002", "P703": c(l2.DisplayName),
+				"P1360": cfg.HTTPUser, "P1361": cfg.HTTPPassword, "P2": cfg.WebUIPassword})
 		}
 		return prefixed("hl_provision[version=1]/config[version=1]/", m)
 	case "gigaset":
@@ -272,26 +276,29 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			p + "SipProvider.0.TransportProtocol]": tr("1", "2", "3"), p + "SipAccount.00001.AuthName]": "a1001",
 			p + "SipAccount.00001.AuthPassword]": c(l1.Password), p + "SipAccount.00001.UserName]": "1001",
 			p + "SipAccount.00001.DisplayName]": c(l1.DisplayName), p + "SipAccount.00001.ProviderId]": "0",
-			p + "SipAccount.00002.ProviderId]": "", p + "SipAccount.00002.DisplayName]": c(l2.DisplayName)}
+			p + "SipAccount.00002.ProviderId]": "", p + "SipAccount.00002.DisplayName]": c(l2.DisplayName),
+			p + "WebUIAccounts.1.Password]": cfg.WebUIPassword}
 	case "avaya":
 		m := map[string]string{"SET SIPDOMAIN": "phoneprov.test", "SET SIP_CONTROLLER_LIST": hostPort + ";transport=" + v.SIP.Transport,
 			"SET SIPSIGNAL": tr("0", "1", "2"), "SET SNTPSRVR": "pool.ntp.org", "SET TLSSRVR": "prov.phoneprov.test", "SET TLSPORT": "8443",
 			"SET HTTPDIR": "p"}
 		if dev {
 			maps.Copy(m, map[string]string{"SET FORCE_SIP_EXTENSION": "1001", "SET FORCE_SIP_USERNAME": "a1001",
-				"SET FORCE_SIP_PASSWORD": q(l1.Password), "SET DISPLAY_NAME": q(l1.DisplayName), "SET ENABLE_SIP_USER_ID": "1"})
+				"SET FORCE_SIP_PASSWORD": q(l1.Password), "SET DISPLAY_NAME": q(l1.DisplayName), "SET ENABLE_SIP_USER_ID": "1",
+				"SET FORCE_WEB_ADMIN_PASSWORD": q(cfg.WebUIPassword)})
 		} else {
 			m["GET"] = "$MACADDR.cfg"
 		}
 		return m
 	case "panasonic":
 		m := map[string]string{"NTP_ADDR": "pool.ntp.org", "CFG_STANDARD_FILE_PATH": cfg.ProvisionURL + "Config{MAC}.cfg",
-			"CFG_CYCLIC_INTVL": "1440"}
+			"CFG_CYCLIC_INTVL": "1440", "CFG_ROOT_CERTIFICATE_PATH": q(cfg.CACertURL)}
 		if dev {
 			maps.Copy(m, map[string]string{"HTTP_AUTH_ID": q(cfg.HTTPUser), "HTTP_AUTH_PASS": q(cfg.HTTPPassword),
 				"PHONE_NUMBER_1": "1001", "SIP_AUTHID_1": "a1001", "SIP_PASS_1": q(l1.Password),
 				"DISPLAY_NAME_1": q(l1.DisplayName), "SIP_RGSTR_ADDR_1": "sip.phoneprov.test", "SIP_RGSTR_PORT_1": port,
-				"SIP_TRANSPORT_1": tr("0", "1", "2"), "REG_EXPIRE_TIME_1": "600", "SIP_RGSTR_ADDR_2": "", "DISPLAY_NAME_2": q(l2.DisplayName)})
+				"SIP_TRANSPORT_1": tr("0", "1", "2"), "REG_EXPIRE_TIME_1": "600", "SIP_RGSTR_ADDR_2": "", "DISPLAY_NAME_2": q(l2.DisplayName),
+				"ADMIN_ID": "admin", "ADMIN_PASS": q(cfg.WebUIPassword)})
 		}
 		return m
 	case "ale":
@@ -304,7 +311,8 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 				p + "Account1UserName]": "1001", p + "Account1RegName]": "a1001", p + "Account1Password]": c(l1.Password),
 				p + "Account1DisplayName]": c(l1.DisplayName), p + "Account1Label]": c(l1.Label),
 				p + "Account1Server1Address]": "sip.phoneprov.test", p + "Account1Server1Port]": port,
-				p + "Account1Server1Transport]": v.SIP.Transport, p + "Account2Enable]": "false", p + "Account2DisplayName]": c(l2.DisplayName)})
+				p + "Account1Server1Transport]": v.SIP.Transport, p + "Account2Enable]": "false", p + "Account2DisplayName]": c(l2.DisplayName),
+				p + "DeviceSecurityAdminName]": "admin", p + "DeviceSecurityAdminPwd]": cfg.WebUIPassword})
 		}
 		return m
 	case "akuvox":
@@ -315,7 +323,7 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 			"Config.Account1.GENERAL.DisplayName": c(l1.DisplayName), "Config.Account1.GENERAL.Label": c(l1.Label),
 			"Config.Account1.SIP.Server": "sip.phoneprov.test", "Config.Account1.SIP.Port": port,
 			"Config.Account1.SIP.TransType": tr("0", "1", "2"), "Config.Account2.GENERAL.Enable": "0",
-			"Config.Account2.GENERAL.DisplayName": c(l2.DisplayName)}
+			"Config.Account2.GENERAL.DisplayName": c(l2.DisplayName), "Config.Settings.WEB_LOGIN.Password": c(cfg.WebUIPassword)}
 	case "audiocodes":
 		return map[string]string{"provisioning/configuration/url": prov,
 			"system/ntp/primary_server_address": "pool.ntp.org", "voip/signalling/sip/proxy_address": "sip.phoneprov.test",
@@ -327,7 +335,8 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 		return map[string]string{"net.time1": "pool.ntp.org", "prov.server.static": "prov.phoneprov.test:8443",
 			"prov.download.method": "https", "prov.download.cfgpath": "p", "prov.auth.user": cfg.HTTPUser,
 			"prov.auth.pwd": cfg.HTTPPassword, "sip.proxy": hostPort, "sip.register.use": "1",
-			"sip.regexp": "600", "sip.u1.user": "1001", "sip.u1.auth": "a1001", "sip.u1.pwd": c(l1.Password)}
+			"sip.regexp": "600", "sip.u1.user": "1001", "sip.u1.auth": "a1001", "sip.u1.pwd": c(l1.Password),
+			"admin.pwd": c(cfg.WebUIPassword)}
 	case "cyberdata":
 		m := map[string]string{"specific/MiscSettings/NTPServer": "pool.ntp.org",
 			"specific/AutoprovisioningSettings/AutoprovisioningServer": prov}
@@ -349,7 +358,9 @@ func expectedFamilies(fam, kind string, cfg *DeviceConfig) map[string]string {
 				e + "[1]/Phone_Number": "1001", e + "[1]/Register_User": "a1001", e + "[1]/Register_Pswd": c(l1.Password),
 				e + "[1]/Display_Name": c(l1.DisplayName), e + "[1]/Register_Addr": "sip.phoneprov.test",
 				e + "[1]/Register_Port": port, e + "[1]/Transport": tr("0", "1", "3"), e + "[1]/Enable_Reg": "1",
-				e + "[2]/Enable_Reg": "0", e + "[2]/Display_Name": c(l2.DisplayName)})
+				e + "[2]/Enable_Reg": "0", e + "[2]/Display_Name": c(l2.DisplayName),
+				"MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry/Name":     "admin",
+				"MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry/Password": cfg.WebUIPassword})
 		}
 		return prefixed("VOIP_CONFIG_FILE/", m)
 	case "2n":

@@ -7,3 +7,11 @@ package templates
 // file name, interval, transport codes and time zone are the same fields
 // under their old names. Every such model is unsupported, so the family
 // renders frozen configs.
+//
+// Device trust: the device credential is AUTOUPDATE_CONFIG_MODULE
+// Download_Username / Download_Password (device file only), the web-UI
+// password an MMI_CONFIG_MODULE/MMI_Account entry with Level 10 (admin;
+// wazo fanvil base.tpl). No custom CA parameter is named for the old
+// format, so no fanvil-legacy model has custom_ca; SIP TLS is
+// SIP_Line_List_Entry Transport 3 (wazo fanvil common.py _SIP_TRANSPORT,
+// used by the old-format base.tpl).

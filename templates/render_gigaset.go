@@ -7,6 +7,16 @@ import "fmt"
 // name value/> items; one SIP provider (0) and one account per handset
 // line, numbered 00001.. (wazo-provd-plugins gigaset Nx70 base.tpl). The
 // device file is <mac>.xml.
+//
+// Device trust: the device credential rides as userinfo in
+// Provisioning.global.ProvisioningServer (Gigaset's wiki documents the
+// form http(s)://<user>:<password>@URL for the provisioning URL an N610/
+// N670/N870 from 2.53 gets from the redirect server, and that the phone
+// then answers the server's digest challenge with it; that the same
+// form is honoured in the provisioning file is unconfirmed). The web-UI
+// password is WebUIAccounts.1.Password (wazo Nx70 base.tpl). No custom CA
+// parameter is named in a source, so no Gigaset model has custom_ca; SIP
+// TLS is SipProvider.0.TransportProtocol 3.
 
 // gigasetData is V for the gigaset family.
 type gigasetData struct {

@@ -7,10 +7,18 @@ package templates
 // base.tpl). The model file is cfg00NN.xml, the device file cfg<mac>.xml
 // (Sangoma: <mac>.xml).
 
+//
+// Device trust (FusionPBX htek/uc926 and sangoma/s500 {$mac}, whose
+// P-values carry para="..." names): the device credential is P1360/P1361
+// (FirmwareUpGrade.UserName/Password, the same block as the config
+// server path P237; device file only), the web-UI password P2
+// (AdminPassword, for the account P8681 LogUser.Admin = admin; device
+// file only); SIP TLS P130/P830/... = 2. No custom CA parameter is named
+// (only P20156 TrustedCaType), so no Htek model has custom_ca.
+
 // htekData is V for the htek family.
 type htekData struct {
-	// ConfigURL is P237, the provisioning URL, with the device's HTTP
-	// credentials as userinfo in its own file; Protocol P212 (1 HTTP,
+	// ConfigURL is P237, the provisioning URL; Protocol P212 (1 HTTP,
 	// 2 HTTPS).
 	ConfigURL string
 	Protocol  int
@@ -45,7 +53,7 @@ var htekBlocks = []htekCodes{
 }
 
 func htekView(v *view) (any, error) {
-	d := htekData{ConfigURL: withUserinfo(v.ProvisionURL, v.HTTPUser, v.HTTPPassword), Protocol: 1, FirmwareDir: firmwareDir(v)}
+	d := htekData{ConfigURL: v.ProvisionURL, Protocol: 1, FirmwareDir: firmwareDir(v)}
 	if provServerOf(v.ProvisionURL).HTTPS {
 		d.Protocol = 2
 	}

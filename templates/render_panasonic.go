@@ -4,6 +4,14 @@ package templates
 // first line; the phone reads Config<MAC>.cfg (CFG_STANDARD_FILE_PATH) and
 // its product file <model>.cfg (wazo-provd-plugins panasonic base.tpl and
 // common.py; FusionPBX templates/provision/panasonic). Lines count from 1.
+//
+// Device trust: the device credential is HTTP_AUTH_ID / HTTP_AUTH_PASS
+// (device file only), the web-UI password ADMIN_ID / ADMIN_PASS
+// (FusionPBX panasonic/tgp550 {$mac}.cfg; the KX-UT admin guide allows 6
+// to 16 characters without " & ' : < > and space), the CA
+// CFG_ROOT_CERTIFICATE_PATH, a URL the phone downloads the root
+// certificate from (FusionPBX ut113, element CertificateFileURL), SIP TLS
+// SIP_TRANSPORT_n 2.
 
 // panasonicData is V for the panasonic family.
 type panasonicData struct {
