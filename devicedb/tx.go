@@ -39,7 +39,8 @@ type tx struct {
 	now   time.Time
 }
 
-// write runs fn in one IMMEDIATE transaction on the writer connection and
+// write runs fn in one IMMEDIATE transaction on the writer connection
+// (SERIALIZABLE on PostgreSQL, run again when it loses a race) and
 // commits it with every audit entry fn added. op names it for metrics.
 func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error {
 	if until := s.locked.Load(); until != 0 && ctx.Value(bypassLockKey{}) == nil {
@@ -54,18 +55,29 @@ func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error 
 		}
 	}()
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	attempts, pause := 5, 50*time.Millisecond
+	if s.pg {
+		// Serializable transactions that lost a race are run again.
+		attempts, pause = 10, 5*time.Millisecond
+	}
+	for attempt := 0; attempt < attempts; attempt++ {
 		err = s.writeOnce(ctx, fn)
 		if !isBusy(err) {
 			return DiskFull(err)
 		}
-		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+		time.Sleep(time.Duration(attempt+1) * pause)
 	}
 	return fmt.Errorf("%s: database stayed busy: %w", op, err)
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if s.pg {
+		// What SQLite's single writer gives for free: every rule read in
+		// the transaction still holds at its commit.
+		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	sqlTx, err := s.w.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
