@@ -196,6 +196,7 @@ func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
 	}
 	return s, nil
 }
+
 // Close checkpoints the WAL and closes the database.
 func (s *Store) Close() error {
 	for _, st := range []*sql.Stmt{s.hot.device, s.hot.lines} {

@@ -11,7 +11,7 @@ import (
 // dump is the whole database: every row of every table, as text.
 func dump(t testing.TB, s *Store) map[string][]string {
 	t.Helper()
-	tables, err := queryStrings(s, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	tables, err := s.tableNames(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
