@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -204,5 +205,68 @@ func TestCopyTo(t *testing.T) {
 		want["users"]++
 		want["extensions"]++
 		want["audit"]++
+	}
+}
+
+// Writers racing for one extension or one license (on PostgreSQL, several
+// nodes at once): exactly one wins, the others get a conflict, never a
+// database error, and the rules hold afterwards.
+func TestConcurrentWritersKeepRules(t *testing.T) {
+	s, _ := openTest(t)
+	const n = 8
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.CreateUser(ctx, NewUser{Username: fmt.Sprintf("user%d", i), FirstName: "F", LastName: "L", Extension: "1001"})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	wins := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, ErrConflict):
+			t.Errorf("racing for extension 1001: %v, want a conflict", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d users got extension 1001, want 1", wins)
+	}
+	l := mustLicense(t, s, nil)
+	var users []*User
+	for i := range n {
+		users = append(users, mustUser(t, s, fmt.Sprintf("other%d", i), fmt.Sprint(2000+i)))
+	}
+	errs = make(chan error, n)
+	for _, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.AssignLicense(ctx, u.ID, l.ID)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	wins = 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, ErrConflict):
+			t.Errorf("racing for license %s: %v, want a conflict", l.ID, err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("license %s assigned %d times, want once", l.ID, wins)
+	}
+	if err := s.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
