@@ -151,3 +151,29 @@ func Main(m *testing.M, cluster **Cluster) int {
 	*cluster = c
 	return m.Run()
 }
+
+// StartForTest starts a cluster for one test, stopped at its end. Without
+// PostgreSQL installed the test is skipped, except under CI=true where it
+// fails.
+func StartForTest(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := Start()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// DatabaseForTest is a new database on c for one test.
+func (c *Cluster) DatabaseForTest(t testing.TB) string {
+	t.Helper()
+	u, err := c.NewDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

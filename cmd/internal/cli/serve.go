@@ -40,6 +40,7 @@ import (
 // comes from its environment variable when set.
 type serveConfig struct {
 	Data       string // --data, PHONEPROV_DATA: ./phoneprov-data
+	Database   string // --database, PHONEPROV_DATABASE: empty (SQLite in Data)
 	HTTPAddr   string // --http-addr, PHONEPROV_HTTP_ADDR: :8080 (empty: off)
 	HTTPSAddr  string // --https-addr, PHONEPROV_HTTPS_ADDR: :8443 (empty: off)
 	SIPAddr    string // --sip-addr, PHONEPROV_SIP_ADDR: :5060
@@ -90,6 +91,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs := flag.NewFlagSet("phoneprov serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Data, "data", envOr("PHONEPROV_DATA", defaultData), "data directory: SQLite file, local CA and certificates, secret key, admin token (env PHONEPROV_DATA)")
+	fs.StringVar(&c.Database, "database", envOr("PHONEPROV_DATABASE", ""), "database URL: empty or sqlite:PATH = SQLite (default: phoneprov.db in --data); postgres://USER@HOST/DB = PostgreSQL, shared by several serve processes (env PHONEPROV_DATABASE)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", envOr("PHONEPROV_HTTP_ADDR", ":8080"), "config routes and admin API over HTTP; empty: off (env PHONEPROV_HTTP_ADDR)")
 	fs.StringVar(&c.HTTPSAddr, "https-addr", envOr("PHONEPROV_HTTPS_ADDR", ":8443"), "the same over TLS with the local CA; empty: off (env PHONEPROV_HTTPS_ADDR)")
 	fs.StringVar(&c.SIPAddr, "sip-addr", envOr("PHONEPROV_SIP_ADDR", ":5060"), "SIP registrar, UDP and TCP (env PHONEPROV_SIP_ADDR)")
@@ -238,8 +240,9 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	txHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "phoneprov_db_transaction_duration_seconds",
 		Help: "Write transaction latency by operation.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9)}, []string{"op"})
 	promReg.MustRegister(txHist)
-	store, err := devicedb.Open(ctx, devicedb.Options{Path: dbPath(c.Data),
-		ObserveTx: func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }})
+	storeOpts := storeOptions(c.Data, c.Database)
+	storeOpts.ObserveTx = func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }
+	store, err := devicedb.Open(ctx, storeOpts)
 	if err != nil {
 		return err
 	}
