@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,8 +56,10 @@ type Options struct {
 // Store is the database. It is safe for concurrent use: writes go through
 // one connection with BEGIN IMMEDIATE, reads through a small read-only pool.
 type Store struct {
-	// pg is set on PostgreSQL (see dialect.go).
+	// pg is set on PostgreSQL (see dialect.go); wmu then serialises the
+	// node's write transactions.
 	pg      bool
+	wmu     sync.Mutex
 	w, r    *sql.DB
 	rr      *sql.DB // the registrar's reads (LineByAuthUser)
 	path    string

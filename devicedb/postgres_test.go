@@ -208,11 +208,22 @@ func TestCopyTo(t *testing.T) {
 	}
 }
 
-// Writers racing for one extension or one license (on PostgreSQL, several
-// nodes at once): exactly one wins, the others get a conflict, never a
-// database error, and the rules hold afterwards.
+// Writers of two stores on one database (two processes; on PostgreSQL,
+// two nodes) racing for one extension or one license: exactly one wins,
+// the others get a conflict, never a database error, and the rules hold
+// afterwards.
 func TestConcurrentWritersKeepRules(t *testing.T) {
-	s, _ := openTest(t)
+	o := testOptions(t)
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	s := stores[0]
 	const n = 8
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -220,7 +231,7 @@ func TestConcurrentWritersKeepRules(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.CreateUser(ctx, NewUser{Username: fmt.Sprintf("user%d", i), FirstName: "F", LastName: "L", Extension: "1001"})
+			_, err := stores[i%2].CreateUser(ctx, NewUser{Username: fmt.Sprintf("user%d", i), FirstName: "F", LastName: "L", Extension: "1001"})
 			errs <- err
 		}()
 	}
@@ -244,11 +255,11 @@ func TestConcurrentWritersKeepRules(t *testing.T) {
 		users = append(users, mustUser(t, s, fmt.Sprintf("other%d", i), fmt.Sprint(2000+i)))
 	}
 	errs = make(chan error, n)
-	for _, u := range users {
+	for i, u := range users {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.AssignLicense(ctx, u.ID, l.ID)
+			_, err := stores[i%2].AssignLicense(ctx, u.ID, l.ID)
 			errs <- err
 		}()
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -65,7 +66,7 @@ func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error 
 		if !isBusy(err) {
 			return DiskFull(err)
 		}
-		time.Sleep(time.Duration(attempt+1) * pause)
+		time.Sleep(time.Duration(attempt+1)*pause + time.Duration(rand.Int64N(int64(pause))))
 	}
 	return fmt.Errorf("%s: database stayed busy: %w", op, err)
 }
@@ -73,6 +74,11 @@ func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error 
 func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	var opts *sql.TxOptions
 	if s.pg {
+		// One writer per node, as on SQLite: the node's writers do not
+		// fail each other's serializable transactions; only writers on
+		// other nodes can, and those are run again.
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
 		// What SQLite's single writer gives for free: every rule read in
 		// the transaction still holds at its commit.
 		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
