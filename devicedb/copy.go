@@ -120,7 +120,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) (map[string]int, error) 
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	dst.gen.Add(1)
+	dst.changed(ctx)
 	return counts, nil
 }
 

@@ -74,8 +74,11 @@ type Store struct {
 	// from the database key on it.
 	gen atomic.Uint64
 	// locked, when non-zero, is the unix time until which an upgrade is
-	// expected to hold admin writes (see Lock).
-	locked atomic.Int64
+	// expected to hold admin writes (see Lock); lockedRemote says another
+	// node holds it.
+	locked       atomic.Int64
+	lockedRemote atomic.Bool
+	feed         feed
 }
 
 // Open opens (creating if needed) the database, migrates it to the current
@@ -135,6 +138,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &Store{w: w, path: o.Path, box: box, cat: o.Catalog, now: o.Now, observe: o.ObserveTx}
+	s.feed.node = newNodeID()
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("opening database %s: %w", o.Path, err)
@@ -177,6 +181,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 // registrar's reads) on the same database.
 func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
 	s := &Store{pg: true, path: o.Database, box: box, cat: o.Catalog, now: o.Now, observe: o.ObserveTx}
+	s.feed.node = newNodeID()
 	var err error
 	fail := func(err error) (*Store, error) {
 		s.Close()
@@ -193,6 +198,12 @@ func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
 	if err := migratePG(ctx, s.w); err != nil {
 		return fail(err)
 	}
+	if err := s.startFeed(o.Database); err != nil {
+		return fail(err)
+	}
+	if err := s.loadClusterLock(ctx); err != nil {
+		return fail(err)
+	}
 	if err := s.prepareHot(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -202,6 +213,7 @@ func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
 
 // Close checkpoints the WAL and closes the database.
 func (s *Store) Close() error {
+	s.stopFeed()
 	for _, st := range []*sql.Stmt{s.hot.device, s.hot.lines} {
 		if st != nil {
 			st.Close()

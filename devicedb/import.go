@@ -205,6 +205,6 @@ func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOp
 	}
 	// The import bypassed the lock, so write() did not count it as an
 	// admin change; it is one: rendered configs must see it.
-	s.gen.Add(1)
+	s.changed(ctx)
 	return rep, nil
 }

@@ -44,7 +44,7 @@ type tx struct {
 // (SERIALIZABLE on PostgreSQL, run again when it loses a race) and
 // commits it with every audit entry fn added. op names it for metrics.
 func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error {
-	if until := s.locked.Load(); until != 0 && ctx.Value(bypassLockKey{}) == nil {
+	if until := s.locked.Load(); until != 0 && ctx.Value(bypassLockKey{}) == nil && !s.lockStale(until) {
 		return &Error{Kind: ErrUnavailable, Msg: fmt.Sprintf(
 			"an upgrade (Classic import) is in progress: admin changes are held until about %s; phones keep working, retry after that",
 			time.Unix(until, 0).UTC().Format(time.RFC3339))}
@@ -91,6 +91,13 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err
+	}
+	if s.pg && ctx.Value(bypassLockKey{}) == nil {
+		// Every node's caches go stale when (and only if) this commits.
+		if _, err := sqlTx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, feedChannel, "change "+s.feed.node); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return err
