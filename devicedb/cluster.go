@@ -304,3 +304,7 @@ func (s *Store) LiveNodes(ctx context.Context, maxAge time.Duration) ([]Node, er
 	}
 	return out, rows.Err()
 }
+
+// Shared reports whether the database may be shared by several nodes
+// (PostgreSQL).
+func (s *Store) Shared() bool { return s.pg }

@@ -264,7 +264,16 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return fmt.Errorf("--templates-dir: %w", err)
 	}
-	ls, err := listen(c, log, []string{c.PublicHost, "localhost", "127.0.0.1", "::1", c.Domain})
+	hosts := []string{c.PublicHost, "localhost", "127.0.0.1", "::1", c.Domain}
+	if store.Shared() {
+		if err := joinCluster(ctx, store, c, hosts); err != nil {
+			return err
+		}
+		if token, err = adminToken(filepath.Join(c.Data, "admin.token")); err != nil {
+			return err
+		}
+	}
+	ls, err := listen(c, log, hosts)
 	if err != nil {
 		return err
 	}
@@ -313,13 +322,16 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		servers = append(servers, ds)
 		log.Info("profiling on", "addr", dl.Addr().String())
 	}
-	stopNet, err := startNetServices(c, ls, reg, log)
+	stopNet, err := startNetServices(c, ls, reg, store, log)
 	if err != nil {
 		return err
 	}
 	defer stopNet()
 	if reg != nil {
-		go phones.WatchChanges(ctx, pusher{reg}, 2*time.Second)
+		go phones.WatchChanges(ctx, pusher{nodeRegistrar{reg, store}}, 2*time.Second)
+		if store.Shared() {
+			serveResyncs(store, reg, log)
+		}
 	}
 	if c.SMTPURL != "" {
 		stopMail, err := outbox.Start(ctx, store, outbox.Config{SMTPURL: c.SMTPURL, Logger: log.With("component", "outbox")})
@@ -335,6 +347,12 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	if err := writePorts(filepath.Join(c.Data, "ports.json"), ls.ports()); err != nil {
 		return err
+	}
+	if store.Shared() {
+		hctx, stopBeat := context.WithCancel(context.Background())
+		beat := make(chan struct{})
+		go func() { heartbeat(hctx, store, c.PublicHost, ls.ports(), log); close(beat) }()
+		defer func() { stopBeat(); <-beat }()
 	}
 	h.SetReady(true)
 	log.Info("phoneprov ready", "version", version(), "data", c.Data, "ports", ls.ports(), "public_host", c.PublicHost)
