@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/icholy/digest"
+	"github.com/miekg/dns"
+
+	"github.com/phoneprov/phoneprov/devicedb/pgtest"
+)
+
+// startNode starts one node of a cluster on its own loopback address
+// with the database at dbURL; key is the secret.key every node shares.
+func startNode(t *testing.T, bin, ip, dbURL string, key []byte) (*proc, string) {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "data")
+	if key != nil {
+		os.MkdirAll(data, 0o700)
+		if err := os.WriteFile(filepath.Join(data, "secret.key"), key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := start(t, bin, data, "--database", dbURL, "--public-host", ip,
+		"--http-addr", ip+":0", "--https-addr", ip+":0", "--sip-addr", ip+":0", "--sips-addr", ip+":0",
+		"--stun-addr", ip+":0", "--dns-addr", ip+":0")
+	return p, data
+}
+
+// registerUDP registers ph on the registrar at addr from conn (digest, MD5
+// with qop=auth) with conn's address as the contact.
+func registerUDP(conn *net.UDPConn, addr string, ph phone) error {
+	to, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return err
+	}
+	local := conn.LocalAddr().String()
+	send := func(cseq int, auth string) (string, error) {
+		msg := fmt.Sprintf("REGISTER sip:phoneprov.test SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-cl%d;rport\r\nMax-Forwards: 70\r\n"+
+			"From: <sip:%s@phoneprov.test>;tag=cluster\r\nTo: <sip:%s@phoneprov.test>\r\nCall-ID: cluster-%s\r\nCSeq: %d REGISTER\r\n"+
+			"Contact: <sip:%s@%s>\r\nExpires: 3600\r\nUser-Agent: Yealink SIP-T46U 108.86.0.90\r\n%sContent-Length: 0\r\n\r\n",
+			local, cseq, ph.ext, ph.ext, ph.mac, cseq, ph.ext, local, auth)
+		if _, err := conn.WriteToUDP([]byte(msg), to); err != nil {
+			return "", err
+		}
+		buf := make([]byte, 8192)
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		defer conn.SetReadDeadline(time.Time{})
+		for {
+			n, _, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return "", err
+			}
+			if r := string(buf[:n]); strings.HasPrefix(r, "SIP/2.0 ") && !strings.HasPrefix(r, "SIP/2.0 100") {
+				return r, nil
+			}
+		}
+	}
+	res, err := send(1, "")
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(res, "SIP/2.0 401") {
+		var chal *digest.Challenge
+		for _, l := range strings.Split(res, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "WWW-Authenticate") && strings.Contains(v, "MD5") {
+				if chal, err = digest.ParseChallenge(strings.TrimSpace(v)); err != nil {
+					return err
+				}
+			}
+		}
+		if chal == nil {
+			return fmt.Errorf("no MD5 challenge in %q", res)
+		}
+		cred, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: "sip:phoneprov.test", Username: ph.authName, Password: ph.password})
+		if err != nil {
+			return err
+		}
+		if res, err = send(2, "Authorization: "+cred.String()+"\r\n"); err != nil {
+			return err
+		}
+	}
+	if !strings.HasPrefix(res, "SIP/2.0 200") {
+		return fmt.Errorf("REGISTER: %.80q", res)
+	}
+	return nil
+}
+
+// srvTargets asks the DNS responder at addr for the _sip._udp SRV records.
+func srvTargets(t *testing.T, addr string) []string {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion("_sip._udp.phoneprov.test.", dns.TypeSRV)
+	r, err := dns.Exchange(m, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := map[string]string{}
+	for _, rr := range r.Extra {
+		if a, ok := rr.(*dns.A); ok {
+			addrs[a.Hdr.Name] = a.A.String()
+		}
+	}
+	var out []string
+	for _, rr := range r.Answer {
+		if s, ok := rr.(*dns.SRV); ok {
+			out = append(out, fmt.Sprintf("%s:%d", addrs[s.Target], s.Port))
+		}
+	}
+	return out
+}
+
+// within polls cond every 50 ms for at most d.
+func within(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// Three serve processes on one PostgreSQL serve one account.
+func TestClusterThreeNodes(t *testing.T) {
+	cluster := pgtest.StartForTest(t)
+	dbURL := cluster.DatabaseForTest(t)
+	bin := binary(t)
+	a, dataA := startNode(t, bin, "127.0.0.2", dbURL, nil)
+	key, err := os.ReadFile(filepath.Join(dataA, "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, dataB := startNode(t, bin, "127.0.0.3", dbURL, key)
+	c, _ := startNode(t, bin, "127.0.0.4", dbURL, key)
+
+	// The admin token and the local CA are the cluster's.
+	caA, _ := os.ReadFile(filepath.Join(dataA, "ca.crt"))
+	caB, _ := os.ReadFile(filepath.Join(dataB, "ca.crt"))
+	if a.token != b.token || a.token != c.token || len(caA) == 0 || !bytes.Equal(caA, caB) {
+		t.Fatalf("nodes do not share the admin token (%v) or the CA (%v)", a.token == b.token && a.token == c.token, bytes.Equal(caA, caB))
+	}
+
+	// An admin write on A; the phone fetches from B, the change made on A
+	// shows on B's (cached) config within a second.
+	ph := addPhone(t, a, "805ec0c1a5e1", "alice", "1001")
+	hc := &http.Client{Timeout: 10 * time.Second}
+	code, body, err := fetchConfig(hc, "http://"+b.ports["http"], ph.mac)
+	if code != 200 || configValues(body)["account.1.password"] != ph.password {
+		t.Fatalf("config from node B: %d %v", code, err)
+	}
+	users := usersNamed(t, a, "alice")
+	if len(users) != 1 {
+		t.Fatalf("users named alice: %v", users)
+	}
+	uid := users[0]["id"]
+	a.call(t, "PATCH", fmt.Sprintf("/api/v1/users/%v", uid), map[string]any{"first_name": "Zebulon"}, 200)
+	if !within(time.Second, func() bool { _, body, _ := fetchConfig(hc, "http://"+b.ports["http"], ph.mac); return strings.Contains(body, "Zebulon") }) {
+		t.Fatal("node B still serves the config from before node A's change after 1 s")
+	}
+
+	// The phone registers on B; C lists the registration.
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := registerUDP(conn, b.ports["sip"], ph); err != nil {
+		t.Fatalf("register on node B: %v\n%s", err, b.log)
+	}
+	if !within(5*time.Second, func() bool {
+		return strings.Contains(string(c.raw(t, "GET", "/api/v1/registrations?mac="+ph.mac)), conn.LocalAddr().String())
+	}) {
+		t.Fatalf("node C does not list the registration made on node B: %s", c.raw(t, "GET", "/api/v1/registrations"))
+	}
+
+	// A re-sync asked on C reaches the phone, from B.
+	c.call(t, "POST", "/api/v1/devices/"+ph.mac+"/resync", nil, 202)
+	buf := make([]byte, 8192)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var notify string
+	for notify == "" {
+		n, from, err := conn.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("no NOTIFY after the re-sync asked on node C: %v", err)
+		}
+		if m := string(buf[:n]); strings.HasPrefix(m, "NOTIFY ") {
+			notify = m
+			if from.IP.String() != "127.0.0.3" {
+				t.Fatalf("NOTIFY came from %s, want node B (127.0.0.3)", from)
+			}
+		}
+	}
+	if !strings.Contains(notify, "check-sync") {
+		t.Fatalf("NOTIFY without the re-sync event:\n%s", notify)
+	}
+
+	// DNS on any node lists the live nodes.
+	if !within(10*time.Second, func() bool { return len(srvTargets(t, a.ports["dns"])) == 3 }) {
+		t.Fatalf("SRV on node A: %v, want the three nodes", srvTargets(t, a.ports["dns"]))
+	}
+
+	// kill -9 of C loses none of its acknowledged writes; SRV drops it.
+	var acked []string
+	for i := range 20 {
+		name := fmt.Sprintf("killed.%02d", i)
+		c.call(t, "POST", "/api/v1/users", map[string]any{"username": name, "first_name": "K"}, 201)
+		acked = append(acked, name)
+	}
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	c.cmd.Wait()
+	for _, name := range acked {
+		if len(usersNamed(t, b, name)) != 1 {
+			t.Fatalf("user %s, acknowledged by the killed node, is lost", name)
+		}
+	}
+	if !within(15*time.Second, func() bool {
+		got := srvTargets(t, b.ports["dns"])
+		return len(got) == 2 && !strings.Contains(strings.Join(got, " "), "127.0.0.4")
+	}) {
+		t.Fatalf("SRV on node B after node C died: %v", srvTargets(t, b.ports["dns"]))
+	}
+	a.stop(t)
+	b.stop(t)
+	if out, err := execCheck(bin, dbURL); err != nil || out != "ok\n" {
+		t.Fatalf("phoneprov check on the cluster's database: %v %s", err, out)
+	}
+}
+
+func execCheck(bin, dbURL string) (string, error) {
+	out, err := exec.Command(bin, "check", "--database", dbURL).CombinedOutput()
+	return string(out), err
+}
+
+func usersNamed(t *testing.T, p *proc, name string) []map[string]any {
+	t.Helper()
+	var us []map[string]any
+	if err := json.Unmarshal(p.raw(t, "GET", "/api/v1/users?username="+name), &us); err != nil {
+		t.Fatal(err)
+	}
+	return us
+}
