@@ -164,7 +164,10 @@ func TestClusterThreeNodes(t *testing.T) {
 	}
 	uid := users[0]["id"]
 	a.call(t, "PATCH", fmt.Sprintf("/api/v1/users/%v", uid), map[string]any{"first_name": "Zebulon"}, 200)
-	if !within(time.Second, func() bool { _, body, _ := fetchConfig(hc, "http://"+b.ports["http"], ph.mac); return strings.Contains(body, "Zebulon") }) {
+	if !within(time.Second, func() bool {
+		_, body, _ := fetchConfig(hc, "http://"+b.ports["http"], ph.mac)
+		return strings.Contains(body, "Zebulon")
+	}) {
 		t.Fatal("node B still serves the config from before node A's change after 1 s")
 	}
 
