@@ -177,8 +177,14 @@ func (s *Store) prepareHot(ctx context.Context) error {
 	return nil
 }
 
+// pgWriters is the size of the write pool on PostgreSQL: the node's write
+// transactions take turns (wmu); the other connections serve the lock,
+// the feed's NOTIFYs and CopyTo.
+const pgWriters = 4
+
 // openPG opens the store on PostgreSQL: three pools (writes, reads, the
-// registrar's reads) on the same database.
+// registrar's reads) on the same database, and one connection listening to
+// the change feed: Readers + RegistrarReaders + 5 connections per node.
 func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
 	s := &Store{pg: true, path: o.Database, box: box, cat: o.Catalog, now: o.Now, observe: o.ObserveTx}
 	s.feed.node = newNodeID()
@@ -190,7 +196,7 @@ func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
 	for _, p := range []struct {
 		db **sql.DB
 		n  int
-	}{{&s.w, o.Readers}, {&s.r, o.Readers}, {&s.rr, o.RegistrarReaders}} {
+	}{{&s.w, pgWriters}, {&s.r, o.Readers}, {&s.rr, o.RegistrarReaders}} {
 		if *p.db, err = openPostgres(o.Database, p.n); err != nil {
 			return fail(err)
 		}
