@@ -15,7 +15,8 @@ const dbUsage = "usage: phoneprov db copy --from URL --to URL [--data DIR]   (UR
 
 // dbCmd runs "phoneprov db copy": the whole account from one database to
 // another (SQLite ↔ PostgreSQL), in one transaction on the target, then
-// the check on both sides.
+// the check on both sides. Into PostgreSQL it also stores the local CA and
+// admin token of --data for the target's nodes.
 func dbCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "copy" {
 		fmt.Fprintln(stderr, dbUsage)
@@ -70,6 +71,13 @@ func dbCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if !maps.Equal(after, counts) {
 		return fail(fmt.Errorf("the target holds %v rows after the copy, copied %v", after, counts))
+	}
+	if dst.Shared() {
+		// The nodes of the target take the CA the phones trust and the
+		// admin token from the database: those of --data.
+		if err := dst.ShareFiles(ctx, *data, sharedFiles, func() error { return nil }); err != nil {
+			return fail(err)
+		}
 	}
 	bad := false
 	for _, side := range []struct{ name, url string }{{"source", *from}, {"target", *to}} {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +26,9 @@ func TestDBCopyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	if err := os.WriteFile(filepath.Join(data, "ca.crt"), []byte("the CA phones trust"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	back := "sqlite:" + filepath.Join(t.TempDir(), "back.db")
 	run := func(wantCode int, args ...string) string {
 		t.Helper()
@@ -40,6 +44,17 @@ func TestDBCopyCommand(t *testing.T) {
 	}
 	if out := run(0, "check", "--data", data, "--database", pg); out != "ok\n" {
 		t.Fatalf("check on PostgreSQL: %q", out)
+	}
+	// A node of the target gets the CA of the copied data directory.
+	node := t.TempDir()
+	ps, err := devicedb.Open(context.Background(), devicedb.Options{Database: pg, KeyFile: filepath.Join(data, "secret.key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ps.ShareFiles(context.Background(), node, sharedFiles, func() error { return nil })
+	ps.Close()
+	if ca, _ := os.ReadFile(filepath.Join(node, "ca.crt")); err != nil || string(ca) != "the CA phones trust" {
+		t.Fatalf("CA on a node of the target: %q %v", ca, err)
 	}
 	run(0, "db", "copy", "--data", data, "--from", pg, "--to", back)
 	if out := run(1, "db", "copy", "--data", data, "--from", pg, "--to", back); !strings.Contains(out, "in use") {
