@@ -212,28 +212,32 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Fatalf("SRV on node A: %v, want the three nodes", srvTargets(t, a.ports["dns"]))
 	}
 
-	// kill -9 of C loses none of its acknowledged writes; SRV drops it.
+	// kill -9 of B (which holds the phone's registration) loses none of
+	// its acknowledged writes; the phone registers on A; SRV drops B.
 	var acked []string
 	for i := range 20 {
 		name := fmt.Sprintf("killed.%02d", i)
-		c.call(t, "POST", "/api/v1/users", map[string]any{"username": name, "first_name": "K"}, 201)
+		b.call(t, "POST", "/api/v1/users", map[string]any{"username": name, "first_name": "K"}, 201)
 		acked = append(acked, name)
 	}
-	c.cmd.Process.Signal(syscall.SIGKILL)
-	c.cmd.Wait()
+	b.cmd.Process.Signal(syscall.SIGKILL)
+	b.cmd.Wait()
 	for _, name := range acked {
-		if len(usersNamed(t, b, name)) != 1 {
+		if len(usersNamed(t, c, name)) != 1 {
 			t.Fatalf("user %s, acknowledged by the killed node, is lost", name)
 		}
 	}
+	if err := registerUDP(conn, a.ports["sip"], ph); err != nil {
+		t.Fatalf("register on node A after node B died: %v", err)
+	}
 	if !within(15*time.Second, func() bool {
-		got := srvTargets(t, b.ports["dns"])
-		return len(got) == 2 && !strings.Contains(strings.Join(got, " "), "127.0.0.4")
+		got := srvTargets(t, a.ports["dns"])
+		return len(got) == 2 && !strings.Contains(strings.Join(got, " "), "127.0.0.3")
 	}) {
-		t.Fatalf("SRV on node B after node C died: %v", srvTargets(t, b.ports["dns"]))
+		t.Fatalf("SRV on node A after node B died: %v", srvTargets(t, a.ports["dns"]))
 	}
 	a.stop(t)
-	b.stop(t)
+	c.stop(t)
 	if out, err := execCheck(bin, dbURL); err != nil || out != "ok\n" {
 		t.Fatalf("phoneprov check on the cluster's database: %v %s", err, out)
 	}
