@@ -23,6 +23,11 @@ type ThrottleConfig struct {
 	// MaxSources bounds the sources tracked; past it the least recently
 	// seen are forgotten. Default 10000.
 	MaxSources int
+	// OnUnknown, when set, is told of every unknown MAC a source asks this
+	// server for, so that other nodes count it too (Phones.NoteUnknown): a
+	// walker spreading over several nodes is stopped about as soon as on
+	// one. It runs before the answer goes out. Default nil.
+	OnUnknown func(src netip.Addr, mac string)
 }
 
 func (c *ThrottleConfig) defaults() {
@@ -115,6 +120,12 @@ func (t *throttle) unknown(a netip.Addr, mac string, now time.Time) bool {
 		return true
 	}
 	return false
+}
+
+// NoteUnknown counts an unknown MAC a source asked another node for
+// (ThrottleConfig.OnUnknown there) against the source here.
+func (p *Phones) NoteUnknown(src netip.Addr, mac string) {
+	p.throttle.unknown(src, mac, p.now())
 }
 
 // evict drops sources that are neither blocked nor recent, and if none

@@ -212,6 +212,38 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Fatalf("SRV on node A: %v, want the three nodes", srvTargets(t, a.ports["dns"]))
 	}
 
+	// A MAC walker spreading over the three nodes is stopped about as soon
+	// as one on a single node (21 distinct unknown MACs with the default
+	// throttle; a node may not have heard of the last MACs asked of the
+	// others yet), not after three times that (63).
+	walker := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 9)}}).DialContext}}
+	nodes := []*proc{a, b, c}
+	first := -1
+	for i := 0; i < 63 && first < 0; i++ {
+		code, _, err := fetchConfig(walker, "http://"+nodes[i%3].ports["http"], fmt.Sprintf("805ec0ff%04x", i))
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case code == http.StatusTooManyRequests:
+			first = i
+		case code != http.StatusNotFound:
+			t.Fatalf("unknown MAC %d: %d", i, code)
+		}
+	}
+	if first < 0 || first > 26 {
+		t.Fatalf("the walker over three nodes was first refused at MAC %d, want by the 27th", first+1)
+	}
+	t.Logf("the walker over three nodes was first refused at MAC %d (21 on one node)", first+1)
+	for _, n := range nodes {
+		if !within(time.Second, func() bool {
+			code, _, _ := fetchConfig(walker, "http://"+n.ports["http"], "805ec0ffeeee")
+			return code == http.StatusTooManyRequests
+		}) {
+			t.Fatalf("node %s still answers the walker", n.ports["http"])
+		}
+	}
+
 	// kill -9 of B (which holds the phone's registration) loses none of
 	// its acknowledged writes; the phone registers on A; SRV drops B.
 	var acked []string

@@ -4,13 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/tlsca"
 	"github.com/phoneprov/phoneprov/sip"
 	sipdns "github.com/phoneprov/phoneprov/sip/dns"
@@ -182,4 +185,48 @@ func dnsNodes(ns []devicedb.Node) []sipdns.Node {
 		out = append(out, sipdns.Node{IP: ip, SIPUDPPort: port("sip"), SIPTCPPort: port("sip"), SIPSPort: port("sips"), STUNPort: port("stun")})
 	}
 	return out
+}
+
+// walkShare shares the MAC-walk throttle's counts between nodes: every
+// unknown MAC asked of this node is told to all before the answer goes
+// out (one NOTIFY; the throttle bounds how many a walker causes), and
+// those asked elsewhere count here. A nil *walkShare (one node) does
+// nothing.
+type walkShare struct {
+	phones atomic.Pointer[provision.Phones]
+	store  *devicedb.Store
+	log    *slog.Logger
+}
+
+func newWalkShare(store *devicedb.Store, log *slog.Logger) *walkShare {
+	w := &walkShare{store: store, log: log}
+	store.Subscribe("walk", func(m string) {
+		src, mac, _ := strings.Cut(m, " ")
+		a, err := netip.ParseAddr(src)
+		if p := w.phones.Load(); err == nil && p != nil && mac != "" {
+			p.NoteUnknown(a, mac)
+		}
+	})
+	return w
+}
+
+// onUnknown is the hook for ThrottleConfig.OnUnknown (nil for one node).
+func (w *walkShare) onUnknown() func(netip.Addr, string) {
+	if w == nil {
+		return nil
+	}
+	return func(src netip.Addr, mac string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := w.store.Broadcast(ctx, "walk", src.String()+" "+mac); err != nil {
+			w.log.Warn("sharing an unknown MAC with the other nodes", "err", err)
+		}
+	}
+}
+
+// serve starts counting the walks told by other nodes on p.
+func (w *walkShare) serve(p *provision.Phones) {
+	if w != nil {
+		w.phones.Store(p)
+	}
 }

@@ -296,7 +296,12 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		onFetch = reg.NoteFetch
 	}
 	algs, _ := c.digestAlgorithms()
+	var walks *walkShare
+	if store.Shared() {
+		walks = newWalkShare(store, log)
+	}
 	phones, err := provision.NewPhones(provision.PhonesConfig{DigestAlgorithms: algs, Store: store, Renderer: renderer, Allow: allow, Firmware: fw, OnFetch: onFetch,
+		Throttle: provision.ThrottleConfig{OnUnknown: walks.onUnknown()},
 		Registry: promReg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
 			ProvisionURL: ls.provisionURL(c.PublicHost), NTPServer: c.NTPServer,
 			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: ls.sipPort(),
@@ -305,6 +310,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer phones.Close()
+	walks.serve(phones)
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
 		Phones: phones, CACert: ls.caPEM,
 		API: apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.provisionURL(c.PublicHost)), log)})
