@@ -281,3 +281,19 @@ func TestConcurrentWritersKeepRules(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A device seen again counts its requests (the upsert's SET refers to the
+// row it updates, which PostgreSQL wants qualified).
+func TestRecordPendingAgain(t *testing.T) {
+	s, c := openTest(t)
+	sg := Sighting{MAC: "0004f2abcdef", Vendor: "Poly", Model: "VVX 410", SourceIP: "10.0.0.1", At: c.Now()}
+	for range 2 {
+		if err := s.RecordPending(ctx, []Sighting{sg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, _, err := s.ListPending(ctx, Page{})
+	if err != nil || len(ps) != 1 || ps[0].Requests != 2 {
+		t.Fatalf("pending devices %+v %v, want one seen twice", ps, err)
+	}
+}

@@ -58,7 +58,7 @@ func (s *Store) RecordPending(ctx context.Context, batch []Sighting) error {
 		st, err := t.PrepareContext(t.ctx, `INSERT INTO pending_devices (mac, vendor, model, firmware, user_agent, source_ip, first_seen, last_seen)
 			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (mac) DO UPDATE SET vendor = excluded.vendor, model = excluded.model,
 			firmware = excluded.firmware, user_agent = excluded.user_agent, source_ip = excluded.source_ip,
-			last_seen = excluded.last_seen, requests = requests + 1`)
+			last_seen = excluded.last_seen, requests = pending_devices.requests + 1`)
 		if err != nil {
 			return err
 		}

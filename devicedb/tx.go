@@ -31,6 +31,16 @@ func actorOf(ctx context.Context) string {
 // they leave Generation alone.
 type bypassLockKey struct{}
 
+// exclusiveKey marks a write that runs alone in the cluster (the import):
+// on PostgreSQL every write transaction takes the cluster's write lock
+// shared, this one exclusive, so that its long transaction is never
+// aborted by a short one on another node (the others wait; the servers'
+// own records are written behind, so phones are still answered).
+type exclusiveKey struct{}
+
+// pgWriteLock is the advisory lock of exclusiveKey.
+const pgWriteLock = 0x70686f6e77
+
 // tx is one write transaction with its audit trail.
 type tx struct {
 	*sql.Tx
@@ -83,8 +93,29 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 		// the transaction still holds at its commit.
 		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
 	}
-	sqlTx, err := s.w.BeginTx(ctx, opts)
-	if err != nil {
+	var sqlTx *sql.Tx
+	var err error
+	if s.pg {
+		// The cluster's write lock is taken before the transaction
+		// starts, so that its snapshot follows every write the wait let
+		// through.
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		lock, unlock := "pg_advisory_lock_shared", "pg_advisory_unlock_shared"
+		if ctx.Value(exclusiveKey{}) != nil {
+			lock, unlock = "pg_advisory_lock", "pg_advisory_unlock"
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT "+lock+"(?)", int64(pgWriteLock)); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.Background(), "SELECT "+unlock+"(?)", int64(pgWriteLock))
+		if sqlTx, err = conn.BeginTx(ctx, opts); err != nil {
+			return err
+		}
+	} else if sqlTx, err = s.w.BeginTx(ctx, opts); err != nil {
 		return err
 	}
 	t := &tx{Tx: sqlTx, s: s, ctx: ctx, actor: actorOf(ctx), now: s.now().UTC()}

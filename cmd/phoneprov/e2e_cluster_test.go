@@ -17,6 +17,7 @@ import (
 	"github.com/icholy/digest"
 	"github.com/miekg/dns"
 
+	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/devicedb/pgtest"
 )
 
@@ -242,6 +243,65 @@ func TestClusterThreeNodes(t *testing.T) {
 		}) {
 			t.Fatalf("node %s still answers the walker", n.ports["http"])
 		}
+	}
+
+	// An import on A holds admin writes on B (503) while phones fetch on
+	// C; B writes again once it is over.
+	exp, _ := json.Marshal(devicedb.SyntheticExport(1500, 1800, 1200))
+	imported := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+a.ports["http"]+"/api/v1/imports/classic", bytes.NewReader(exp))
+		req.Header.Set("Authorization", "Bearer "+a.token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := (&http.Client{Timeout: 120 * time.Second}).Do(req)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode != 201 {
+				err = fmt.Errorf("import: %d", res.StatusCode)
+			}
+		}
+		imported <- err
+	}()
+	held, fetched := 0, 0
+	for done := false; !done; {
+		select {
+		case err := <-imported:
+			if err != nil {
+				t.Fatalf("%v\n%s", err, a.log)
+			}
+			done = true
+			continue
+		default:
+		}
+		if code, _, _ := fetchConfig(hc, "http://"+c.ports["http"], ph.mac); code != 200 {
+			t.Fatalf("config fetch on node C during the import: %d", code)
+		}
+		fetched++
+		req, _ := http.NewRequest("POST", "http://"+b.ports["http"]+"/api/v1/licenses", strings.NewReader(`{"type":"X2","country":"US"}`))
+		req.Header.Set("Authorization", "Bearer "+b.token)
+		if res, err := hc.Do(req); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusServiceUnavailable {
+				held++
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("during the import on node A: %d fetches on node C, %d admin writes on node B held with 503", fetched, held)
+	if held == 0 {
+		t.Fatal("no admin write on node B was held during the import on node A")
+	}
+	if !within(2*time.Second, func() bool {
+		req, _ := http.NewRequest("POST", "http://"+b.ports["http"]+"/api/v1/licenses", strings.NewReader(`{"type":"X2","country":"US"}`))
+		req.Header.Set("Authorization", "Bearer "+b.token)
+		res, err := hc.Do(req)
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusCreated
+	}) {
+		t.Fatal("node B still holds admin writes after the import on node A")
 	}
 
 	// kill -9 of B (which holds the phone's registration) loses none of
