@@ -17,6 +17,8 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &pgCluster)) }
 
 // testOptions are the Options of a fresh store in a temporary directory:
 // SQLite, or a new PostgreSQL database when the tests run on PostgreSQL.
+// (Other packages use dbtest.Options, which devicedb's own tests cannot
+// import.)
 func testOptions(t testing.TB) Options {
 	t.Helper()
 	dir := t.TempDir()

@@ -71,7 +71,7 @@ func (s *Store) RecordPending(ctx context.Context, batch []Sighting) error {
 			}
 		}
 		_, err = t.ExecContext(t.ctx, `DELETE FROM pending_devices WHERE mac IN (SELECT mac FROM pending_devices
-			ORDER BY last_seen DESC LIMIT -1 OFFSET ?)`, MaxPending)
+			ORDER BY last_seen DESC LIMIT 9223372036854775807 OFFSET ?)`, MaxPending)
 		return err
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/icholy/digest"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/devicedb/dbtest"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -37,7 +37,7 @@ type phoneEnv struct {
 func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := devicedb.Open(ctx, devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(ctx, dbtest.Options(t))
 	if err != nil {
 		t.Fatal(err)
 	}
