@@ -24,13 +24,23 @@ import (
 // Arguments of Go type bool are sent as 0/1 (SQLite stores booleans as
 // integers; the PostgreSQL schema does too).
 //
-// Queries must avoid what the rewriter cannot translate: INSERT OR
-// IGNORE/REPLACE (use ON CONFLICT … DO NOTHING / DO UPDATE), LastInsertId
-// (use RETURNING id), COLLATE NOCASE in a query (compare lower() of both
-// sides; columns declared COLLATE NOCASE are CITEXT on PostgreSQL),
-// PRAGMA, strftime/julianday/datetime (times are unix seconds computed in
-// Go), boolean expressions used as numbers (sum(x = 'y'): use CASE), and
-// placeholders whose type PostgreSQL cannot infer (SELECT ?).
+// Queries must avoid what the rewriter cannot translate:
+//
+//   - INSERT OR IGNORE / OR REPLACE: use ON CONFLICT (cols) DO NOTHING /
+//     DO UPDATE SET c = excluded.c;
+//   - in DO UPDATE SET, a bare column of the target on the right (requests
+//     = requests + 1): qualify it (pending_devices.requests + 1);
+//   - LastInsertId: use INSERT … RETURNING id with QueryRow;
+//   - COLLATE NOCASE in a query: compare lower() of both sides (columns
+//     declared COLLATE NOCASE are CITEXT on PostgreSQL);
+//   - PRAGMA, sqlite_master, rowid, strftime/julianday/datetime/'now'
+//     (times are unix seconds computed in Go), group_concat, ifnull (use
+//     coalesce), two-argument max()/min() (use CASE);
+//   - LIMIT -1 (use a large literal limit), boolean expressions used as
+//     numbers (sum(x = 'y'): use CASE);
+//   - placeholders whose type PostgreSQL cannot infer (SELECT ?; ? IS NULL
+//     alone), and a Go error caught inside a transaction and then ignored
+//     (PostgreSQL aborts the whole transaction).
 
 var pgQueries sync.Map // SQLite text -> PostgreSQL text
 
