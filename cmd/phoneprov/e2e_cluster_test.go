@@ -23,7 +23,7 @@ import (
 
 // startNode starts one node of a cluster on its own loopback address
 // with the database at dbURL; key is the secret.key every node shares.
-func startNode(t *testing.T, bin, ip, dbURL string, key []byte) (*proc, string) {
+func startNode(t *testing.T, bin, ip, dbURL string, key []byte, extra ...string) (*proc, string) {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
 	if key != nil {
@@ -32,9 +32,9 @@ func startNode(t *testing.T, bin, ip, dbURL string, key []byte) (*proc, string) 
 			t.Fatal(err)
 		}
 	}
-	p := start(t, bin, data, "--database", dbURL, "--public-host", ip,
-		"--http-addr", ip+":0", "--https-addr", ip+":0", "--sip-addr", ip+":0", "--sips-addr", ip+":0",
-		"--stun-addr", ip+":0", "--dns-addr", ip+":0")
+	p := start(t, bin, data, append([]string{"--database", dbURL, "--public-host", ip,
+		"--http-addr", ip + ":0", "--https-addr", ip + ":0", "--sip-addr", ip + ":0", "--sips-addr", ip + ":0",
+		"--stun-addr", ip + ":0", "--dns-addr", ip + ":0"}, extra...)...)
 	return p, data
 }
 
@@ -115,7 +115,7 @@ func srvTargets(t *testing.T, addr string) []string {
 	var out []string
 	for _, rr := range r.Answer {
 		if s, ok := rr.(*dns.SRV); ok {
-			out = append(out, fmt.Sprintf("%s:%d", addrs[s.Target], s.Port))
+			out = append(out, fmt.Sprintf("%s:%d %d/%d", addrs[s.Target], s.Port, s.Priority, s.Weight))
 		}
 	}
 	return out
@@ -142,7 +142,7 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, dataB := startNode(t, bin, "127.0.0.3", dbURL, key)
-	c, _ := startNode(t, bin, "127.0.0.4", dbURL, key)
+	c, _ := startNode(t, bin, "127.0.0.4", dbURL, key, "--srv", "20/5")
 
 	// The admin token and the local CA are the cluster's.
 	caA, _ := os.ReadFile(filepath.Join(dataA, "ca.crt"))
@@ -211,6 +211,10 @@ func TestClusterThreeNodes(t *testing.T) {
 	// DNS on any node lists the live nodes.
 	if !within(10*time.Second, func() bool { return len(srvTargets(t, a.ports["dns"])) == 3 }) {
 		t.Fatalf("SRV on node A: %v, want the three nodes", srvTargets(t, a.ports["dns"]))
+	}
+	if got := strings.Join(srvTargets(t, a.ports["dns"]), ", "); !strings.Contains(got, c.ports["sip"]+" 20/5") ||
+		!strings.Contains(got, b.ports["sip"]+" 10/10") {
+		t.Fatalf("SRV on node A: %s; want node C (--srv 20/5) at priority 20, weight 5", got)
 	}
 
 	// A MAC walker spreading over the three nodes is stopped about as soon

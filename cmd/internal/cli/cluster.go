@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -182,7 +183,9 @@ func dnsNodes(ns []devicedb.Node) []sipdns.Node {
 			v, _ := strconv.Atoi(p)
 			return v
 		}
-		out = append(out, sipdns.Node{IP: ip, SIPUDPPort: port("sip"), SIPTCPPort: port("sip"), SIPSPort: port("sips"), STUNPort: port("stun")})
+		prio, weight, _ := parseSRV(n.Ports["srv"])
+		out = append(out, sipdns.Node{IP: ip, SIPUDPPort: port("sip"), SIPTCPPort: port("sip"), SIPSPort: port("sips"), STUNPort: port("stun"),
+			Priority: prio, Weight: weight})
 	}
 	return out
 }
@@ -229,4 +232,18 @@ func (w *walkShare) serve(p *provision.Phones) {
 	if w != nil {
 		w.phones.Store(p)
 	}
+}
+
+// parseSRV reads --srv: PRIORITY/WEIGHT, each 1-65535 (empty: defaults).
+func parseSRV(s string) (prio, weight uint16, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	p, w, ok := strings.Cut(s, "/")
+	pv, perr := strconv.ParseUint(p, 10, 16)
+	wv, werr := strconv.ParseUint(w, 10, 16)
+	if !ok || perr != nil || werr != nil || pv == 0 || wv == 0 {
+		return 0, 0, fmt.Errorf("--srv %q: use PRIORITY/WEIGHT, two numbers 1-65535, e.g. 10/10", s)
+	}
+	return uint16(pv), uint16(wv), nil
 }

@@ -41,6 +41,7 @@ import (
 type serveConfig struct {
 	Data       string // --data, PHONEPROV_DATA: ./phoneprov-data
 	Database   string // --database, PHONEPROV_DATABASE: empty (SQLite in Data)
+	SRV        string // --srv, PHONEPROV_SRV: 10/10 (this node's SRV priority/weight in a cluster)
 	HTTPAddr   string // --http-addr, PHONEPROV_HTTP_ADDR: :8080 (empty: off)
 	HTTPSAddr  string // --https-addr, PHONEPROV_HTTPS_ADDR: :8443 (empty: off)
 	SIPAddr    string // --sip-addr, PHONEPROV_SIP_ADDR: :5060
@@ -92,6 +93,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Data, "data", envOr("PHONEPROV_DATA", defaultData), "data directory: SQLite file, local CA and certificates, secret key, admin token (env PHONEPROV_DATA)")
 	fs.StringVar(&c.Database, "database", envOr("PHONEPROV_DATABASE", ""), "database URL: empty or sqlite:PATH = SQLite (default: phoneprov.db in --data); postgres://USER@HOST/DB = PostgreSQL, shared by several serve processes (env PHONEPROV_DATABASE)")
+	fs.StringVar(&c.SRV, "srv", envOr("PHONEPROV_SRV", "10/10"), "PRIORITY/WEIGHT of this node in the DNS SRV records of several nodes on PostgreSQL (RFC 2782: lower priority first, higher weight more often) (env PHONEPROV_SRV)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", envOr("PHONEPROV_HTTP_ADDR", ":8080"), "config routes and admin API over HTTP; empty: off (env PHONEPROV_HTTP_ADDR)")
 	fs.StringVar(&c.HTTPSAddr, "https-addr", envOr("PHONEPROV_HTTPS_ADDR", ":8443"), "the same over TLS with the local CA; empty: off (env PHONEPROV_HTTPS_ADDR)")
 	fs.StringVar(&c.SIPAddr, "sip-addr", envOr("PHONEPROV_SIP_ADDR", ":5060"), "SIP registrar, UDP and TCP (env PHONEPROV_SIP_ADDR)")
@@ -355,9 +357,14 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	if store.Shared() {
+		announced := ls.ports()
+		if _, _, err := parseSRV(c.SRV); err != nil {
+			return err
+		}
+		announced["srv"] = c.SRV
 		hctx, stopBeat := context.WithCancel(context.Background())
 		beat := make(chan struct{})
-		go func() { heartbeat(hctx, store, c.PublicHost, ls.ports(), log); close(beat) }()
+		go func() { heartbeat(hctx, store, c.PublicHost, announced, log); close(beat) }()
 		defer func() { stopBeat(); <-beat }()
 	}
 	h.SetReady(true)
