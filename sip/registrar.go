@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +63,10 @@ type Registrar struct {
 	strs    *interner
 	persist *persister
 	resyncs resyncStore
-	udp     *udpFast
+	// tellFailure, when the directory is shared by several nodes, tells
+	// the others of an authentication failure (shareFailures).
+	tellFailure func(netip.Addr)
+	udp         *udpFast
 
 	mu        sync.RWMutex
 	closed    bool
@@ -127,6 +131,9 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	r.table.load(recs, r.strs.intern)
 	r.persist = startPersister(r)
 	r.udp.start()
+	if sd, ok := dir.(sharedDirectory); ok && sd.Shared() {
+		r.shareFailures(sd)
+	}
 	return r, nil
 }
 
@@ -250,4 +257,41 @@ func (r *Registrar) Bindings(mac string, userID int64) []devicedb.Binding {
 	})
 	sortBindings(out)
 	return out
+}
+
+// sharedDirectory is what a Directory shared by several nodes (a
+// *devicedb.Store on PostgreSQL) offers: a feed on which the registrars
+// count each other's authentication failures, so that a credential sweep
+// spread over the nodes is stopped as on one.
+type sharedDirectory interface {
+	Shared() bool
+	NodeID() string
+	Broadcast(ctx context.Context, topic, payload string) error
+	Subscribe(topic string, fn func(payload string))
+}
+
+func (r *Registrar) shareFailures(sd sharedDirectory) {
+	node := sd.NodeID()
+	r.tellFailure = func(src netip.Addr) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := sd.Broadcast(ctx, "authfail", node+" "+src.String()); err != nil {
+			r.log.Warn("sharing an authentication failure with the other nodes", "err", err)
+		}
+	}
+	sd.Subscribe("authfail", func(p string) {
+		from, src, _ := strings.Cut(p, " ")
+		if a, err := netip.ParseAddr(src); err == nil && from != node {
+			r.auth.Failure(a)
+		}
+	})
+}
+
+// failure counts a failed authentication by src (and tells the other
+// nodes, when the directory is shared).
+func (r *Registrar) failure(src netip.Addr) {
+	r.auth.Failure(src)
+	if r.tellFailure != nil {
+		r.tellFailure(src)
+	}
 }

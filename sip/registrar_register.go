@@ -55,7 +55,7 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 	case sipauth.Drop:
 		return OutcomeThrottled
 	case sipauth.Reject:
-		r.auth.Failure(src)
+		r.failure(src)
 		r.reply(req, tx, 403, "Forbidden")
 		return OutcomeThrottled
 	}
@@ -140,7 +140,7 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 		}
 	}
 	if err != nil {
-		r.auth.Failure(src)
+		r.failure(src)
 		r.reply(req, tx, 400, "Bad Request (Authorization)")
 		return nil, OutcomeBadRequest
 	}
@@ -167,7 +167,7 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 		r.challenge(req, tx, true)
 		return nil, OutcomeStale
 	case res != sipauth.OK:
-		r.auth.Failure(src)
+		r.failure(src)
 		r.challenge(req, tx, false)
 		return nil, OutcomeUnauthorized
 	}

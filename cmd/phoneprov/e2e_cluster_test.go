@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,10 +48,10 @@ func registerUDP(conn *net.UDPConn, addr string, ph phone) error {
 	}
 	local := conn.LocalAddr().String()
 	send := func(cseq int, auth string) (string, error) {
-		msg := fmt.Sprintf("REGISTER sip:phoneprov.test SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-cl%d;rport\r\nMax-Forwards: 70\r\n"+
+		msg := fmt.Sprintf("REGISTER sip:phoneprov.test SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-cl%d-%d;rport\r\nMax-Forwards: 70\r\n"+
 			"From: <sip:%s@phoneprov.test>;tag=cluster\r\nTo: <sip:%s@phoneprov.test>\r\nCall-ID: cluster-%s\r\nCSeq: %d REGISTER\r\n"+
 			"Contact: <sip:%s@%s>\r\nExpires: 3600\r\nUser-Agent: Yealink SIP-T46U 108.86.0.90\r\n%sContent-Length: 0\r\n\r\n",
-			local, cseq, ph.ext, ph.ext, ph.mac, cseq, ph.ext, local, auth)
+			local, cseq, time.Now().UnixNano(), ph.ext, ph.ext, ph.mac, cseq, ph.ext, local, auth)
 		if _, err := conn.WriteToUDP([]byte(msg), to); err != nil {
 			return "", err
 		}
@@ -247,6 +248,62 @@ func TestClusterThreeNodes(t *testing.T) {
 		}) {
 			t.Fatalf("node %s still answers the walker", n.ports["http"])
 		}
+	}
+
+	// A credential sweep spread over the three nodes gets 403 after about
+	// as many failures as on one (RejectAfter 30), not three times that.
+	sweep, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sweep.Close()
+	guess := ph
+	first = -1
+	for i := 0; i < 90 && first < 0; i++ {
+		guess.password = fmt.Sprintf("guess%d", i)
+		err := registerUDP(sweep, nodes[i%3].ports["sip"], guess)
+		switch {
+		case err == nil:
+			t.Fatal("a guessed password registered")
+		case strings.Contains(err.Error(), "SIP/2.0 403"):
+			first = i
+		case !strings.Contains(err.Error(), "SIP/2.0 401"):
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	t.Logf("the credential sweep over three nodes got its first 403 after %d failures (30 on one node)", first)
+	if first < 0 || first > 34 {
+		t.Fatalf("the sweep over three nodes got 403 after %d failures, want about 30", first)
+	}
+
+	// Console sign-in attempts spread over the three nodes hit the limit
+	// (10 per 5 minutes) about as soon as on one.
+	signer := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 11)}}).DialContext}}
+	csrf := strings.Repeat("c", 43)
+	first = -1
+	for i := 0; i < 30 && first < 0; i++ {
+		req, _ := http.NewRequest("POST", "http://"+nodes[i%3].ports["http"]+"/login",
+			strings.NewReader("name=root&password=wrong"+strconv.Itoa(i)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-CSRF-Token", csrf)
+		req.AddCookie(&http.Cookie{Name: "pp_csrf", Value: csrf})
+		res, err := signer.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		switch res.StatusCode {
+		case http.StatusTooManyRequests:
+			first = i
+		case http.StatusUnauthorized:
+		default:
+			t.Fatalf("sign-in attempt %d: %d", i, res.StatusCode)
+		}
+	}
+	t.Logf("sign-in attempts over three nodes were refused from attempt %d on (11 on one node)", first+1)
+	if first < 0 || first > 12 {
+		t.Fatalf("sign-in attempts over three nodes refused from attempt %d, want about 11", first+1)
 	}
 
 	// An import on A holds admin writes on B (503) while phones fetch on
