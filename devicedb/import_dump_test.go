@@ -39,23 +39,6 @@ func dump(t testing.TB, s *Store) map[string][]string {
 	return out
 }
 
-func queryStrings(s *Store, q string) ([]string, error) {
-	rows, err := s.r.Query(q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 func diffDumps(a, b map[string][]string) string {
 	var d []string
 	for tb := range merge(a, b) {
