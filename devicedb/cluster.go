@@ -252,27 +252,25 @@ type Node struct {
 }
 
 // Announce records (or refreshes) this node with its host and ports; a
-// node is live while its heartbeat is recent (LiveNodes).
+// node is live while its heartbeat is recent (LiveNodes). It is one
+// statement of its own, outside the write transactions, so that a long
+// import on another node never holds the heartbeat.
 func (s *Store) Announce(ctx context.Context, host string, ports map[string]string) error {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(ports)) {
 		fmt.Fprintf(&b, "%s=%s;", k, ports[k])
 	}
 	now := s.now().Unix()
-	return s.write(context.WithValue(ctx, bypassLockKey{}, true), "announce", func(t *tx) error {
-		_, err := t.ExecContext(t.ctx, `INSERT INTO nodes (id, host, ports, started_at, heartbeat_at) VALUES (?,?,?,?,?)
-			ON CONFLICT (id) DO UPDATE SET host = excluded.host, ports = excluded.ports, heartbeat_at = excluded.heartbeat_at`,
-			s.feed.node, host, b.String(), now, now)
-		return err
-	})
+	_, err := s.w.ExecContext(ctx, `INSERT INTO nodes (id, host, ports, started_at, heartbeat_at) VALUES (?,?,?,?,?)
+		ON CONFLICT (id) DO UPDATE SET host = excluded.host, ports = excluded.ports, heartbeat_at = excluded.heartbeat_at`,
+		s.feed.node, host, b.String(), now, now)
+	return err
 }
 
 // Leave removes this node from the list (at a clean shutdown).
 func (s *Store) Leave(ctx context.Context) error {
-	return s.write(context.WithValue(ctx, bypassLockKey{}, true), "leave", func(t *tx) error {
-		_, err := t.ExecContext(t.ctx, `DELETE FROM nodes WHERE id = ?`, s.feed.node)
-		return err
-	})
+	_, err := s.w.ExecContext(ctx, `DELETE FROM nodes WHERE id = ?`, s.feed.node)
+	return err
 }
 
 // LiveNodes lists the nodes whose heartbeat is at most maxAge old, by

@@ -1,6 +1,7 @@
 package devicedb
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -149,5 +150,49 @@ func TestClusterNodes(t *testing.T) {
 	}
 	if ns, err := a.LiveNodes(ctx, -time.Hour); err != nil || len(ns) != 0 {
 		t.Fatalf("nodes with a heartbeat in the future: %+v %v", ns, err)
+	}
+}
+
+// While an import holds the cluster's writes, the other nodes' heartbeats
+// go on (else they would drop out of DNS for its duration), and their
+// writes wait for it instead of failing it.
+func TestClusterHeartbeatDuringImport(t *testing.T) {
+	a, b := twoNodes(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- a.write(context.WithValue(context.WithValue(ctx, bypassLockKey{}, true), exclusiveKey{}, true), "hold", func(t *tx) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	beat := make(chan error, 1)
+	go func() { beat <- b.Announce(ctx, "127.0.0.3", map[string]string{"sip": "127.0.0.3:5060"}) }()
+	select {
+	case err := <-beat:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("node B's heartbeat waits for the import on node A")
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := b.CreateUser(ctx, NewUser{Username: "waiter", FirstName: "W", Extension: "1003"})
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		t.Fatalf("node B wrote while node A held the cluster's writes: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatalf("node B's write after the import: %v", err)
 	}
 }
