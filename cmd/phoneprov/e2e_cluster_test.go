@@ -365,16 +365,36 @@ func TestClusterThreeNodes(t *testing.T) {
 		t.Fatal("node B still holds admin writes after the import on node A")
 	}
 
-	// kill -9 of B (which holds the phone's registration) loses none of
-	// its acknowledged writes; the phone registers on A; SRV drops B.
+	// kill -9 of B (which holds the phone's registration) during admin
+	// writes loses none it acknowledged; the phone registers on A; SRV
+	// drops B.
 	var acked []string
-	for i := range 20 {
-		name := fmt.Sprintf("killed.%02d", i)
-		b.call(t, "POST", "/api/v1/users", map[string]any{"username": name, "first_name": "K"}, 201)
-		acked = append(acked, name)
-	}
+	writing := make(chan struct{})
+	go func() {
+		defer close(writing)
+		for i := 0; i < 2000; i++ {
+			name := fmt.Sprintf("killed.%04d", i)
+			body := strings.NewReader(`{"username":"` + name + `","first_name":"K"}`)
+			req, _ := http.NewRequest("POST", "http://"+b.ports["http"]+"/api/v1/users", body)
+			req.Header.Set("Authorization", "Bearer "+b.token)
+			res, err := hc.Do(req)
+			if err != nil {
+				return // the node is gone
+			}
+			res.Body.Close()
+			if res.StatusCode == http.StatusCreated {
+				acked = append(acked, name)
+			}
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
 	b.cmd.Process.Signal(syscall.SIGKILL)
 	b.cmd.Wait()
+	<-writing
+	t.Logf("node B acknowledged %d user creations before kill -9", len(acked))
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged before the kill")
+	}
 	for _, name := range acked {
 		if len(usersNamed(t, c, name)) != 1 {
 			t.Fatalf("user %s, acknowledged by the killed node, is lost", name)
