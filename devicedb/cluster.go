@@ -34,6 +34,7 @@ type feed struct {
 	done   chan struct{}
 	mu     sync.Mutex
 	subs   map[string][]func(string)
+	syncs  map[string]chan struct{} // Sync's waiters, by nonce
 }
 
 // NodeID names this store's node in the cluster (random per Open).
@@ -113,6 +114,14 @@ func (s *Store) onFeed(msg string) {
 	case "change":
 		s.gen.Add(1)
 		return
+	case "sync":
+		s.feed.mu.Lock()
+		if ch, ok := s.feed.syncs[payload]; ok {
+			close(ch)
+			delete(s.feed.syncs, payload)
+		}
+		s.feed.mu.Unlock()
+		return
 	case "lock":
 		holder, until, _ := strings.Cut(payload, " ")
 		if holder == s.feed.node {
@@ -143,10 +152,44 @@ func (s *Store) Subscribe(topic string, fn func(payload string)) {
 	s.feed.subs[topic] = append(s.feed.subs[topic], fn)
 }
 
+// Sync returns once this node has handled every Broadcast committed
+// before the call (PostgreSQL delivers notifications in commit order: it
+// sends itself one and waits for it, at most until ctx ends). Counters
+// shared over the feed call it before a decision, so that one made here
+// sees what was counted elsewhere just before. On SQLite it returns at
+// once.
+func (s *Store) Sync(ctx context.Context) error {
+	if !s.pg {
+		return nil
+	}
+	nonce := newNodeID()
+	ch := make(chan struct{})
+	s.feed.mu.Lock()
+	if s.feed.syncs == nil {
+		s.feed.syncs = map[string]chan struct{}{}
+	}
+	s.feed.syncs[nonce] = ch
+	s.feed.mu.Unlock()
+	defer func() {
+		s.feed.mu.Lock()
+		delete(s.feed.syncs, nonce)
+		s.feed.mu.Unlock()
+	}()
+	if err := s.notify(ctx, "sync "+nonce); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Broadcast sends payload on topic to every node's subscribers (this one
 // included). On SQLite it calls this node's subscribers.
 func (s *Store) Broadcast(ctx context.Context, topic, payload string) error {
-	if strings.ContainsAny(topic, " ") || topic == "change" || topic == "lock" {
+	if strings.ContainsAny(topic, " ") || topic == "change" || topic == "lock" || topic == "sync" {
 		return fmt.Errorf("broadcast: bad topic %q", topic)
 	}
 	return s.notify(ctx, topic+" "+payload)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -194,5 +195,28 @@ func TestClusterHeartbeatDuringImport(t *testing.T) {
 	}
 	if err := <-wrote; err != nil {
 		t.Fatalf("node B's write after the import: %v", err)
+	}
+}
+
+// After Sync, a node has handled every broadcast committed before it,
+// from any node.
+func TestClusterSync(t *testing.T) {
+	a, b := twoNodes(t)
+	var mu sync.Mutex
+	got := 0
+	b.Subscribe("count", func(string) { mu.Lock(); got++; mu.Unlock() })
+	for i := range 50 {
+		if err := a.Broadcast(ctx, "count", "x"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		n := got
+		mu.Unlock()
+		if n != i+1 {
+			t.Fatalf("after %d broadcasts and a sync node B handled %d", i+1, n)
+		}
 	}
 }

@@ -348,11 +348,10 @@ func (p *Phones) refuse(w http.ResponseWriter, id *ident.Identity, src netip.Add
 	if mac == "" {
 		mac = id.File
 	}
-	blocked := p.throttle.unknown(src, mac, now)
 	if p.throttle.cfg.OnUnknown != nil {
 		p.throttle.cfg.OnUnknown(src, mac)
 	}
-	if blocked {
+	if p.throttle.unknown(src, mac, now) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(p.throttle.cfg.BlockFor.Seconds())))
 		http.Error(w, "too many requests", http.StatusTooManyRequests)
 		return

@@ -24,9 +24,10 @@ type ThrottleConfig struct {
 	// seen are forgotten. Default 10000.
 	MaxSources int
 	// OnUnknown, when set, is told of every unknown MAC a source asks this
-	// server for, so that other nodes count it too (Phones.NoteUnknown): a
-	// walker spreading over several nodes is stopped about as soon as on
-	// one. It runs before the answer goes out. Default nil.
+	// server for, so that other nodes count it too (Phones.NoteUnknown),
+	// before this server counts it: a walker spreading over several nodes
+	// is stopped as soon as on one when OnUnknown returns only once the
+	// counts of the others are in. Default nil.
 	OnUnknown func(src netip.Addr, mac string)
 }
 

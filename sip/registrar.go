@@ -66,7 +66,10 @@ type Registrar struct {
 	// tellFailure, when the directory is shared by several nodes, tells
 	// the others of an authentication failure (shareFailures).
 	tellFailure func(netip.Addr)
-	udp         *udpFast
+	// syncFailures waits until the failures told by the other nodes
+	// before are counted (shareFailures).
+	syncFailures func()
+	udp          *udpFast
 
 	mu        sync.RWMutex
 	closed    bool
@@ -268,6 +271,7 @@ type sharedDirectory interface {
 	NodeID() string
 	Broadcast(ctx context.Context, topic, payload string) error
 	Subscribe(topic string, fn func(payload string))
+	Sync(ctx context.Context) error
 }
 
 func (r *Registrar) shareFailures(sd sharedDirectory) {
@@ -277,6 +281,13 @@ func (r *Registrar) shareFailures(sd sharedDirectory) {
 		defer cancel()
 		if err := sd.Broadcast(ctx, "authfail", node+" "+src.String()); err != nil {
 			r.log.Warn("sharing an authentication failure with the other nodes", "err", err)
+		}
+	}
+	r.syncFailures = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := sd.Sync(ctx); err != nil {
+			r.log.Warn("hearing the other nodes' authentication failures", "err", err)
 		}
 	}
 	sd.Subscribe("authfail", func(p string) {

@@ -51,6 +51,12 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 		return OutcomeDropped // not from a socket: nowhere to answer
 	}
 	src := ap.Addr().Unmap()
+	if r.syncFailures != nil && r.auth.Failing(src) && r.auth.Status(src) == sipauth.Allow {
+		// A source with failures, not yet refused: count those told by
+		// the other nodes before deciding (at most RejectAfter times per
+		// window; phones in good standing never wait for this).
+		r.syncFailures()
+	}
 	switch r.auth.Status(src) {
 	case sipauth.Drop:
 		return OutcomeThrottled

@@ -110,7 +110,13 @@ func shareSignIns(s *devicedb.Store, l *limiter, log *slog.Logger) {
 	l.share = func(src string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if err := s.Broadcast(ctx, "signin", node+" "+src); err != nil {
+		err := s.Broadcast(ctx, "signin", node+" "+src)
+		if err == nil {
+			// The attempts made on the other nodes before are counted
+			// here before this one is.
+			err = s.Sync(ctx)
+		}
+		if err != nil {
 			log.Warn("sharing a sign-in attempt with the other nodes", "err", err)
 		}
 	}

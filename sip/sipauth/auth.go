@@ -201,3 +201,8 @@ func (a *Authenticator) Success(src netip.Addr) { a.throttle.success(src, a.cfg.
 
 // Status returns what to do with a request from src; call it first.
 func (a *Authenticator) Status(src netip.Addr) Verdict { return a.throttle.status(src, a.cfg.Now()) }
+
+// Failing reports whether src has failed authentications counted (the
+// registrar then makes sure it has heard of those counted on other nodes
+// before asking Status).
+func (a *Authenticator) Failing(src netip.Addr) bool { return a.throttle.failing(src) }

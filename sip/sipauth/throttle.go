@@ -129,6 +129,14 @@ func (t *throttle) status(src netip.Addr, now time.Time) Verdict {
 	return Allow
 }
 
+// failing reports whether src has failures counted.
+func (t *throttle) failing(src netip.Addr) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.m.get(sourceKey(src))
+	return s != nil && s.n > 0
+}
+
 // idle reports whether s no longer affects any verdict.
 func (t *throttle) idle(s *srcState, ts int64) bool {
 	return ts >= s.until && (s.drop || ts-s.start >= t.window)

@@ -191,10 +191,10 @@ func dnsNodes(ns []devicedb.Node) []sipdns.Node {
 }
 
 // walkShare shares the MAC-walk throttle's counts between nodes: every
-// unknown MAC asked of this node is told to all before the answer goes
-// out (one NOTIFY; the throttle bounds how many a walker causes), and
-// those asked elsewhere count here. A nil *walkShare (one node) does
-// nothing.
+// unknown MAC asked of this node is told to all, and this node hears all
+// told before, before it counts the MAC (two NOTIFYs; the throttle bounds
+// how many a walker causes); those asked elsewhere count here. A nil
+// *walkShare (one node) does nothing.
 type walkShare struct {
 	phones atomic.Pointer[provision.Phones]
 	store  *devicedb.Store
@@ -221,7 +221,13 @@ func (w *walkShare) onUnknown() func(netip.Addr, string) {
 	return func(src netip.Addr, mac string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if err := w.store.Broadcast(ctx, "walk", src.String()+" "+mac); err != nil {
+		err := w.store.Broadcast(ctx, "walk", src.String()+" "+mac)
+		if err == nil {
+			// The MACs asked of the other nodes before are counted here
+			// before this one is.
+			err = w.store.Sync(ctx)
+		}
+		if err != nil {
 			w.log.Warn("sharing an unknown MAC with the other nodes", "err", err)
 		}
 	}
