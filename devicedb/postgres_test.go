@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestRewritePG(t *testing.T) {
@@ -295,5 +296,28 @@ func TestRecordPendingAgain(t *testing.T) {
 	ps, _, err := s.ListPending(ctx, Page{})
 	if err != nil || len(ps) != 1 || ps[0].Requests != 2 {
 		t.Fatalf("pending devices %+v %v, want one seen twice", ps, err)
+	}
+}
+
+func TestLiveBindingsFilters(t *testing.T) {
+	s, c := openTest(t)
+	now := c.Now()
+	b := func(aor, mac string, uid int64, exp time.Duration) Binding {
+		return Binding{AOR: aor, Contact: "sip:" + aor + "@10.0.0.1", AuthUser: aor, MAC: mac, Line: 1, UserID: uid,
+			Expires: now.Add(exp), RegisteredAt: now}
+	}
+	if err := s.SaveBindings(ctx, []Binding{b("1001", "0004f2000001", 1, time.Hour), b("1002", "0004f2000001", 2, time.Hour),
+		b("1003", "0004f2000002", 2, time.Hour), b("1004", "0004f2000003", 3, -time.Minute)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		mac  string
+		uid  int64
+		want int
+	}{{"", 0, 3}, {"0004f2000001", 0, 2}, {"", 2, 2}, {"0004f2000001", 2, 1}, {"0004f2000003", 0, 0}} {
+		got, err := s.LiveBindings(ctx, now, tc.mac, tc.uid)
+		if err != nil || len(got) != tc.want {
+			t.Errorf("LiveBindings(%q, %d) = %d bindings %v, want %d", tc.mac, tc.uid, len(got), err, tc.want)
+		}
 	}
 }

@@ -92,7 +92,7 @@ func (n nodeRegistrar) bindings(mac string, userID int64) []devicedb.Binding {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	all, err := n.store.LoadBindings(ctx, time.Now())
+	all, err := n.store.LiveBindings(ctx, time.Now(), mac, userID)
 	if err != nil {
 		return local
 	}
@@ -102,7 +102,7 @@ func (n nodeRegistrar) bindings(mac string, userID int64) []devicedb.Binding {
 	}
 	out := local
 	for _, b := range all {
-		if (mac != "" && b.MAC != mac) || (userID != 0 && b.UserID != userID) || seen[devicedb.BindingKey{AOR: b.AOR, Contact: b.Contact}] {
+		if seen[devicedb.BindingKey{AOR: b.AOR, Contact: b.Contact}] {
 			continue
 		}
 		out = append(out, b)
