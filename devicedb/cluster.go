@@ -295,9 +295,10 @@ type Node struct {
 }
 
 // Announce records (or refreshes) this node with its host and ports; a
-// node is live while its heartbeat is recent (LiveNodes). It is one
-// statement of its own, outside the write transactions, so that a long
-// import on another node never holds the heartbeat.
+// node is live while its heartbeat is recent (LiveNodes); nodes silent
+// for a day are removed. Its statements run outside the write
+// transactions, so that a long import on another node never holds the
+// heartbeat.
 func (s *Store) Announce(ctx context.Context, host string, ports map[string]string) error {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(ports)) {
@@ -307,6 +308,10 @@ func (s *Store) Announce(ctx context.Context, host string, ports map[string]stri
 	_, err := s.w.ExecContext(ctx, `INSERT INTO nodes (id, host, ports, started_at, heartbeat_at) VALUES (?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET host = excluded.host, ports = excluded.ports, heartbeat_at = excluded.heartbeat_at`,
 		s.feed.node, host, b.String(), now, now)
+	if err == nil {
+		// Nodes that died without leaving are forgotten after a day.
+		_, err = s.w.ExecContext(ctx, `DELETE FROM nodes WHERE heartbeat_at < ?`, now-24*3600)
+	}
 	return err
 }
 
