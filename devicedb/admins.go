@@ -43,14 +43,14 @@ func (s *Store) CreateAdmin(ctx context.Context, name, password string) (Admin, 
 	}
 	var a Admin
 	err = s.write(context.WithValue(ctx, bypassLockKey{}, true), "create_admin", func(t *tx) error {
-		res, err := t.ExecContext(t.ctx, `INSERT INTO admins (name, password_hash, created_at) VALUES (?,?,?)`, name, h, t.now.Unix())
+		var id int64
+		err := t.QueryRowContext(t.ctx, `INSERT INTO admins (name, password_hash, created_at) VALUES (?,?,?) RETURNING id`, name, h, t.now.Unix()).Scan(&id)
 		if isUnique(err) {
 			return conflict("admin %q exists already", name)
 		}
 		if err != nil {
 			return err
 		}
-		id, _ := res.LastInsertId()
 		a = Admin{ID: id, Name: name, Created: t.now}
 		return t.audit("create", "admin", idStr(id), nil, a)
 	})

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,15 +22,20 @@ import (
 	"github.com/phoneprov/phoneprov/templates"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationsFS embed.FS
 
 // Options configure Open. The zero value of every field but Path is usable.
 type Options struct {
-	// Path is the SQLite file. Required.
+	// Database is the database URL: empty or "sqlite:PATH" for SQLite
+	// (the file Path, or PATH), "postgres://…" for PostgreSQL. Default:
+	// empty.
+	Database string
+	// Path is the SQLite file. Required for SQLite.
 	Path string
 	// KeyFile holds the 32-byte key that encrypts secrets at rest; created
-	// with mode 0600 when missing. Default: "secret.key" beside Path.
+	// with mode 0600 when missing. Default: "secret.key" beside Path;
+	// required for PostgreSQL (every node needs the same key).
 	KeyFile string
 	// Catalog is the model catalog. Default: templates.Default().
 	Catalog *templates.Catalog
@@ -50,6 +56,10 @@ type Options struct {
 // Store is the database. It is safe for concurrent use: writes go through
 // one connection with BEGIN IMMEDIATE, reads through a small read-only pool.
 type Store struct {
+	// pg is set on PostgreSQL (see dialect.go); wmu then serialises the
+	// node's write transactions.
+	pg      bool
+	wmu     sync.Mutex
 	w, r    *sql.DB
 	rr      *sql.DB // the registrar's reads (LineByAuthUser)
 	path    string
@@ -64,8 +74,11 @@ type Store struct {
 	// from the database key on it.
 	gen atomic.Uint64
 	// locked, when non-zero, is the unix time until which an upgrade is
-	// expected to hold admin writes (see Lock).
-	locked atomic.Int64
+	// expected to hold admin writes (see Lock); lockedRemote says another
+	// node holds it.
+	locked       atomic.Int64
+	lockedRemote atomic.Bool
+	feed         feed
 	// running is the real import in progress (RunningImport), or nil.
 	running atomic.Pointer[ImportProgress]
 }
@@ -73,7 +86,17 @@ type Store struct {
 // Open opens (creating if needed) the database, migrates it to the current
 // schema and loads the secret key.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	if o.Path == "" {
+	if p, ok := strings.CutPrefix(o.Database, "sqlite:"); ok && p != "" {
+		o.Path, o.Database = p, ""
+	}
+	switch {
+	case IsPostgres(o.Database):
+		if o.KeyFile == "" {
+			return nil, errors.New("opening database: no key file (every node on one PostgreSQL uses the same secret.key)")
+		}
+	case o.Database != "" && o.Database != "sqlite:":
+		return nil, fmt.Errorf("opening database %q: use sqlite:PATH or postgres://USER@HOST/DB", o.Database)
+	case o.Path == "":
 		return nil, errors.New("opening database: no path")
 	}
 	if o.KeyFile == "" {
@@ -95,6 +118,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if IsPostgres(o.Database) {
+		return openPG(ctx, o, box)
+	}
 	if !fileExists(o.Path) {
 		// Create the file owner-only before SQLite does; the WAL and shm
 		// files take its mode.
@@ -114,6 +140,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &Store{w: w, path: o.Path, box: box, cat: o.Catalog, now: o.Now, observe: o.ObserveTx}
+	s.feed.node = newNodeID()
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("opening database %s: %w", o.Path, err)
@@ -138,30 +165,90 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("issuing device credentials: %w", err)
 	}
-	if s.hot.device, err = r.PrepareContext(ctx, deviceCols+`WHERE mac = ?`); err == nil {
-		s.hot.lines, err = r.PrepareContext(ctx, lineCols)
+	if err := s.prepareHot(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) prepareHot(ctx context.Context) error {
+	var err error
+	if s.hot.device, err = s.r.PrepareContext(ctx, deviceCols+`WHERE mac = ?`); err == nil {
+		s.hot.lines, err = s.r.PrepareContext(ctx, lineCols)
 	}
 	if err != nil {
+		return fmt.Errorf("preparing statements: %w", err)
+	}
+	return nil
+}
+
+// pgWriters is the size of the write pool on PostgreSQL: the node's write
+// transactions take turns (wmu); the other connections serve the lock,
+// the feed's NOTIFYs and CopyTo.
+const pgWriters = 4
+
+// openPG opens the store on PostgreSQL: three pools (writes, reads, the
+// registrar's reads) on the same database, and one connection listening to
+// the change feed: Readers + RegistrarReaders + 5 connections per node.
+func openPG(ctx context.Context, o Options, box *secretBox) (*Store, error) {
+	s := &Store{pg: true, path: o.Database, box: box, cat: o.Catalog, now: o.Now, observe: o.ObserveTx}
+	s.feed.node = newNodeID()
+	var err error
+	fail := func(err error) (*Store, error) {
 		s.Close()
-		return nil, fmt.Errorf("preparing statements: %w", err)
+		return nil, fmt.Errorf("opening database %s: %w", redactURL(o.Database), err)
+	}
+	for _, p := range []struct {
+		db **sql.DB
+		n  int
+	}{{&s.w, pgWriters}, {&s.r, o.Readers}, {&s.rr, o.RegistrarReaders}} {
+		if *p.db, err = openPostgres(o.Database, p.n); err != nil {
+			return fail(err)
+		}
+	}
+	if err := migratePG(ctx, s.w); err != nil {
+		return fail(err)
+	}
+	if err := s.startFeed(o.Database); err != nil {
+		return fail(err)
+	}
+	if err := s.loadClusterLock(ctx); err != nil {
+		return fail(err)
+	}
+	if err := s.issueMissingSecrets(ctx); err != nil {
+		return fail(fmt.Errorf("issuing device credentials: %w", err))
+	}
+	if err := s.prepareHot(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
 
 // Close checkpoints the WAL and closes the database.
 func (s *Store) Close() error {
+	s.stopFeed()
 	for _, st := range []*sql.Stmt{s.hot.device, s.hot.lines} {
 		if st != nil {
 			st.Close()
 		}
 	}
-	rerr := s.r.Close()
-	if s.rr != nil {
-		if err := s.rr.Close(); rerr == nil {
+	var rerr error
+	for _, db := range []*sql.DB{s.r, s.rr} {
+		if db == nil {
+			continue
+		}
+		if err := db.Close(); rerr == nil {
 			rerr = err
 		}
 	}
-	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if s.w == nil {
+		return rerr
+	}
+	if !s.pg {
+		_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	if err := s.w.Close(); err != nil {
 		return err
 	}
@@ -171,6 +258,13 @@ func (s *Store) Close() error {
 // IntegrityCheck runs the checks of CheckFile (PRAGMA integrity_check and
 // foreign_key_check) on the open database; the error lists the problems.
 func (s *Store) IntegrityCheck(ctx context.Context) error {
+	if s.pg {
+		problems, err := pgProblems(ctx, s.r)
+		if err == nil && len(problems) > 0 {
+			err = fmt.Errorf("integrity check: %s", strings.Join(problems, "; "))
+		}
+		return err
+	}
 	problems, err := integrityProblems(ctx, s.r)
 	if err != nil {
 		return err
@@ -198,19 +292,26 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationsFS, "migrations")
+func loadMigrations() ([]migration, error) { return loadMigrationsFrom("migrations") }
+
+// loadMigrationsFrom reads the migrations of one dialect: "migrations"
+// (SQLite) or "migrations/postgres".
+func loadMigrationsFrom(dir string) ([]migration, error) {
+	ents, err := fs.ReadDir(migrationsFS, dir)
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
 		}
-		b, err := migrationsFS.ReadFile("migrations/" + e.Name())
+		b, err := migrationsFS.ReadFile(dir + "/" + e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -269,14 +370,21 @@ func migrateWith(ctx context.Context, db *sql.DB, ms []migration) error {
 	return nil
 }
 
-// isBusy reports whether err is SQLite's busy or locked.
+// isBusy reports whether err is SQLite's busy or locked, or a PostgreSQL
+// serialization failure or deadlock: the transaction may be run again.
 func isBusy(err error) bool {
+	if c := pgCode(err); c == "40001" || c == "40P01" {
+		return true
+	}
 	var se sqlite3.Error
 	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
+	if pgCode(err) == "23505" {
+		return true
+	}
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
 		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
@@ -291,6 +399,9 @@ func fileExists(p string) bool {
 // Backup writes a consistent copy of the database to dest (which must not
 // exist) while the store stays in use.
 func (s *Store) Backup(ctx context.Context, dest string) error {
+	if s.pg {
+		return errors.New("backup: the database is PostgreSQL; back it up with pg_dump (pg_dump -Fc -f FILE DBNAME)")
+	}
 	if fileExists(dest) {
 		return fmt.Errorf("backup: %s exists; name a new file", dest)
 	}

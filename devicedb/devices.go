@@ -264,7 +264,7 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter, p Page) ([]Devi
 		return nil, "", invalid("status %q: use active, unsupported, retired or all", f.Status)
 	}
 	if f.Vendor != "" {
-		where, args = append(where, "vendor = ? COLLATE NOCASE"), append(args, f.Vendor)
+		where, args = append(where, "lower(vendor) = lower(?)"), append(args, f.Vendor)
 	}
 	if f.Model != "" {
 		m, ok := s.cat.Lookup(f.Model)

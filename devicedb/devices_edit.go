@@ -65,7 +65,8 @@ func (s *Store) DeleteDevice(ctx context.Context, mac string) error {
 			return err
 		}
 		if before.Status == DeviceUnsupported {
-			if _, err := t.ExecContext(t.ctx, `INSERT OR REPLACE INTO device_tombstones (mac, model, removed_at) VALUES (?,?,?)`,
+			if _, err := t.ExecContext(t.ctx, `INSERT INTO device_tombstones (mac, model, removed_at) VALUES (?,?,?)
+				ON CONFLICT (mac) DO UPDATE SET model = excluded.model, removed_at = excluded.removed_at`,
 				m, before.Model, t.now.Unix()); err != nil {
 				return err
 			}

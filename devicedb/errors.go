@@ -33,6 +33,9 @@ var (
 // space ...".
 func DiskFull(err error) error {
 	var se sqlite3.Error
+	if pgCode(err) == "53100" { // PostgreSQL disk_full
+		return fmt.Errorf("%w: %w; free space on the database server and retry", ErrDiskFull, err)
+	}
 	if err == nil || errors.Is(err, ErrDiskFull) || !errors.As(err, &se) || se.Code != sqlite3.ErrFull {
 		return err
 	}

@@ -219,11 +219,11 @@ func (s *Store) ImportClassic(ctx context.Context, exp ClassicExport, o ImportOp
 			prog(done, total)
 		}
 	}
-	if err := s.write(context.WithValue(ctx, bypassLockKey{}, true), "import", run); err != nil {
+	if err := s.write(context.WithValue(context.WithValue(ctx, bypassLockKey{}, true), exclusiveKey{}, true), "import", run); err != nil {
 		return nil, err
 	}
 	// The import bypassed the lock, so write() did not count it as an
 	// admin change; it is one: rendered configs must see it.
-	s.gen.Add(1)
+	s.changed(ctx)
 	return rep, nil
 }

@@ -61,7 +61,8 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		numbers: map[string]int64{}, licenses: map[string]bool{}, devices: map[string]string{}, tombs: map[string]bool{},
 		extUser: map[string]int64{}, extKind: map[string]string{}, vcc: map[int64]bool{},
 		newLicense: map[string]bool{}, licenseUser: map[string]int64{}, licState: map[string]licenseState{}}
-	a.objBatch = newRowBatch(`INSERT OR REPLACE INTO import_objects (kind, key, run_id, local_id) VALUES `, 4)
+	a.objBatch = newRowBatch(`INSERT INTO import_objects (kind, key, run_id, local_id) VALUES `, 4)
+	a.objBatch.tail = ` ON CONFLICT (kind, key) DO UPDATE SET run_id = excluded.run_id, local_id = excluded.local_id`
 	a.audits = newRowBatch(`INSERT INTO audit (at, actor, action, entity, entity_id, before, after) VALUES `, 7)
 	defer a.objBatch.close()
 	defer a.audits.close()
@@ -71,14 +72,16 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 		Users: []UserReport{}, Licenses: []LicenseReport{}, Devices: []DeviceReport{}, Numbers: []NumberReport{},
 		Warnings: p.account.notCarried}
 	a.rep.Totals.Warnings += len(p.account.notCarried)
-	var cache int64
-	if err := t.QueryRowContext(t.ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
-		return nil, err
+	if !t.s.pg { // SQLite only: a larger page cache for the run
+		var cache int64
+		if err := t.QueryRowContext(t.ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
+			return nil, err
+		}
+		if _, err := t.ExecContext(t.ctx, `PRAGMA cache_size = -65536`); err != nil {
+			return nil, err
+		}
+		defer t.ExecContext(t.ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
 	}
-	if _, err := t.ExecContext(t.ctx, `PRAGMA cache_size = -65536`); err != nil {
-		return nil, err
-	}
-	defer t.ExecContext(t.ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
 	// Licenses past their 30 days are gone before the run looks at them.
 	if err := t.purgeRemoved(); err != nil {
 		return nil, err
@@ -86,12 +89,8 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 	if err := a.load(); err != nil {
 		return nil, err
 	}
-	res, err := t.ExecContext(t.ctx, `INSERT INTO import_runs (started_at, finished_at, actor, digest, totals, report)
-		VALUES (?,?,?,?,'{}','{}')`, o.Now.Unix(), o.Now.Unix(), t.actor, p.digest)
-	if err != nil {
-		return nil, err
-	}
-	if a.run, err = res.LastInsertId(); err != nil {
+	if err := t.QueryRowContext(t.ctx, `INSERT INTO import_runs (started_at, finished_at, actor, digest, totals, report)
+		VALUES (?,?,?,?,'{}','{}') RETURNING id`, o.Now.Unix(), o.Now.Unix(), t.actor, p.digest).Scan(&a.run); err != nil {
 		return nil, err
 	}
 	a.rep.ID = a.run
@@ -157,6 +156,13 @@ func (a *applier) object(kind, key string) (importObject, bool) {
 }
 
 func (a *applier) record(kind, key string, local int64) error {
+	if o, ok := a.objects[kind+"\x00"+key]; ok && o.run == a.run {
+		// Recorded before in this run, maybe in the pending batch: one
+		// statement cannot upsert a row twice.
+		if err := a.objBatch.flush(a.t); err != nil {
+			return err
+		}
+	}
 	a.objects[kind+"\x00"+key] = importObject{run: a.run, local: local}
 	return a.objBatch.add(a.t, kind, key, a.run, local)
 }

@@ -12,6 +12,7 @@ import (
 type rowBatch struct {
 	head  string // INSERT INTO t (a, b) VALUES
 	tuple string // (?,?)
+	tail  string // ON CONFLICT …, or empty
 	cols  int
 	args  []any
 	stmt  *sql.Stmt // prepared for a full batch
@@ -53,7 +54,7 @@ func (b *rowBatch) flush(t *tx) error {
 }
 
 func (b *rowBatch) query(n int) string {
-	return b.head + strings.TrimSuffix(strings.Repeat(b.tuple+",", n), ",")
+	return b.head + strings.TrimSuffix(strings.Repeat(b.tuple+",", n), ",") + b.tail
 }
 
 func (b *rowBatch) close() {

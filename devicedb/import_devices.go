@@ -196,7 +196,7 @@ func (a *applier) isVCC(uid int64) (bool, error) {
 // contact-center phone.
 func (t *tx) isVCCDedicated(id int64) (bool, error) {
 	var n, vcc int
-	err := t.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(type = 'VCC Agent'), 0) FROM licenses WHERE user_id = ?
+	err := t.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(CASE WHEN type = 'VCC Agent' THEN 1 ELSE 0 END), 0) FROM licenses WHERE user_id = ?
 		AND NOT (suspended = 'removed' AND removed_at <= ?)`, id, t.now.Add(-RemovalGrace).Unix()).Scan(&n, &vcc)
 	return n > 0 && n == vcc, err
 }

@@ -11,7 +11,7 @@ import (
 // dump is the whole database: every row of every table, as text.
 func dump(t testing.TB, s *Store) map[string][]string {
 	t.Helper()
-	tables, err := queryStrings(s, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	tables, err := s.tableNames(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,23 +37,6 @@ func dump(t testing.TB, s *Store) map[string][]string {
 		sort.Strings(out[tb])
 	}
 	return out
-}
-
-func queryStrings(s *Store, q string) ([]string, error) {
-	rows, err := s.r.Query(q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 func diffDumps(a, b map[string][]string) string {

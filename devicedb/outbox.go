@@ -82,14 +82,11 @@ func (t *tx) queueWelcome(w welcome) (int64, error) {
 	if w.email == "" {
 		status = OutboxNoAddress
 	}
-	res, err := t.ExecContext(t.ctx, `INSERT INTO outbox (kind, user_id, username, to_name, to_addr, subject, body_enc, link_enc,
-		link_expires_at, status, next_attempt_at, created_at) VALUES ('welcome',?,?,?,?,?,?,?,?,?,?,?)`,
+	var id int64
+	err := t.QueryRowContext(t.ctx, `INSERT INTO outbox (kind, user_id, username, to_name, to_addr, subject, body_enc, link_enc,
+		link_expires_at, status, next_attempt_at, created_at) VALUES ('welcome',?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		w.userID, w.username, name, w.email, subject, t.s.box.seal(body), t.s.box.seal(link), expires.Unix(), status,
-		w.now.Unix(), w.now.Unix())
-	if err != nil {
-		return 0, err
-	}
-	id, err := res.LastInsertId()
+		w.now.Unix(), w.now.Unix()).Scan(&id)
 	if err != nil {
 		return 0, err
 	}

@@ -57,7 +57,7 @@ func (s *Store) RecordPending(ctx context.Context, batch []Sighting) error {
 		st, err := t.PrepareContext(t.ctx, `INSERT INTO pending_devices (mac, vendor, model, firmware, user_agent, source_ip, first_seen, last_seen)
 			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (mac) DO UPDATE SET vendor = excluded.vendor, model = excluded.model,
 			firmware = excluded.firmware, user_agent = excluded.user_agent, source_ip = excluded.source_ip,
-			last_seen = excluded.last_seen, requests = requests + 1`)
+			last_seen = excluded.last_seen, requests = pending_devices.requests + 1`)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *Store) RecordPending(ctx context.Context, batch []Sighting) error {
 			}
 		}
 		_, err = t.ExecContext(t.ctx, `DELETE FROM pending_devices WHERE mac IN (SELECT mac FROM pending_devices
-			ORDER BY last_seen DESC LIMIT -1 OFFSET ?)`, MaxPending)
+			ORDER BY last_seen DESC LIMIT 9223372036854775807 OFFSET ?)`, MaxPending)
 		return err
 	})
 }

@@ -114,8 +114,21 @@ func (s *Store) SaveBindings(ctx context.Context, upserts []Binding, deletes []B
 
 // LoadBindings returns the bindings that have not expired at now.
 func (s *Store) LoadBindings(ctx context.Context, now time.Time) ([]Binding, error) {
+	return s.LiveBindings(ctx, now, "", 0)
+}
+
+// LiveBindings returns the bindings that have not expired at now of one
+// device (mac, normalized) and/or one user; zero filters match all.
+func (s *Store) LiveBindings(ctx context.Context, now time.Time, mac string, userID int64) ([]Binding, error) {
+	where, args := "expires_at > ?", []any{now.Unix()}
+	if mac != "" {
+		where, args = where+" AND mac = ?", append(args, mac)
+	}
+	if userID != 0 {
+		where, args = where+" AND user_id = ?", append(args, userID)
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT aor, contact, auth_user, mac, line, user_id, expires_at, call_id, cseq, instance,
-		reg_id, source, transport, user_agent, registered_at FROM bindings WHERE expires_at > ? ORDER BY aor, contact`, now.Unix())
+		reg_id, source, transport, user_agent, registered_at FROM bindings WHERE `+where+` ORDER BY aor, contact`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,8 @@ func (r *replacer) newProfiles() error {
 			return err
 		}
 	}
-	if _, err := t.ExecContext(t.ctx, `INSERT OR REPLACE INTO device_tombstones (mac, model, removed_at) VALUES (?,?,?)`,
+	if _, err := t.ExecContext(t.ctx, `INSERT INTO device_tombstones (mac, model, removed_at) VALUES (?,?,?)
+				ON CONFLICT (mac) DO UPDATE SET model = excluded.model, removed_at = excluded.removed_at`,
 		r.old.MAC, r.old.Model, t.now.Unix()); err != nil {
 		return err
 	}

@@ -24,7 +24,9 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 func openTest(t testing.TB) (*Store, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	s, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "phoneprov.db"), Now: c.Now})
+	o := testOptions(t)
+	o.Now = c.Now
+	s, err := Open(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +163,9 @@ func TestPasswordsEncryptedAtRest(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
+	if pgCluster != nil {
+		t.Skip("SQLite's backup; on PostgreSQL Backup points to pg_dump (TestPostgresSchemaVersion)")
+	}
 	s, _ := openTest(t)
 	mustUser(t, s, "alice", "1001")
 	dest := filepath.Join(t.TempDir(), "copy.db")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -34,6 +35,16 @@ type bypassLockKey struct{}
 // makes the write succeed without a change (Generation stays).
 var errNoChange = errors.New("no change")
 
+// exclusiveKey marks a write that runs alone in the cluster (the import):
+// on PostgreSQL every write transaction takes the cluster's write lock
+// shared, this one exclusive, so that its long transaction is never
+// aborted by a short one on another node (the others wait; the servers'
+// own records are written behind, so phones are still answered).
+type exclusiveKey struct{}
+
+// pgWriteLock is the advisory lock of exclusiveKey.
+const pgWriteLock = 0x70686f6e77
+
 // tx is one write transaction with its audit trail.
 type tx struct {
 	*sql.Tx
@@ -43,10 +54,11 @@ type tx struct {
 	now   time.Time
 }
 
-// write runs fn in one IMMEDIATE transaction on the writer connection and
+// write runs fn in one IMMEDIATE transaction on the writer connection
+// (SERIALIZABLE on PostgreSQL, run again when it loses a race) and
 // commits it with every audit entry fn added. op names it for metrics.
 func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error {
-	if until := s.locked.Load(); until != 0 && ctx.Value(bypassLockKey{}) == nil {
+	if until := s.locked.Load(); until != 0 && ctx.Value(bypassLockKey{}) == nil && !s.lockStale(until) {
 		return &Error{Kind: ErrUnavailable, Msg: fmt.Sprintf(
 			"an upgrade (Classic import) is in progress: admin changes are held until about %s; phones keep working, retry after that",
 			time.Unix(until, 0).UTC().Format(time.RFC3339))}
@@ -58,19 +70,56 @@ func (s *Store) write(ctx context.Context, op string, fn func(*tx) error) error 
 		}
 	}()
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	attempts, pause := 5, 50*time.Millisecond
+	if s.pg {
+		// Serializable transactions that lost a race are run again.
+		attempts, pause = 10, 5*time.Millisecond
+	}
+	for attempt := 0; attempt < attempts; attempt++ {
 		err = s.writeOnce(ctx, fn)
 		if !isBusy(err) {
 			return DiskFull(err)
 		}
-		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+		time.Sleep(time.Duration(attempt+1)*pause + time.Duration(rand.Int64N(int64(pause))))
 	}
 	return fmt.Errorf("%s: database stayed busy: %w", op, err)
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+	var opts *sql.TxOptions
+	if s.pg {
+		// One writer per node, as on SQLite: the node's writers do not
+		// fail each other's serializable transactions; only writers on
+		// other nodes can, and those are run again.
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		// What SQLite's single writer gives for free: every rule read in
+		// the transaction still holds at its commit.
+		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	var sqlTx *sql.Tx
+	var err error
+	if s.pg {
+		// The cluster's write lock is taken before the transaction
+		// starts, so that its snapshot follows every write the wait let
+		// through.
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		lock, unlock := "pg_advisory_lock_shared", "pg_advisory_unlock_shared"
+		if ctx.Value(exclusiveKey{}) != nil {
+			lock, unlock = "pg_advisory_lock", "pg_advisory_unlock"
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT "+lock+"(?)", int64(pgWriteLock)); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.Background(), "SELECT "+unlock+"(?)", int64(pgWriteLock))
+		if sqlTx, err = conn.BeginTx(ctx, opts); err != nil {
+			return err
+		}
+	} else if sqlTx, err = s.w.BeginTx(ctx, opts); err != nil {
 		return err
 	}
 	t := &tx{Tx: sqlTx, s: s, ctx: ctx, actor: actorOf(ctx), now: s.now().UTC()}
@@ -80,6 +129,13 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*tx) error) error {
 			return nil
 		}
 		return err
+	}
+	if s.pg && ctx.Value(bypassLockKey{}) == nil {
+		// Every node's caches go stale when (and only if) this commits.
+		if _, err := sqlTx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, feedChannel, "change "+s.feed.node); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return err

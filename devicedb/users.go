@@ -131,16 +131,17 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 }
 
 func (t *tx) insertUser(n NewUser) (int64, error) {
-	res, err := t.ExecContext(t.ctx, `INSERT INTO users (username, first_name, last_name, email, time_zone, language,
-		voicemail_to_email, status, created_at, updated_at) VALUES (?,?,?,?,?,?,?, 'active', ?, ?)`,
-		n.Username, n.FirstName, n.LastName, n.Email, n.TimeZone, n.Language, n.VoicemailToEmail, t.now.Unix(), t.now.Unix())
+	var id int64
+	err := t.QueryRowContext(t.ctx, `INSERT INTO users (username, first_name, last_name, email, time_zone, language,
+		voicemail_to_email, status, created_at, updated_at) VALUES (?,?,?,?,?,?,?, 'active', ?, ?) RETURNING id`,
+		n.Username, n.FirstName, n.LastName, n.Email, n.TimeZone, n.Language, n.VoicemailToEmail, t.now.Unix(), t.now.Unix()).Scan(&id)
 	if isUnique(err) {
 		return 0, conflict("username %q is taken; choose another", n.Username)
 	}
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // assignExtension gives user id the extension number, creating it (of the

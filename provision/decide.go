@@ -448,6 +448,7 @@ func (p *Phones) Answer(ctx context.Context, req PhoneRequest) Decision {
 			UserAgent: req.UserAgent, SourceIP: req.Source.String(), At: now})
 	}
 	if d.walk {
+		p.noteWalk(req.Source, id.MAC)
 		p.throttle.unknown(req.Source, id.MAC, now)
 	}
 	if d.counts {
@@ -455,6 +456,7 @@ func (p *Phones) Answer(ctx context.Context, req PhoneRequest) Decision {
 		if key == "" {
 			key = id.File
 		}
+		p.noteWalk(req.Source, key)
 		if p.throttle.unknown(req.Source, key, now) {
 			d.Status, d.Outcome, d.Reason = http.StatusTooManyRequests, "throttled", "the source asked for too many unknown MACs"
 		}
@@ -483,6 +485,14 @@ func (p *Phones) Answer(ctx context.Context, req PhoneRequest) Decision {
 		}
 	}
 	return d
+}
+
+// noteWalk tells the other nodes of an unknown MAC a source asked for
+// (ThrottleConfig.OnUnknown), before this node counts it.
+func (p *Phones) noteWalk(src netip.Addr, mac string) {
+	if p.throttle.cfg.OnUnknown != nil {
+		p.throttle.cfg.OnUnknown(src, mac)
+	}
 }
 
 // uaPolicy values: what a model's User-Agent proves (templates.Model.UserAgent).

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/icholy/digest"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/devicedb/dbtest"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -38,7 +38,7 @@ type phoneEnv struct {
 func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := devicedb.Open(ctx, devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(ctx, dbtest.Options(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,12 @@ type ThrottleConfig struct {
 	// MaxSources bounds the sources tracked; past it the least recently
 	// seen are forgotten. Default 10000.
 	MaxSources int
+	// OnUnknown, when set, is told of every unknown MAC a source asks this
+	// server for, so that other nodes count it too (Phones.NoteUnknown),
+	// before this server counts it: a walker spreading over several nodes
+	// is stopped as soon as on one when OnUnknown returns only once the
+	// counts of the others are in. Default nil.
+	OnUnknown func(src netip.Addr, mac string)
 }
 
 func (c *ThrottleConfig) defaults() {
@@ -117,6 +123,12 @@ func (t *throttle) unknown(a netip.Addr, mac string, now time.Time) bool {
 		return true
 	}
 	return false
+}
+
+// NoteUnknown counts an unknown MAC a source asked another node for
+// (ThrottleConfig.OnUnknown there) against the source here.
+func (p *Phones) NoteUnknown(src netip.Addr, mac string) {
+	p.throttle.unknown(src, mac, p.now())
 }
 
 // evict drops sources that are neither blocked nor recent, and if none

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/devicedb/dbtest"
 )
 
 // The registrar must accept the real store.
@@ -56,7 +56,7 @@ func (d *countingDir) LineByAuthUser(ctx context.Context, u string) (*devicedb.L
 // openStore opens a fresh database in a temporary folder.
 func openStore(t testing.TB) *devicedb.Store {
 	t.Helper()
-	s, err := devicedb.Open(bg, devicedb.Options{Path: filepath.Join(t.TempDir(), "phoneprov.db")})
+	s, err := devicedb.Open(bg, dbtest.Options(t))
 	if err != nil {
 		t.Fatal(err)
 	}

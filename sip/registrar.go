@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +70,12 @@ type Registrar struct {
 	// refusals maps a MAC to its last Refusal (authenticated devices only,
 	// so bounded by the devices in the database).
 	refusals sync.Map
+	// tellFailure, when the directory is shared by several nodes, tells
+	// the others of an authentication failure (shareFailures).
+	tellFailure func(sipauth.Peer)
+	// syncFailures waits until the failures told by the other nodes
+	// before are counted (shareFailures).
+	syncFailures func()
 
 	mu        sync.RWMutex
 	closed    bool
@@ -146,6 +153,9 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	}
 	r.persist = startPersister(r)
 	r.udp.start()
+	if sd, ok := dir.(sharedDirectory); ok && sd.Shared() {
+		r.shareFailures(sd)
+	}
 	return r, nil
 }
 
@@ -269,4 +279,70 @@ func (r *Registrar) Bindings(mac string, userID int64) []devicedb.Binding {
 	})
 	sortBindings(out)
 	return out
+}
+
+// sharedDirectory is what a Directory shared by several nodes (a
+// *devicedb.Store on PostgreSQL) offers: a feed on which the registrars
+// count each other's authentication failures, so that a credential sweep
+// spread over the nodes is stopped as on one.
+type sharedDirectory interface {
+	Shared() bool
+	NodeID() string
+	Broadcast(ctx context.Context, topic, payload string) error
+	Subscribe(topic string, fn func(payload string))
+	Sync(ctx context.Context) error
+}
+
+func (r *Registrar) shareFailures(sd sharedDirectory) {
+	node := sd.NodeID()
+	r.tellFailure = func(p sipauth.Peer) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := sd.Broadcast(ctx, "authfail", failurePayload(node, p)); err != nil {
+			r.log.Warn("sharing an authentication failure with the other nodes", "err", err)
+		}
+	}
+	r.syncFailures = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := sd.Sync(ctx); err != nil {
+			r.log.Warn("hearing the other nodes' authentication failures", "err", err)
+		}
+	}
+	sd.Subscribe("authfail", func(payload string) {
+		if from, p, ok := parseFailurePayload(payload); ok && from != node {
+			r.auth.PeerFailure(p)
+		}
+	})
+}
+
+// failurePayload is a failure told to the other nodes: "node udp|stream
+// address user" (the user last: it may hold spaces).
+func failurePayload(node string, p sipauth.Peer) string {
+	tr := "stream"
+	if p.UDP {
+		tr = "udp"
+	}
+	return node + " " + tr + " " + p.Addr.String() + " " + p.User
+}
+
+func parseFailurePayload(s string) (node string, p sipauth.Peer, ok bool) {
+	f := strings.SplitN(s, " ", 4)
+	if len(f) != 4 {
+		return "", p, false
+	}
+	a, err := netip.ParseAddr(f[2])
+	if err != nil {
+		return "", p, false
+	}
+	return f[0], sipauth.Peer{Addr: a, UDP: f[1] == "udp", User: f[3]}, true
+}
+
+// failure counts a failed authentication by p (and tells the other nodes,
+// when the directory is shared).
+func (r *Registrar) failure(p sipauth.Peer) {
+	r.auth.PeerFailure(p)
+	if r.tellFailure != nil {
+		r.tellFailure(p)
+	}
 }

@@ -138,22 +138,28 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	if err != nil {
 		peer.User = ""
 	}
+	if r.syncFailures != nil && r.auth.Failing(peer) && r.auth.PeerStatus(peer) == sipauth.Allow {
+		// A peer with failures, not yet refused: count those told by the
+		// other nodes before deciding (at most RejectAfter times per
+		// window; phones in good standing never wait for this).
+		r.syncFailures()
+	}
 	switch r.auth.PeerStatus(peer) {
 	case sipauth.Drop:
 		return nil, OutcomeThrottled
 	case sipauth.Reject:
-		r.auth.PeerFailure(peer)
+		r.failure(peer)
 		r.reply(req, tx, 403, "Forbidden")
 		return nil, OutcomeThrottled
 	}
 	if err != nil {
-		r.auth.PeerFailure(peer)
+		r.failure(peer)
 		r.reply(req, tx, 400, "Bad Request (Authorization)")
 		return nil, OutcomeBadRequest
 	}
 	if !sameURI(c.URI, &req.Recipient) {
 		// RFC 3261 section 22.4: the digest covers the Request-URI.
-		r.auth.PeerFailure(peer)
+		r.failure(peer)
 		r.reply(req, tx, 400, "Bad Request (digest uri is not the Request-URI)")
 		return nil, OutcomeBadRequest
 	}
@@ -179,7 +185,7 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	case res == sipauth.Stale:
 		return nil, r.challenge(req, tx, src, true, OutcomeStale)
 	case res != sipauth.OK:
-		r.auth.PeerFailure(peer)
+		r.failure(peer)
 		return nil, r.challenge(req, tx, src, false, OutcomeUnauthorized)
 	}
 	r.auth.PeerSuccess(peer)

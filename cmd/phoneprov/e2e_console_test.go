@@ -272,7 +272,7 @@ func TestConsoleBrowser(t *testing.T) {
 	needBrowser(t)
 	bin := binary(t)
 	data := t.TempDir()
-	add := exec.Command(bin, "admin", "add", "--data", data, "alice")
+	add := dataCommand(t, bin, data, "admin", "add", "--data", data, "alice")
 	add.Stdin = strings.NewReader("correct horse battery\n")
 	if out, err := add.CombinedOutput(); err != nil || !strings.Contains(string(out), "admin alice added") {
 		t.Fatalf("admin add: %v %s", err, out)

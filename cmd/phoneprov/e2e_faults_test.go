@@ -27,7 +27,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +97,7 @@ func (p *proc) listAll(t *testing.T, path string) []map[string]any {
 // runCheck runs phoneprov check on the data directory and wants "ok".
 func runCheck(t *testing.T, bin, data string) {
 	t.Helper()
-	out, err := exec.Command(bin, "check", "--data", data).CombinedOutput()
+	out, err := dataCommand(t, bin, data, "check", "--data", data).CombinedOutput()
 	if err != nil || string(out) != "ok\n" {
 		t.Fatalf("phoneprov check: %v\n%s", err, out)
 	}

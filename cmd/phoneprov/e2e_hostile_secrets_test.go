@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/icholy/digest"
 
+	"github.com/phoneprov/phoneprov/cmd/internal/testbin"
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
@@ -63,7 +63,7 @@ func TestHostileNoSecretsInLogs(t *testing.T) {
 	adminPW, smtpPW := "console-pass-5f2a9c1e", "smtp-pass-8d3b7e40"
 	sec.add(t, "console admin password", adminPW)
 	sec.add(t, "SMTP password", smtpPW)
-	add := exec.Command(bin, "admin", "add", "--data", data, "opsadmin")
+	add := dataCommand(t, bin, data, "admin", "add", "--data", data, "opsadmin")
 	add.Stdin = strings.NewReader(adminPW + "\n")
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("admin add: %v\n%s", err, out)
@@ -179,7 +179,8 @@ func TestHostileNoSecretsInLogs(t *testing.T) {
 
 	// The device password is only in the database: read it, then let the
 	// device fetch with it in a second run.
-	st, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(data, "phoneprov.db")})
+	st, err := devicedb.Open(context.Background(), devicedb.Options{Database: testbin.Database(t, data),
+		Path: filepath.Join(data, "phoneprov.db"), KeyFile: filepath.Join(data, "secret.key")})
 	if err != nil {
 		t.Fatal(err)
 	}

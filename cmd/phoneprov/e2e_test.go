@@ -41,6 +41,9 @@ func start(t *testing.T, bin, data string, extra ...string) *proc {
 	os.Remove(filepath.Join(data, "ports.json"))
 	args := append([]string{"serve", "--data", data, "--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0",
 		"--sip-addr", "127.0.0.1:0", "--sips-addr", "127.0.0.1:0", "--stun-addr", "127.0.0.1:0", "--dns-addr", "127.0.0.1:0"}, extra...)
+	if db := testbin.Database(t, data); db != "" {
+		args = append([]string{args[0], "--database", db}, args[1:]...)
+	}
 	cmd := exec.Command(bin, args...)
 	p := &proc{cmd: cmd, log: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
@@ -59,6 +62,14 @@ func start(t *testing.T, bin, data string, extra ...string) *proc {
 	}
 	p.token = strings.TrimSpace(string(tok))
 	return p
+}
+
+// dataCommand is a phoneprov command on the database of data directory
+// data (PostgreSQL when the tests run on it).
+func dataCommand(t *testing.T, bin, data string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "PHONEPROV_DATABASE="+testbin.Database(t, data))
+	return cmd
 }
 
 func (p *proc) stop(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,7 +25,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(context.Background(), storeOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +23,7 @@ import (
 // upgradeEnv is an API with the upgrade hooks of cfg.
 func upgradeEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(context.Background(), storeOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -113,8 +114,37 @@ func New(cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Console{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
-		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources), csrfKey: cfg.CSRFKey}, nil
+	c := &Console{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
+		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources), csrfKey: cfg.CSRFKey}
+	if cfg.Store.Shared() {
+		shareSignIns(cfg.Store, c.limiter, c.log)
+	}
+	return c, nil
+}
+
+// shareSignIns makes the sign-in limit hold across the nodes on one
+// database: every attempt counted on a node is told to the others (over
+// the store's change feed), which count it too.
+func shareSignIns(s *devicedb.Store, l *limiter, log *slog.Logger) {
+	node := s.NodeID()
+	l.share = func(src string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		err := s.Broadcast(ctx, "signin", node+" "+src)
+		if err == nil {
+			// The attempts made on the other nodes before are counted
+			// here before this one is.
+			err = s.Sync(ctx)
+		}
+		if err != nil {
+			log.Warn("sharing a sign-in attempt with the other nodes", "err", err)
+		}
+	}
+	s.Subscribe("signin", func(p string) {
+		if from, src, _ := strings.Cut(p, " "); from != node && src != "" {
+			l.count(src)
+		}
+	})
 }
 
 // Paths reports whether the console serves p: "/", "/login", "/logout",

@@ -8,13 +8,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/devicedb/dbtest"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -29,7 +29,7 @@ type env struct {
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	s, err := devicedb.Open(ctx, devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(ctx, dbtest.Options(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func (e *env) signIn() {
 }
 
 func TestPathsLeavePhoneFilesAlone(t *testing.T) {
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(context.Background(), dbtest.Options(t))
 	if err != nil {
 		t.Fatal(err)
 	}

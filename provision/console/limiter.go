@@ -35,6 +35,9 @@ type limiter struct {
 	max    int
 	now    func() time.Time
 	seen   map[string]*window
+	// share, when set, tells the other nodes of an attempt counted here
+	// (see shareSignIns).
+	share func(src string)
 }
 
 type window struct {
@@ -50,6 +53,14 @@ func newLimiter(burst int, w time.Duration, max int) *limiter {
 // the table is full of live windows, new sources are refused: an attacker
 // spraying addresses cannot push out the counters of the others.
 func (l *limiter) allow(src string) bool {
+	if l.share != nil && l.burst != 0 {
+		l.share(src)
+	}
+	return l.count(src)
+}
+
+// count counts one attempt by src (here or, shared, on another node).
+func (l *limiter) count(src string) bool {
 	if l.burst == 0 {
 		return true
 	}

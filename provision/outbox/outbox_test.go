@@ -14,13 +14,13 @@ import (
 	"math/big"
 	"net"
 	"net/textproto"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/devicedb/dbtest"
 )
 
 // smtpServer is a small real SMTP server on 127.0.0.1: it refuses the
@@ -116,7 +116,7 @@ func (s *smtpServer) got() (sessions int, accepted []string, auth []string) {
 // message is queued.
 func storeWithWelcome(t *testing.T) *devicedb.Store {
 	t.Helper()
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: filepath.Join(t.TempDir(), "db")})
+	s, err := devicedb.Open(context.Background(), dbtest.Options(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (s *Server) Answer(req *dns.Msg, udp bool) *dns.Msg {
 	case opt != nil && opt.Version() != 0: // RFC 6891 section 6.1.3
 		m.Rcode = dns.RcodeBadVers
 	default:
-		s.zone.answer(m, req.Question[0])
+		s.zone.Load().answer(m, req.Question[0])
 		if udp {
 			m.Extra = nil
 		}

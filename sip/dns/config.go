@@ -77,6 +77,19 @@ type Config struct {
 	// written, e.g. for metrics. It must be safe for concurrent use.
 	// Default nil.
 	OnQuery func(rcode int)
+	// Nodes, when set, are the live nodes of a cluster serving the domain
+	// (see Server.SetNodes): each gets its own name node<N>.<domain> with
+	// its address, and one SRV record per service it offers, instead of
+	// the single SIPHost record. Default: none.
+	Nodes []Node
+}
+
+// Node is one cluster node in the SRV records.
+type Node struct {
+	IP                                         net.IP
+	SIPUDPPort, SIPTCPPort, SIPSPort, STUNPort int
+	// Priority and Weight of its SRV records (RFC 2782). Default 10, 10.
+	Priority, Weight uint16
 }
 
 // withDefaults returns a copy of c with defaults applied to zero fields and

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -25,7 +26,7 @@ const udpReadSize = dns.DefaultMsgSize
 // ServeUDP and ServeTCP, once per connection, and stop it with Shutdown.
 type Server struct {
 	cfg     Config
-	zone    *zone
+	zone    atomic.Pointer[zone]
 	limiter *srclimit.Limiter // nil when the rate limit is off
 
 	mu      sync.Mutex
@@ -52,11 +53,25 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dns config: %w", err)
 	}
-	s := &Server{cfg: cfg, zone: z}
+	s := &Server{cfg: cfg}
+	s.zone.Store(z)
 	if cfg.RateLimit > 0 {
 		s.limiter = srclimit.New(cfg.RateLimit, maxSources, nil)
 	}
 	return s, nil
+}
+
+// SetNodes replaces the cluster's live nodes in the SRV records (see
+// Config.Nodes); queries see the old zone or the new one, never a mix.
+func (s *Server) SetNodes(nodes []Node) error {
+	cfg := s.cfg
+	cfg.Nodes = nodes
+	z, err := newZone(cfg)
+	if err != nil {
+		return err
+	}
+	s.zone.Store(z)
+	return nil
 }
 
 // ServeUDP answers queries arriving on pc until Shutdown, then returns nil.

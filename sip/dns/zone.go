@@ -85,7 +85,30 @@ func newZone(c Config) (*zone, error) {
 		}
 	}
 
-	for _, s := range services(c) {
+	for i, s := range services(c) {
+		if len(c.Nodes) > 0 {
+			// One SRV record per live node offering the service.
+			owner := s.owner + "." + d
+			for n, node := range c.Nodes {
+				port := []int{node.SIPUDPPort, node.SIPTCPPort, node.SIPSPort, node.STUNPort}[i]
+				if port == 0 || node.IP == nil {
+					continue
+				}
+				target := fmt.Sprintf("node%d.%s", n+1, d)
+				if ip4 := node.IP.To4(); ip4 != nil {
+					z.add(&dns.A{Hdr: hdr(target, dns.TypeA), A: ip4})
+				} else {
+					z.add(&dns.AAAA{Hdr: hdr(target, dns.TypeAAAA), AAAA: node.IP.To16()})
+				}
+				z.add(&dns.SRV{Hdr: hdr(owner, dns.TypeSRV), Priority: orDefault(node.Priority), Weight: orDefault(node.Weight),
+					Port: uint16(port), Target: target})
+				if s.naptr != "" {
+					z.add(&dns.NAPTR{Hdr: hdr(d, dns.TypeNAPTR), Order: s.order, Preference: 10,
+						Flags: "s", Service: s.naptr, Replacement: owner})
+				}
+			}
+			continue
+		}
 		if s.port == 0 {
 			continue
 		}
@@ -111,6 +134,13 @@ func newZone(c Config) (*zone, error) {
 		}
 	}
 	return z, nil
+}
+
+func orDefault(v uint16) uint16 {
+	if v == 0 {
+		return 10
+	}
+	return v
 }
 
 // add puts rr in the zone, skipping an exact duplicate.

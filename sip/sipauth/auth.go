@@ -213,3 +213,8 @@ func (a *Authenticator) Success(src netip.Addr) { a.PeerSuccess(Peer{Addr: src})
 
 // Status is PeerStatus for src as Failure names it.
 func (a *Authenticator) Status(src netip.Addr) Verdict { return a.PeerStatus(Peer{Addr: src}) }
+
+// Failing reports whether p (or its source on its transport) has failures
+// counted (the registrar then makes sure it has heard of those counted on
+// other nodes before asking PeerStatus).
+func (a *Authenticator) Failing(p Peer) bool { return a.throttle.failing(p) }

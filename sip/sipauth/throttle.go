@@ -212,6 +212,19 @@ func verdict[K comparable](m *lru[K, state], k K, ts int64) Verdict {
 	return Allow
 }
 
+// failing reports whether p, or its source on its transport, has failures
+// counted.
+func (t *throttle) failing(p Peer) bool {
+	pk, sk, _ := keys(p)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.pairs.get(pk); s != nil && s.n > 0 {
+		return true
+	}
+	s := t.srcs.get(sk)
+	return s != nil && s.n > 0
+}
+
 // idle reports whether s no longer affects any verdict.
 func (t *throttle) idle(s *state, ts int64) bool {
 	return ts >= s.until && (s.drop || ts-s.start >= t.window)

@@ -18,7 +18,7 @@ import (
 // password is asked twice on a terminal (not echoed) or read as the first
 // line of stdin otherwise.
 func adminCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	const use = "usage: phoneprov admin add [--data DIR] NAME   (password from the terminal, or the first line of stdin)"
+	const use = "usage: phoneprov admin add [--data DIR] [--database URL] NAME   (password from the terminal, or the first line of stdin)"
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprintln(stderr, use)
 		return 2
@@ -26,6 +26,7 @@ func adminCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("phoneprov admin add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs)
+	database := databaseFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -42,7 +43,7 @@ func adminCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneprov admin add: %v\n", err)
 		return 1
 	}
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: dbPath(*data)})
+	s, err := devicedb.Open(context.Background(), storeOptions(*data, *database))
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneprov admin add: %v\n", err)
 		return 1

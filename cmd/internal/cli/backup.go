@@ -15,6 +15,7 @@ func backup(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("phoneprov backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs)
+	database := databaseFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -22,7 +23,11 @@ func backup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: phoneprov backup [--data DIR] DEST.db   (DEST must not exist; copy secret.key beside it)")
 		return 2
 	}
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: dbPath(*data)})
+	if devicedb.IsPostgres(*database) {
+		fmt.Fprintln(stderr, "phoneprov backup: the database is PostgreSQL; back it up with pg_dump (pg_dump -Fc -f FILE DBNAME) and keep secret.key with it")
+		return 1
+	}
+	s, err := devicedb.Open(context.Background(), storeOptions(*data, *database))
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneprov backup: %v\n", err)
 		return 1

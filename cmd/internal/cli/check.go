@@ -9,22 +9,26 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
-// check runs SQLite's integrity and foreign key checks on the database,
-// read-only (also while serve runs): "ok" and exit 0, or the problems and
+// check runs the integrity and foreign key checks on the database (SQLite
+// or PostgreSQL), read-only (also while serve runs): "ok" and exit 0, or the problems and
 // exit 1.
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("phoneprov check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs)
+	database := databaseFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: phoneprov check [--data DIR]")
+		fmt.Fprintln(stderr, "usage: phoneprov check [--data DIR] [--database URL]")
 		return 2
 	}
-	path := dbPath(*data)
-	problems, err := devicedb.CheckFile(context.Background(), path)
+	path := *database
+	if path == "" || path == "sqlite:" {
+		path = dbPath(*data)
+	}
+	problems, err := devicedb.CheckDatabase(context.Background(), path)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneprov check: %v\n", err)
 		return 1

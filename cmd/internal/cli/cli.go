@@ -29,7 +29,10 @@ Usage:
   phoneprov firmware add FILE --model M --version V [--target] [--server URL]
                                  add a firmware image
   phoneprov backup DEST.db       write a consistent copy of the database (also while serve runs)
-  phoneprov check [--data DIR]   check the database for damage (integrity, foreign keys): ok or the problems
+  phoneprov check [--data DIR] [--database URL]
+                                 check the database for damage (integrity, foreign keys): ok or the problems
+  phoneprov db copy --from URL --to URL
+                                 copy the account between databases (sqlite:PATH, postgres://…); the target must be new
   phoneprov import classic FILE.json|DIR [--dry-run] [--server URL]
                                  import a Classic export (JSON, or a folder of CSV files)
   phoneprov admin add NAME       add an admin console account (password from the terminal or stdin)
@@ -58,6 +61,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return importCmd(args[1:], stdout, stderr)
 	case "admin":
 		return adminCmd(args[1:], os.Stdin, stdout, stderr)
+	case "db":
+		return dbCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "phoneprov %s\n", version())
 		return 0

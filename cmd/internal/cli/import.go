@@ -35,6 +35,7 @@ the server first. Frozen configs of unsupported devices are rendered with
 type importFlags struct {
 	dryRun                        bool
 	report, data, server, token   string
+	database                      string
 	domain, publicHost, templates string
 }
 
@@ -49,6 +50,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "show what the import would do; change nothing")
 	fs.StringVar(&f.report, "report", "", "write the full report (JSON) to this file")
 	fs.StringVar(&f.data, "data", envOr("PHONEPROV_DATA", defaultData), "data directory of a stopped server (env PHONEPROV_DATA)")
+	fs.StringVar(&f.database, "database", envOr("PHONEPROV_DATABASE", ""), "database URL, as serve's (env PHONEPROV_DATABASE)")
 	fs.StringVar(&f.server, "server", "", "base URL of a running phoneprov, e.g. http://127.0.0.1:8080")
 	fs.StringVar(&f.token, "token-file", "", "admin token file for --server; default DATA/admin.token")
 	fs.StringVar(&f.domain, "domain", envOr("PHONEPROV_DOMAIN", "phoneprov.test"), "SIP domain rendered into frozen configs (env PHONEPROV_DOMAIN)")
@@ -163,7 +165,7 @@ func importDirect(f importFlags, src string, prog *progress) (*devicedb.ImportRe
 	if err := os.MkdirAll(f.data, 0o700); err != nil {
 		return nil, err
 	}
-	s, err := devicedb.Open(context.Background(), devicedb.Options{Path: dbPath(f.data)})
+	s, err := devicedb.Open(context.Background(), storeOptions(f.data, f.database))
 	if err != nil {
 		return nil, err
 	}

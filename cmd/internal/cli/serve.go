@@ -40,6 +40,8 @@ import (
 // comes from its environment variable when set.
 type serveConfig struct {
 	Data       string // --data, PHONEPROV_DATA: ./phoneprov-data
+	Database   string // --database, PHONEPROV_DATABASE: empty (SQLite in Data)
+	SRV        string // --srv, PHONEPROV_SRV: 10/10 (this node's SRV priority/weight in a cluster)
 	HTTPAddr   string // --http-addr, PHONEPROV_HTTP_ADDR: :8080 (empty: off)
 	HTTPSAddr  string // --https-addr, PHONEPROV_HTTPS_ADDR: :8443 (empty: off)
 	SIPAddr    string // --sip-addr, PHONEPROV_SIP_ADDR: :5060
@@ -108,6 +110,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs := flag.NewFlagSet("phoneprov serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Data, "data", envOr("PHONEPROV_DATA", defaultData), "data directory: SQLite file, local CA and certificates, secret key, admin token (env PHONEPROV_DATA)")
+	fs.StringVar(&c.Database, "database", envOr("PHONEPROV_DATABASE", ""), "database URL: empty or sqlite:PATH = SQLite (default: phoneprov.db in --data); postgres://USER@HOST/DB = PostgreSQL, shared by several serve processes (env PHONEPROV_DATABASE)")
+	fs.StringVar(&c.SRV, "srv", envOr("PHONEPROV_SRV", "10/10"), "PRIORITY/WEIGHT of this node in the DNS SRV records of several nodes on PostgreSQL (RFC 2782: lower priority first, higher weight more often) (env PHONEPROV_SRV)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", envOr("PHONEPROV_HTTP_ADDR", ":8080"), "config routes and admin API over HTTP; empty: off (env PHONEPROV_HTTP_ADDR)")
 	fs.StringVar(&c.HTTPSAddr, "https-addr", envOr("PHONEPROV_HTTPS_ADDR", ":8443"), "the same over TLS with the local CA; empty: off (env PHONEPROV_HTTPS_ADDR)")
 	fs.StringVar(&c.SIPAddr, "sip-addr", envOr("PHONEPROV_SIP_ADDR", ":5060"), "SIP registrar, UDP and TCP (env PHONEPROV_SIP_ADDR)")
@@ -298,8 +302,9 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	promReg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_password_hashes_peak",
 		Help: "Most argon2id password hashes ever computed at once (capped at 2)."},
 		func() float64 { _, peak := devicedb.PasswordHashes(); return float64(peak) }))
-	store, err := devicedb.Open(ctx, devicedb.Options{Path: dbPath(c.Data),
-		ObserveTx: func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }})
+	storeOpts := storeOptions(c.Data, c.Database)
+	storeOpts.ObserveTx = func(op string, d time.Duration) { txHist.WithLabelValues(op).Observe(d.Seconds()) }
+	store, err := devicedb.Open(ctx, storeOpts)
 	if err != nil {
 		return err
 	}
@@ -321,7 +326,16 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return fmt.Errorf("--templates-dir: %w", err)
 	}
-	ls, err := listen(c, log, []string{c.PublicHost, "localhost", "127.0.0.1", "::1", c.Domain})
+	hosts := []string{c.PublicHost, "localhost", "127.0.0.1", "::1", c.Domain}
+	if store.Shared() {
+		if err := joinCluster(ctx, store, c, hosts); err != nil {
+			return err
+		}
+		if token, err = adminToken(filepath.Join(c.Data, "admin.token")); err != nil {
+			return err
+		}
+	}
+	ls, err := listen(c, log, hosts)
 	if err != nil {
 		return err
 	}
@@ -349,8 +363,13 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if c.DeviceAuth == provision.DeviceAuthOpen {
 		log.Warn("--device-auth open: any host that sends a phone's User-Agent and knows a MAC gets that phone's config with its SIP passwords; use it only on a closed network")
 	}
+	var walks *walkShare
+	if store.Shared() {
+		walks = newWalkShare(store, log)
+	}
 	phones, err := provision.NewPhones(provision.PhonesConfig{DigestAlgorithms: algs, Store: store, Renderer: renderer, Allow: allow, Firmware: fw, OnFetch: onFetch,
-		DeviceAuth: c.DeviceAuth, Registry: promReg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
+		DeviceAuth: c.DeviceAuth, Throttle: provision.ThrottleConfig{OnUnknown: walks.onUnknown()},
+		Registry: promReg, Logger: log, Settings: provision.Settings{Domain: c.Domain, PublicHost: c.PublicHost,
 			ProvisionURL: ls.phoneURL(c.PublicHost), CACert: string(ls.caPEM), CACertURL: ls.caURL(c.PublicHost), NTPServer: c.NTPServer,
 			ResyncInterval: int(c.ResyncInterval.Seconds()), SIPPort: ls.sipPort(),
 			DNSSRV: ls.dnsUDP != nil && reg != nil, STUNPort: ls.stunPort()}})
@@ -358,6 +377,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer phones.Close()
+	walks.serve(phones)
 	if ls.tftp != nil {
 		stopTFTP, err := startTFTP(ctx, ls.tftp, phones, allow, promReg, log)
 		if err != nil {
@@ -383,13 +403,16 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		servers = append(servers, ds)
 		log.Info("profiling on", "addr", dl.Addr().String())
 	}
-	stopNet, err := startNetServices(c, ls, reg, log)
+	stopNet, err := startNetServices(c, ls, reg, store, log)
 	if err != nil {
 		return err
 	}
 	defer stopNet()
 	if reg != nil {
-		go phones.WatchChanges(ctx, pusher{reg}, 2*time.Second)
+		go phones.WatchChanges(ctx, pusher{nodeRegistrar{reg, store}}, 2*time.Second)
+		if store.Shared() {
+			serveResyncs(store, reg, log)
+		}
 	}
 	stopSched := scheduler{store: store, interval: c.SchedulerInterval, log: log.With("component", "scheduler"),
 		imports: devicedb.ImportOptions{Freeze: phones.Freeze, WelcomeLinkBase: welcomeLinkBase(ls.provisionURL(c.PublicHost))}}.start(ctx)
@@ -408,6 +431,17 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	}
 	if err := writePorts(filepath.Join(c.Data, "ports.json"), ls.ports()); err != nil {
 		return err
+	}
+	if store.Shared() {
+		announced := ls.ports()
+		if _, _, err := parseSRV(c.SRV); err != nil {
+			return err
+		}
+		announced["srv"] = c.SRV
+		hctx, stopBeat := context.WithCancel(context.Background())
+		beat := make(chan struct{})
+		go func() { heartbeat(hctx, store, c.PublicHost, announced, log); close(beat) }()
+		defer func() { stopBeat(); <-beat }()
 	}
 	h.SetReady(true)
 	log.Info("phoneprov ready", "version", version(), "data", c.Data, "ports", ls.ports(), "public_host", c.PublicHost)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/sip"
 	sipdns "github.com/phoneprov/phoneprov/sip/dns"
 	"github.com/phoneprov/phoneprov/sip/stun"
@@ -14,7 +15,7 @@ import (
 
 // startNetServices starts the DNS (and later STUN and SIP) servers on the
 // listeners made for them and returns a function that stops them.
-func startNetServices(c *serveConfig, ls *listeners, reg *sip.Registrar, log *slog.Logger) (func(), error) {
+func startNetServices(c *serveConfig, ls *listeners, reg *sip.Registrar, store *devicedb.Store, log *slog.Logger) (func(), error) {
 	var stops []func(context.Context) error
 	if reg != nil {
 		serves := []func() error{func() error { return reg.ServeUDP(ls.sipUDP) }, func() error { return reg.ServeTCP(ls.sipTCP) }}
@@ -55,6 +56,11 @@ func startNetServices(c *serveConfig, ls *listeners, reg *sip.Registrar, log *sl
 		d, err := sipdns.New(dc)
 		if err != nil {
 			return nil, err
+		}
+		if store.Shared() && reg != nil {
+			pctx, stop := context.WithCancel(context.Background())
+			go publishNodes(pctx, store, d, log)
+			stops = append(stops, func(context.Context) error { stop(); return nil })
 		}
 		for _, serve := range []func() error{func() error { return d.ServeUDP(ls.dnsUDP) }, func() error { return d.ServeTCP(ls.dnsTCP) }} {
 			go func() {

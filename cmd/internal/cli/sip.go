@@ -43,11 +43,11 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 }
 
 // pusher adapts the registrar to the config server's re-sync watcher.
-type pusher struct{ r *sip.Registrar }
+type pusher struct{ r nodeRegistrar }
 
 func (p pusher) RegisteredMACs() []string {
 	seen := map[string]bool{}
-	for _, b := range p.r.Bindings("", 0) {
+	for _, b := range p.r.bindings("", 0) {
 		seen[b.MAC] = true
 	}
 	out := make([]string, 0, len(seen))
@@ -59,25 +59,25 @@ func (p pusher) RegisteredMACs() []string {
 }
 
 func (p pusher) Push(ctx context.Context, mac, event string) error {
-	_, err := p.r.Resync(ctx, mac, event)
+	_, err := p.r.resync(ctx, mac, event)
 	return err
 }
 
 // apiRegistrar adapts the registrar to the admin API.
-type apiRegistrar struct{ r *sip.Registrar }
+type apiRegistrar struct{ r nodeRegistrar }
 
 func (a apiRegistrar) Bindings(mac string, userID int64) []devicedb.Binding {
-	return a.r.Bindings(mac, userID)
+	return a.r.bindings(mac, userID)
 }
 
 func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error) {
-	return a.r.Resync(ctx, mac, event)
+	return a.r.resync(ctx, mac, event)
 }
 
-func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.ResyncState(mac) }
+func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.r.ResyncState(mac) }
 
 func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
-	f, ok := a.r.LastRefusal(mac)
+	f, ok := a.r.r.LastRefusal(mac)
 	return f.At, f.Line, f.Reason, ok
 }
 
@@ -89,7 +89,7 @@ func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones,
 	if reg == nil {
 		return c
 	}
-	c.Registrar = apiRegistrar{reg}
+	c.Registrar = apiRegistrar{nodeRegistrar{reg, store}}
 	// The old device's registrations end with it; both devices are told to
 	// re-fetch (the old one then finds nothing, the new one its lines).
 	c.OnReplaced = func(_ context.Context, oldMAC, newMAC string) {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/phoneprov/phoneprov/devicedb/pgtest"
 )
 
 // Env names a phoneprov binary built beforehand (by .ci/run or a load
@@ -52,12 +54,39 @@ func Phoneprov(t testing.TB) string {
 
 // Main runs the package's tests and removes the binary Phoneprov built:
 // call it from the package's TestMain.
+//
+// With PHONEPROV_TEST_DATABASE=postgres the tests run on a throwaway
+// PostgreSQL cluster: see Database.
 func Main(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m, &cluster)
 	if dir != "" {
 		os.RemoveAll(dir)
 	}
 	os.Exit(code)
+}
+
+var (
+	cluster *pgtest.Cluster
+	dbMu    sync.Mutex
+	dbs     = map[string]string{}
+)
+
+// Database is the --database for a server with data directory data: empty
+// (SQLite in data) unless the tests run on PostgreSQL, then a database of
+// its own, the same for every start on that directory.
+func Database(t testing.TB, data string) string {
+	t.Helper()
+	if cluster == nil {
+		return ""
+	}
+	dbMu.Lock()
+	defer dbMu.Unlock()
+	if u, ok := dbs[data]; ok {
+		return u
+	}
+	u := cluster.DatabaseForTest(t)
+	dbs[data] = u
+	return u
 }
 
 // Buffer is a bytes.Buffer safe for the exec package's copying goroutine
