@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	sipmsg "github.com/emiago/sipgo/sip"
+	"go.uber.org/goleak"
 )
 
 // TestMain silences sipgo's process-wide logger below errors: the test
-// phones' sipgo clients warn about their own reference counts.
+// phones' sipgo clients warn about their own reference counts; and fails
+// the run if a goroutine outlives the tests.
 func TestMain(m *testing.M) {
 	sipmsg.SetDefaultLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }

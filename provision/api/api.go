@@ -20,6 +20,7 @@ import (
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 )
 
 // MaxBody is the largest request body the API reads.
@@ -54,6 +55,10 @@ type Config struct {
 	// OnReplaced, when set, is called after a device replacement (not a
 	// dry run) with both MACs: drop the old device's bindings, NOTIFY both.
 	OnReplaced func(ctx context.Context, oldMAC, newMAC string)
+	// Jobs runs what a request starts in the background (re-sync
+	// NOTIFYs); the server stops it before closing the store. Default: a
+	// group of its own, never stopped.
+	Jobs *jobs.Group
 }
 
 // API serves /api/v1.
@@ -66,6 +71,7 @@ type API struct {
 	reg      Registrar
 	upgrade  upgradeHooks
 	provURL  string
+	jobs     *jobs.Group
 }
 
 // New checks the config and returns the API.
@@ -82,7 +88,10 @@ func New(cfg Config) (*API, error) {
 	if cfg.ProvisionURL == "" {
 		cfg.ProvisionURL = "http://localhost/"
 	}
-	return &API{provURL: cfg.ProvisionURL, store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
+	if cfg.Jobs == nil {
+		cfg.Jobs = jobs.New()
+	}
+	return &API{jobs: cfg.Jobs, provURL: cfg.ProvisionURL, store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
 		upgrade: upgradeHooks{freeze: cfg.Freeze, linkBase: cfg.WelcomeLinkBase, onReplaced: cfg.OnReplaced}}, nil
 }
 

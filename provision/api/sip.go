@@ -91,13 +91,13 @@ func (a *API) resync(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.RecordResyncRequest(r.Context(), d.MAC, m.ResyncEvent); err != nil {
 		return err
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30e9)
+	a.jobs.GoFrom(r.Context(), func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if _, err := a.reg.Resync(ctx, d.MAC, m.ResyncEvent); err != nil {
 			a.log.Warn("re-sync", "mac", d.MAC, "err", err)
 		}
-	}()
+	})
 	writeJSON(w, http.StatusAccepted, map[string]any{"mac": d.MAC, "event": m.ResyncEvent, "bindings": len(bs),
 		"status": "/api/v1/devices/" + d.MAC + "/resync"})
 	return nil

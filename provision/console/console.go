@@ -16,6 +16,7 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/api"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 )
 
 //go:embed templates/*.html static/*
@@ -54,6 +55,10 @@ type Config struct {
 	// CSRFKey keys the HMAC deriving CSRF tokens from sessions. Default:
 	// 32 random bytes, so forms loaded before a restart must be reloaded.
 	CSRFKey []byte
+	// Jobs runs what a page starts in the background (imports, bulk
+	// re-syncs); the server stops it before closing the store. Default: a
+	// group of its own, never stopped.
+	Jobs *jobs.Group
 }
 
 func (c *Config) defaults() {
@@ -62,6 +67,9 @@ func (c *Config) defaults() {
 	}
 	if c.ProvisionURL == "" {
 		c.ProvisionURL = "http://localhost/"
+	}
+	if c.Jobs == nil {
+		c.Jobs = jobs.New()
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
@@ -98,7 +106,7 @@ type Console struct {
 	log     *slog.Logger
 	pages   map[string]*template.Template
 	limiter *limiter
-	jobs    jobs
+	jobs    importJobs
 	csrfKey []byte
 	tasks   tasks
 }

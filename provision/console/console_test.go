@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -38,12 +39,15 @@ func newEnv(t *testing.T, cfg Config) *env {
 		t.Fatal(err)
 	}
 	cfg.Store = s
+	if cfg.Jobs == nil {
+		cfg.Jobs = jobs.New()
+	}
 	con, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(con.Routes())
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { srv.Close(); cfg.Jobs.Stop() }) // before the store closes, as serve does
 	jar, _ := cookiejar.New(nil)
 	return &env{t: t, store: s, srv: srv, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/api"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 	"github.com/phoneprov/phoneprov/sip"
 	"github.com/phoneprov/phoneprov/sip/sipauth"
 )
@@ -84,21 +85,21 @@ func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
 // apiConfig wires the admin API's hooks: firmware, the registrar, the
 // frozen configs of imported unsupported devices, welcome links, and what
 // follows a device replacement.
-func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, linkBase string, log *slog.Logger) api.Config {
-	c := api.Config{Firmware: fw, Freeze: phones.Freeze, WelcomeLinkBase: linkBase}
+func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, linkBase string, log *slog.Logger, bg *jobs.Group) api.Config {
+	c := api.Config{Firmware: fw, Freeze: phones.Freeze, WelcomeLinkBase: linkBase, Jobs: bg}
 	if reg == nil {
 		return c
 	}
 	c.Registrar = apiRegistrar{reg}
 	// The old device's registrations end with it; both devices are told to
 	// re-fetch (the old one then finds nothing, the new one its lines).
-	c.OnReplaced = func(_ context.Context, oldMAC, newMAC string) {
+	c.OnReplaced = func(ctx context.Context, oldMAC, newMAC string) {
 		// The replacement's transaction deleted the stored bindings; the
 		// registrar's copy in memory goes now, before the answer, so that
 		// GET /registrations agrees at once. The re-syncs take seconds.
 		dropped := reg.Drop(oldMAC)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		bg.GoFrom(ctx, func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			for _, mac := range []string{oldMAC, newMAC} {
 				d, err := store.GetDevice(ctx, mac)
@@ -115,7 +116,7 @@ func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones,
 					log.Warn("re-sync after replacement", "mac", mac, "err", err)
 				}
 			}
-		}()
+		})
 	}
 	return c
 }
@@ -145,9 +146,9 @@ func (c *registerCounts) add(outcome string) {
 // registerCountsEvery is how often the counts are written.
 const registerCountsEvery = 5 * time.Second
 
-// start writes the counts every registerCountsEvery until the returned
-// stop, which writes the last ones.
-func (c *registerCounts) start(store *devicedb.Store, log *slog.Logger) (stop func()) {
+// run writes the counts every registerCountsEvery until ctx ends, then
+// writes the last ones.
+func (c *registerCounts) run(ctx context.Context, store *devicedb.Store, log *slog.Logger) {
 	flush := func() {
 		batch := map[string]int{}
 		for o, n := range c.n {
@@ -155,26 +156,21 @@ func (c *registerCounts) start(store *devicedb.Store, log *slog.Logger) (stop fu
 				batch[o] = int(v)
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := store.AddRegisterCounts(ctx, time.Now(), batch); err != nil {
 			log.Warn("writing REGISTER counts", "err", err)
 		}
 	}
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(registerCountsEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				flush()
-			case <-done:
-				flush()
-				return
-			}
+	t := time.NewTicker(registerCountsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			flush()
+		case <-ctx.Done():
+			flush()
+			return
 		}
-	}()
-	return func() { close(done); <-finished }
+	}
 }
