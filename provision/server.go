@@ -120,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	ch := con.Routes()
-	for _, p := range []string{"/", "/login", "/logout", "/set-password", "/ui", "/ui/*"} {
+	for _, p := range console.Patterns() {
 		r.Handle(p, ch)
 	}
 	if cfg.CACert != nil {

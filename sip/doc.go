@@ -12,7 +12,7 @@
 //
 // # Registration (RFC 3261 section 10.3)
 //
-// A REGISTER is authenticated with digest (package sipauth: MD5 and
+// A REGISTER is authenticated with digest (package sip/digest: MD5 and
 // SHA-256 challenges, in that order by default, qop=auth, stale nonces, no
 // replay). The digest username
 // is a line's auth user; its To URI must be the line's extension at
@@ -22,7 +22,7 @@
 // Request-URI (else 400) and qop=auth is required. An auth user that keeps
 // failing from one source gets 403, then silence, over that transport class
 // (UDP, or TCP/TLS); a source failing for many auth users gets the same for
-// every auth user not registered from it lately (sipauth's throttle).
+// every auth user not registered from it lately (sip/digest's throttle).
 // Credential-less REGISTERs are always challenged, over UDP at most
 // Config.ChallengeLimit times a second per source. Credentials are cached
 // in memory by auth user and dropped when the Directory's Generation

@@ -14,7 +14,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/phoneprov/phoneprov/devicedb"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
@@ -53,7 +53,7 @@ const (
 type Registrar struct {
 	cfg     Config
 	dir     Directory
-	auth    *sipauth.Authenticator
+	auth    *digest.Authenticator
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
 	client  *sipgo.Client
@@ -87,14 +87,14 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("registrar config: %w", err)
 	}
-	auth, err := sipauth.New(cfg.Auth)
+	auth, err := digest.New(cfg.Auth)
 	if err != nil {
 		return nil, fmt.Errorf("registrar config: %w", err)
 	}
 	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
 	r.log = slog.New(quietHandler{cfg.Logger.Handler(), &rateGate{max: noisyPerSecond}})
 	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
-	r.resyncs.m = make(map[string]*ResyncInfo)
+	r.resyncs.m = make(map[string]*devicedb.ResyncInfo)
 	r.udp = newUDPFast(r)
 	if cfg.ChallengeLimit > 0 {
 		r.challenges = srclimit.New(cfg.ChallengeLimit, 1<<16, cfg.Now)
@@ -141,7 +141,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	// after a restart that line still passes a sweep verdict on its address.
 	for i := range recs {
 		if ap, err := netip.ParseAddrPort(recs[i].Source); err == nil {
-			r.auth.PeerSuccess(sipauth.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
+			r.auth.PeerSuccess(digest.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
 		}
 	}
 	r.persist = startPersister(r)

@@ -11,7 +11,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/phoneprov/phoneprov/devicedb"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // responder sends the answer to a request: a sipgo server transaction, or
@@ -120,28 +120,28 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 // authenticate checks the Authorization of req. It returns the line's
 // credential, or nil after answering (401, 400, 403, 500, or nothing when
 // throttled) with the outcome. Failures count against (src, transport,
-// auth user): see sipauth.
+// auth user): see digest.
 func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
 	hdrs := req.GetHeaders("Authorization")
 	if len(hdrs) == 0 {
 		return nil, r.challenge(req, tx, src, false, OutcomeChallenge)
 	}
 	// Phones may answer several realms; use ours when present.
-	c, err := sipauth.ParseAuthorization(hdrs[0].Value())
+	c, err := digest.ParseAuthorization(hdrs[0].Value())
 	for _, h := range hdrs[1:] {
-		if c2, err2 := sipauth.ParseAuthorization(h.Value()); err2 == nil && c2.Realm == r.auth.Realm() {
+		if c2, err2 := digest.ParseAuthorization(h.Value()); err2 == nil && c2.Realm == r.auth.Realm() {
 			c, err = c2, nil
 			break
 		}
 	}
-	peer := sipauth.Peer{Addr: src, UDP: req.Transport() == "UDP", User: c.Username}
+	peer := digest.Peer{Addr: src, UDP: req.Transport() == "UDP", User: c.Username}
 	if err != nil {
 		peer.User = ""
 	}
 	switch r.auth.PeerStatus(peer) {
-	case sipauth.Drop:
+	case digest.Drop:
 		return nil, OutcomeThrottled
-	case sipauth.Reject:
+	case digest.Reject:
 		r.auth.PeerFailure(peer)
 		r.reply(req, tx, 403, "Forbidden")
 		return nil, OutcomeThrottled
@@ -176,9 +176,9 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 		r.log.Warn("registrar: reading line credentials", "auth_user", c.Username, "error", dbErr)
 		r.reply(req, tx, 500, "Server Internal Error")
 		return nil, OutcomeError
-	case res == sipauth.Stale:
+	case res == digest.Stale:
 		return nil, r.challenge(req, tx, src, true, OutcomeStale)
-	case res != sipauth.OK:
+	case res != digest.OK:
 		r.auth.PeerFailure(peer)
 		return nil, r.challenge(req, tx, src, false, OutcomeUnauthorized)
 	}

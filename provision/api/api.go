@@ -36,7 +36,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Identify explains what the config server makes of a User-Agent and
 	// a path (GET /identify). Optional: without it the route answers 404.
-	Identify func(ctx context.Context, userAgent, path string) (any, error)
+	Identify func(ctx context.Context, userAgent, path string) (*Explanation, error)
 	// Firmware is the firmware store; nil: the firmware routes answer 404.
 	Firmware *firmware.Store
 	// Registrar is the SIP registrar; nil: no registrations, no re-sync.
@@ -66,7 +66,7 @@ type API struct {
 	store    *devicedb.Store
 	token    []byte
 	log      *slog.Logger
-	identify func(context.Context, string, string) (any, error)
+	identify func(context.Context, string, string) (*Explanation, error)
 	fw       *firmware.Store
 	reg      Registrar
 	upgrade  upgradeHooks

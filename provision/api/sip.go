@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,10 +17,10 @@ type Registrar interface {
 	Bindings(mac string, userID int64) []devicedb.Binding
 	// Resync sends the re-sync NOTIFY with event to the device's bindings
 	// and returns the per-binding results.
-	Resync(ctx context.Context, mac, event string) (any, error)
+	Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error)
 	// ResyncState returns the last re-sync of a device and whether it was
 	// confirmed by a config fetch.
-	ResyncState(mac string) (any, bool)
+	ResyncState(mac string) (devicedb.ResyncInfo, bool)
 }
 
 // RefusalReporter is an optional part of a Registrar: why the device's
@@ -29,10 +28,6 @@ type Registrar interface {
 type RefusalReporter interface {
 	LastRefusal(mac string) (at time.Time, line int, reason string, ok bool)
 }
-
-// ErrNotRegistered is what Registrar.Resync wraps when the device has no
-// binding.
-var ErrNotRegistered = errors.New("device is not registered")
 
 func (a *API) sipRoutes(r chi.Router) {
 	r.Get("/registrations", a.handle(a.listRegistrations))

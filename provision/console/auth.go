@@ -191,7 +191,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) error {
 			"Flash": flash{Kind: "error", Msg: msg}})
 		return nil
 	}
-	if !c.limiter.allow(sourceKey(r.RemoteAddr)) {
+	if !c.limiter.Allow(remoteSource(r.RemoteAddr)) {
 		return fail(http.StatusTooManyRequests, "too many sign-in attempts from your address; wait a few minutes and try again")
 	}
 	tok, _, err := c.store.SignIn(r.Context(), strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password"), c.cfg.SessionTTL)

@@ -113,7 +113,7 @@ func (c *Console) bulkDevices(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="devices.csv"`)
 		cw := csv.NewWriter(w)
-		cw.Write(api.DeviceCSVHeader)
+		cw.Write(api.DeviceCSVHeader())
 		for _, d := range ds {
 			cw.Write(api.DeviceCSVRow(d))
 		}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -17,6 +18,7 @@ import (
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/provision/jobs"
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
 //go:embed templates/*.html static/*
@@ -105,7 +107,7 @@ type Console struct {
 	store   *devicedb.Store
 	log     *slog.Logger
 	pages   map[string]*template.Template
-	limiter *limiter
+	limiter *srclimit.Limiter
 	jobs    importJobs
 	csrfKey []byte
 	tasks   tasks
@@ -122,18 +124,26 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	return &Console{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
-		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources), csrfKey: cfg.CSRFKey}, nil
+		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources, nil), csrfKey: cfg.CSRFKey}, nil
 }
+
+// patterns are the paths the console serves, in chi's syntax; Paths and
+// Patterns both read them.
+var patterns = [...]string{"/", "/login", "/logout", "/set-password", "/ui", "/ui/*"}
+
+// Patterns are the route patterns to mount the console's router on.
+func Patterns() []string { return patterns[:] }
 
 // Paths reports whether the console serves p: "/", "/login", "/logout",
 // "/set-password" and everything under "/ui/". Phone config files never
 // have these names.
 func Paths(p string) bool {
-	switch p {
-	case "/", "/login", "/logout", "/set-password", "/ui":
-		return true
+	for _, pat := range patterns {
+		if prefix, wild := strings.CutSuffix(pat, "*"); wild && len(p) > len(prefix) && strings.HasPrefix(p, prefix) || p == pat {
+			return true
+		}
 	}
-	return len(p) > 4 && p[:4] == "/ui/"
+	return false
 }
 
 // Routes returns the console's router, to mount at "/".

@@ -170,7 +170,8 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var regs []devicedb.Binding
-	var resync, refusal any
+	var resync *devicedb.ResyncInfo
+	var refusal any
 	if c.cfg.Registrar != nil {
 		regs = c.cfg.Registrar.Bindings(d.MAC, 0)
 		if rr, ok := c.cfg.Registrar.(api.RefusalReporter); ok {
@@ -179,7 +180,7 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if st, ok := c.cfg.Registrar.ResyncState(d.MAC); ok {
-			resync = st
+			resync = &st
 		}
 	}
 	prov, err := c.store.DeviceProvisioning(ctx, d.MAC, c.cfg.ProvisionURL)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/phoneprov/phoneprov/provision"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // serveConfig is every setting of `phoneprov serve`. Each flag's default
@@ -197,9 +197,9 @@ func (c *serveConfig) digestAlgorithms() ([]string, error) {
 	for _, a := range strings.Split(c.DigestAlgorithms, ",") {
 		switch strings.ToUpper(strings.TrimSpace(a)) {
 		case "MD5":
-			out = append(out, sipauth.MD5)
+			out = append(out, digest.MD5)
 		case "SHA-256", "SHA256":
-			out = append(out, sipauth.SHA256)
+			out = append(out, digest.SHA256)
 		default:
 			return nil, fmt.Errorf("--digest-algorithms %q: use MD5, SHA-256 or MD5,SHA-256", c.DigestAlgorithms)
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/provision/jobs"
 	"github.com/phoneprov/phoneprov/sip"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // newRegistrar builds the SIP registrar when --sip-addr is on (nil when
@@ -30,7 +30,7 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	promReg.MustRegister(regs)
 	algs, _ := c.digestAlgorithms()
 	r, err := sip.New(sip.Config{Domain: c.Domain, AdvertiseHost: c.PublicHost, Logger: log.With("server", "sip"),
-		Auth:       sipauth.Config{Algorithms: algs},
+		Auth:       digest.Config{Algorithms: algs},
 		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc(); counts.add(outcome) }}, store)
 	if err != nil {
 		return nil, err
@@ -71,11 +71,11 @@ func (a apiRegistrar) Bindings(mac string, userID int64) []devicedb.Binding {
 	return a.r.Bindings(mac, userID)
 }
 
-func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error) {
+func (a apiRegistrar) Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
 	return a.r.Resync(ctx, mac, event)
 }
 
-func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.ResyncState(mac) }
+func (a apiRegistrar) ResyncState(mac string) (devicedb.ResyncInfo, bool) { return a.r.ResyncState(mac) }
 
 func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
 	f, ok := a.r.LastRefusal(mac)
