@@ -75,7 +75,9 @@ func (a apiRegistrar) Resync(ctx context.Context, mac, event string) ([]devicedb
 	return a.r.Resync(ctx, mac, event)
 }
 
-func (a apiRegistrar) ResyncState(mac string) (devicedb.ResyncInfo, bool) { return a.r.ResyncState(mac) }
+func (a apiRegistrar) ResyncState(mac string) (devicedb.ResyncInfo, bool) {
+	return a.r.ResyncState(mac)
+}
 
 func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
 	f, ok := a.r.LastRefusal(mac)
