@@ -75,6 +75,10 @@ type Registrar struct {
 	listeners []io.Closer
 	udpAddrs  []netip.AddrPort
 	inflight  sync.WaitGroup
+	// work is the context of request handling (credential lookups):
+	// cancelled when Shutdown stops waiting for the requests in flight.
+	work       context.Context
+	cancelWork context.CancelFunc
 }
 
 // New checks cfg, loads the bindings persisted in dir that are still live
@@ -93,6 +97,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	}
 	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
 	r.log = slog.New(quietHandler{cfg.Logger.Handler(), &rateGate{max: noisyPerSecond}})
+	r.work, r.cancelWork = context.WithCancel(context.Background())
 	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
 	r.resyncs.m = make(map[string]*devicedb.ResyncInfo)
 	r.udp = newUDPFast(r)
@@ -230,6 +235,7 @@ func (r *Registrar) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 	}
+	r.cancelWork()
 	err := r.persist.stop(ctx)
 	if cerr := r.ua.Close(); err == nil && cerr != nil && ctx.Err() == nil {
 		err = fmt.Errorf("closing sip transports: %w", cerr)
@@ -237,21 +243,32 @@ func (r *Registrar) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// guard wraps a handler: requests arriving during Shutdown are ignored,
-// the others are counted so Shutdown can wait for them.
+// guard wraps a sipgo handler in enter and leave.
 func (r *Registrar) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		r.mu.RLock()
-		if r.closed {
-			r.mu.RUnlock()
+		if !r.enter() {
 			return
 		}
-		r.inflight.Add(1)
-		r.mu.RUnlock()
-		defer r.inflight.Done()
+		defer r.leave()
 		h(req, tx)
 	}
 }
+
+// enter admits a request, counted so that Shutdown can wait for it; false
+// during Shutdown, when the request is ignored. Every request path (sipgo's
+// handlers, the UDP REGISTER workers) calls it, and leave when done.
+func (r *Registrar) enter() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return false
+	}
+	r.inflight.Add(1)
+	return true
+}
+
+// leave ends a request admitted by enter.
+func (r *Registrar) leave() { r.inflight.Done() }
 
 // Bindings returns the live bindings, of the device mac and/or of the user
 // userID (a zero value matches any), sorted by AOR and contact.

@@ -20,6 +20,12 @@ type responder interface {
 	Respond(res *sipmsg.Response) error
 }
 
+var (
+	_ responder  = sipmsg.ServerTransaction(nil)
+	_ responder  = (*udpReply)(nil)
+	_ rawChecker = (*udpReply)(nil)
+)
+
 // rawChecker is a responder that has seen the raw message: headersClean
 // reports that its header section holds no bare CR or LF and nothing
 // percent-encoding one, so unsafeHeaders need not re-serialize it.
@@ -30,19 +36,20 @@ type rawChecker interface {
 // onRegister handles a REGISTER (RFC 3261 section 10.3) and reports its
 // outcome.
 func (r *Registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	r.handleRegister(req, tx)
+	r.handleRegister(r.work, req, tx)
 }
 
-// handleRegister answers a REGISTER through tx and reports its outcome.
-func (r *Registrar) handleRegister(req *sipmsg.Request, tx responder) {
-	outcome := r.register(req, tx)
+// handleRegister answers a REGISTER through tx and reports its outcome;
+// ctx bounds the credential lookup.
+func (r *Registrar) handleRegister(ctx context.Context, req *sipmsg.Request, tx responder) {
+	outcome := r.register(ctx, req, tx)
 	if r.cfg.OnRegister != nil {
 		r.cfg.OnRegister(outcome)
 	}
 }
 
 // register answers req and returns the outcome.
-func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
+func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx responder) string {
 	if r.isScanner(req) {
 		return OutcomeDropped
 	}
@@ -71,7 +78,7 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 		return OutcomeBadRequest
 	}
 
-	cred, outcome := r.authenticate(req, tx, src)
+	cred, outcome := r.authenticate(ctx, req, tx, src)
 	if cred == nil {
 		return outcome
 	}
@@ -121,7 +128,7 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 // credential, or nil after answering (401, 400, 403, 500, or nothing when
 // throttled) with the outcome. Failures count against (src, transport,
 // auth user): see digest.
-func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
+func (r *Registrar) authenticate(ctx context.Context, req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
 	hdrs := req.GetHeaders("Authorization")
 	if len(hdrs) == 0 {
 		return nil, r.challenge(req, tx, src, false, OutcomeChallenge)
@@ -159,10 +166,10 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	}
 	var cred *credential
 	var dbErr error
-	res, _ := r.auth.Verify(sipmsg.REGISTER.String(), c, func(user, alg string) (string, bool) {
+	res, why := r.auth.Verify(sipmsg.REGISTER.String(), c, func(user, alg string) (string, bool) {
 		var ok bool
 		if cred, ok = r.creds.cached(user); !ok {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			cred, dbErr = r.creds.get(ctx, user)
 		}
@@ -179,6 +186,7 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	case res == digest.Stale:
 		return nil, r.challenge(req, tx, src, true, OutcomeStale)
 	case res != digest.OK:
+		r.log.Debug("registrar: REGISTER credentials refused", "auth_user", clip(c.Username, 128), "source", src.String(), "reason", why)
 		r.auth.PeerFailure(peer)
 		return nil, r.challenge(req, tx, src, false, OutcomeUnauthorized)
 	}
