@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -51,25 +53,24 @@ func rssMB(pid int) (float64, error) {
 	return float64(st.VmRSS) / (1 << 20), nil
 }
 
-// tcpListen is the state of a listening socket in /proc/net/tcp.
-const tcpListen = 0x0A
-
 // tcpListeners maps the socket inode ("socket:[N]") of every listening TCP
-// socket to its port, from /proc/net/tcp and tcp6.
+// socket to its port, from /proc/net/tcp and tcp6 (read by hand: procfs
+// deprecates its reader of them for netlink).
 func tcpListeners() map[string]int {
 	out := map[string]int{}
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		return out
-	}
-	for _, read := range []func() (procfs.NetTCP, error){fs.NetTCP, fs.NetTCP6} {
-		lines, err := read()
+	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(name)
 		if err != nil {
 			continue
 		}
-		for _, l := range lines {
-			if l.St == tcpListen {
-				out["socket:["+strconv.FormatUint(l.Inode, 10)+"]"] = int(l.LocalPort)
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(l)
+			if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			_, hexPort, _ := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil {
+				out["socket:["+f[9]+"]"] = int(p)
 			}
 		}
 	}
