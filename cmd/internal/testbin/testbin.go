@@ -52,8 +52,11 @@ func Phoneprov(t testing.TB) string {
 
 // Main runs the package's tests and removes the binary Phoneprov built:
 // call it from the package's TestMain.
-func Main(m *testing.M) {
-	code := m.Run()
+func Main(m *testing.M) { Exit(m.Run()) }
+
+// Exit removes the binary Phoneprov built and exits with code: the
+// cleanup to give goleak.VerifyTestMain.
+func Exit(code int) {
 	if dir != "" {
 		os.RemoveAll(dir)
 	}
