@@ -8,8 +8,8 @@ import (
 	"github.com/phoneprov/phoneprov/templates"
 )
 
-// File kinds: the ones rendered are templates.KindMaster, KindPhone,
-// templates.KindBoot, templates.KindCommon and templates.KindDevice; these are the path parser's own.
+// File kinds: the ones rendered are templates' (KindMaster, KindPhone,
+// KindBoot, KindCommon, KindDevice); these are the path parser's own.
 const (
 	// KindUpload is a file a Poly phone PUTs: "<mac>-phone.cfg",
 	// "<mac>-web.cfg", "<mac>-boot.log", "<mac>-app.log", "<mac>-calls.xml",
@@ -26,7 +26,7 @@ const (
 type Path struct {
 	// File is the base name of the path; "" when the path was rejected.
 	File string `json:"file"`
-	// Kind is one of the Kind constants.
+	// Kind is one of templates' Kind constants or of this package's.
 	Kind string `json:"kind"`
 	// MAC is 12 lower-case hex digits, or "" when the name has none.
 	MAC string `json:"mac,omitempty"`

@@ -70,9 +70,6 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 			log.Info("database closed")
 		}
 	}()
-	// Every background job joins bg; it is stopped and waited for after
-	// the servers, before phones and the store close (the defer below).
-	bg := jobs.New()
 	token, err := adminToken(filepath.Join(c.Data, "admin.token"))
 	if err != nil {
 		return err
@@ -104,6 +101,9 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer phones.Close()
+	// Every background job joins bg; it is stopped and waited for after
+	// the servers, before phones, the sockets and the store close.
+	bg := jobs.New()
 	defer bg.Stop()
 	bg.Go(func(ctx context.Context) { regCounts.run(ctx, store, log) })
 	if ls.tftp != nil {
