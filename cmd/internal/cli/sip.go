@@ -64,23 +64,17 @@ func (p pusher) Push(ctx context.Context, mac, event string) error {
 	return err
 }
 
-// apiRegistrar adapts the registrar to the admin API.
-type apiRegistrar struct{ r *sip.Registrar }
+// apiRegistrar is the registrar as the admin API sees it: its own
+// Bindings, Resync and ResyncState, and LastRefusal flattened.
+type apiRegistrar struct{ *sip.Registrar }
 
-func (a apiRegistrar) Bindings(mac string, userID int64) []devicedb.Binding {
-	return a.r.Bindings(mac, userID)
-}
-
-func (a apiRegistrar) Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
-	return a.r.Resync(ctx, mac, event)
-}
-
-func (a apiRegistrar) ResyncState(mac string) (devicedb.ResyncInfo, bool) {
-	return a.r.ResyncState(mac)
-}
+var (
+	_ api.Registrar       = apiRegistrar{}
+	_ api.RefusalReporter = apiRegistrar{}
+)
 
 func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
-	f, ok := a.r.LastRefusal(mac)
+	f, ok := a.Registrar.LastRefusal(mac)
 	return f.At, f.Line, f.Reason, ok
 }
 
