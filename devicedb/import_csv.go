@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// CSVTables are the CSV files of a Classic export and their columns;
+// csvTables are the CSV files of a Classic export and their columns;
 // required columns are marked with a *. A file holds a header row and
 // then one record per row; columns may come in any order.
 //
@@ -32,7 +32,7 @@ import (
 // virtual is true/false (also yes/no, 1/0, empty = false); phone_numbers
 // holds E.164 numbers separated by spaces, commas or semicolons. Only
 // users.csv is required.
-var CSVTables = map[string][]string{
+var csvTables = map[string][]string{
 	"account":    {"pbx_name", "company_name", "messaging_enabled", "phone_system_name", "communication_preferences", "message_history", "billing"},
 	"licenses":   {"id*", "type*", "country*", "service_address", "status", "removed_at"},
 	"users":      {"username*", "first_name", "last_name", "email", "voicemail_to_email", "time_zone", "language", "site"},
@@ -65,21 +65,21 @@ func readCSV(table string, r io.Reader) ([]csvRow, error) {
 		return nil, csvProblem(file, err)
 	}
 	known := map[string]bool{}
-	for _, c := range CSVTables[table] {
+	for _, c := range csvTables[table] {
 		known[strings.TrimSuffix(c, "*")] = true
 	}
 	idx := map[string]int{}
 	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if !known[h] {
-			return nil, invalid("%s line 1: unknown column %q; the columns are %s", file, h, strings.Join(CSVTables[table], ", "))
+			return nil, invalid("%s line 1: unknown column %q; the columns are %s", file, h, strings.Join(csvTables[table], ", "))
 		}
 		if _, dup := idx[h]; dup {
 			return nil, invalid("%s line 1: column %q twice", file, h)
 		}
 		idx[h] = i
 	}
-	for _, c := range CSVTables[table] {
+	for _, c := range csvTables[table] {
 		if name, req := strings.CutSuffix(c, "*"); req {
 			if _, ok := idx[name]; !ok {
 				return nil, invalid("%s line 1: the column %q is required", file, name)
@@ -117,7 +117,7 @@ func csvProblem(file string, err error) error {
 }
 
 // DecodeClassicCSV reads a Classic export from its CSV tables, keyed by
-// table name ("users" or "users.csv"; see CSVTables). Errors wrap
+// table name ("users" or "users.csv"; see csvTables). Errors wrap
 // ErrInvalid and name the file and line.
 func DecodeClassicCSV(files map[string]io.Reader) (ClassicExport, error) {
 	exp := ClassicExport{Licenses: []ClassicLicense{}, Users: []ClassicUser{}, Devices: []ClassicDevice{}, origin: map[string]string{}}
@@ -129,7 +129,7 @@ func DecodeClassicCSV(files map[string]io.Reader) (ClassicExport, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		t := strings.TrimSuffix(strings.ToLower(name), ".csv")
-		if _, ok := CSVTables[t]; !ok {
+		if _, ok := csvTables[t]; !ok {
 			return exp, invalid("%s: not a table of the export; send account.csv, licenses.csv, users.csv, extensions.csv, devices.csv, contacts.csv, auto_attendants.csv, receptionists.csv and sites.csv", name)
 		}
 		if _, dup := tables[t]; dup {

@@ -3,7 +3,9 @@ package devicedb
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,7 +15,10 @@ import (
 
 // secretBox encrypts secrets at rest (SIP line passwords, device
 // credentials) with AES-256-GCM under a key kept in a 0600 file.
-type secretBox struct{ aead cipher.AEAD }
+type secretBox struct {
+	aead cipher.AEAD
+	key  []byte
+}
 
 func loadSecretBox(path string) (*secretBox, error) {
 	key, err := readOrCreateKey(path)
@@ -28,7 +33,7 @@ func loadSecretBox(path string) (*secretBox, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &secretBox{aead: aead}, nil
+	return &secretBox{aead: aead, key: key}, nil
 }
 
 func readOrCreateKey(path string) ([]byte, error) {
@@ -94,4 +99,13 @@ func randomString(n int) string {
 		b[i] = alnum[int(b[i])%len(alnum)]
 	}
 	return string(b)
+}
+
+// DerivedKey is a 32-byte key for label, derived from the secret key
+// (HMAC-SHA256): the same on every node that shares the secret key and
+// across restarts, and unrelated to the key itself.
+func (s *Store) DerivedKey(label string) []byte {
+	m := hmac.New(sha256.New, s.box.key)
+	m.Write([]byte("phoneprov derived key: " + label))
+	return m.Sum(nil)
 }

@@ -3,6 +3,7 @@ package devicedb
 import (
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA zones even on hosts without /usr/share/zoneinfo
@@ -117,32 +118,31 @@ func checkPhoneNumber(n string) error {
 	return nil
 }
 
-// Voicemail-to-email options after the move to X Series.
-var voicemailOptions = map[string]bool{
-	"notification_only": true, "attachment_only": true, "attachment_delete": true, "disabled": true,
-}
+// voicemailChoices are the voicemail-to-email options after the move to
+// X Series, in the order a picker shows them.
+var voicemailChoices = []string{"notification_only", "attachment_only", "attachment_delete", "disabled"}
 
 // VoicemailChoices are the voicemail_to_email values of a user, in the
 // order a picker shows them.
-var VoicemailChoices = []string{"notification_only", "attachment_only", "attachment_delete", "disabled"}
+func VoicemailChoices() []string { return slices.Clone(voicemailChoices) }
 
 func checkVoicemail(v string) error {
-	if !voicemailOptions[v] {
+	if !slices.Contains(voicemailChoices, v) {
 		return invalid("voicemail_to_email %q: use notification_only, attachment_only, attachment_delete or disabled", v)
 	}
 	return nil
 }
 
-// LicenseTypes are the license types an account can hold.
-var LicenseTypes = []string{"X2", "X3", "X4", "X5", "X6", "X7", "X8", "Work Lobby", "VO Basic", "VO Editions", "VCC Agent"}
+// licenseTypes are the license types an account can hold.
+var licenseTypes = []string{"X2", "X3", "X4", "X5", "X6", "X7", "X8", "Work Lobby", "VO Basic", "VO Editions", "VCC Agent"}
 
 func checkLicenseType(t string) (string, error) {
-	for _, lt := range LicenseTypes {
+	for _, lt := range licenseTypes {
 		if strings.EqualFold(t, lt) {
 			return lt, nil
 		}
 	}
-	return "", invalid("license type %q: use one of %s", t, strings.Join(LicenseTypes, ", "))
+	return "", invalid("license type %q: use one of %s", t, strings.Join(licenseTypes, ", "))
 }
 
 func checkCountry(c string) (string, error) {

@@ -13,7 +13,7 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/ident"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -148,12 +148,12 @@ func (p *Phones) Decide(ctx context.Context, req PhoneRequest) Decision {
 		return d
 	}
 	switch id.Kind {
-	case ident.KindCommon, ident.KindBoot, ident.KindMaster:
+	case templates.KindCommon, templates.KindBoot, templates.KindMaster:
 		if id.MAC == "" {
 			p.decideShared(&d)
 			return d
 		}
-	case ident.KindDevice, ident.KindPhoneConfig:
+	case templates.KindDevice, templates.KindPhone:
 	case ident.KindFirmware:
 		p.decideFirmware(&d)
 		return d
@@ -359,7 +359,7 @@ func (p *Phones) checkCredential(req *PhoneRequest, e *rendered) (ok, stale, pro
 		}
 		return false, false, false
 	}
-	c, err := sipauth.ParseAuthorization(h)
+	c, err := digest.ParseAuthorization(h)
 	uri := req.RequestURI
 	if uri == "" {
 		uri = req.Path
@@ -373,12 +373,12 @@ func (p *Phones) checkCredential(req *PhoneRequest, e *rendered) (ok, stale, pro
 	}
 	for i, pw := range pws {
 		res, _ := p.auth.Verify(method, c, func(user, alg string) (string, bool) {
-			return sipauth.HA1(alg, e.httpUser, p.auth.Realm(), pw), true
+			return digest.HA1(alg, e.httpUser, p.auth.Realm(), pw), true
 		})
 		switch res {
-		case sipauth.OK:
+		case digest.OK:
 			return true, false, e.httpNext != "" && i == 0
-		case sipauth.Stale:
+		case digest.Stale:
 			return false, true, false
 		}
 	}
@@ -514,4 +514,4 @@ func uaPolicyOf(m templates.Model) int {
 
 // uploads reports whether a model uploads files by PUT; the catalog's
 // field, else every Poly.
-func uploads(m templates.Model) bool { return m.Uploads || m.Family == ident.FamilyPolycom }
+func uploads(m templates.Model) bool { return m.Uploads || m.Family == templates.FamilyPolycom }

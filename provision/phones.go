@@ -17,7 +17,7 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/ident"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -131,7 +131,7 @@ type Phones struct {
 	throttle *throttle
 	rec      *recorder
 	cache    *configCache
-	auth     *sipauth.Authenticator
+	auth     *digest.Authenticator
 	fw       *firmware.Store
 	servedMu sync.Mutex
 	served   map[string]served // by MAC: the per-device file it last fetched
@@ -206,9 +206,9 @@ func NewPhones(cfg PhonesConfig) (*Phones, error) {
 	p.throttle = newThrottle(cfg.Throttle, throttled.Inc)
 	var err error
 	if len(cfg.DigestAlgorithms) == 0 {
-		cfg.DigestAlgorithms = []string{sipauth.MD5}
+		cfg.DigestAlgorithms = []string{digest.MD5}
 	}
-	if p.auth, err = sipauth.New(sipauth.Config{Realm: cfg.Settings.Domain, Now: cfg.Now, Algorithms: cfg.DigestAlgorithms}); err != nil {
+	if p.auth, err = digest.New(digest.Config{Realm: cfg.Settings.Domain, Now: cfg.Now, Algorithms: cfg.DigestAlgorithms}); err != nil {
 		return nil, err
 	}
 	p.rec = newRecorder(cfg.Store, cfg.Logger, dropped.Inc)

@@ -38,7 +38,7 @@ var errFileNotServed = errors.New("file not served to this device")
 // legacyBinary reports whether a Grandstream phone asks for the legacy
 // encrypted binary cfg<mac> / cfg<mac>.bin, which phoneprov does not make.
 func legacyBinary(family, file string) bool {
-	return family == ident.FamilyGrandstream && !strings.HasSuffix(strings.ToLower(file), ".xml")
+	return family == templates.FamilyGrandstream && !strings.HasSuffix(strings.ToLower(file), ".xml")
 }
 
 // rendered is one rendered file, cached until the store's generation moves.

@@ -105,7 +105,7 @@ func FuzzPhonesServeHTTP(f *testing.F) {
 				t.Fatalf("%s %q: a 404 that is not the uniform one: %v %q", method, target, rec.Header(), rec.Body)
 			}
 		case code < 300 || code == 304:
-			if id.MAC != "" || (id.Kind != ident.KindCommon && id.Kind != ident.KindBoot && id.Kind != ident.KindMaster && id.Kind != ident.KindFirmware) {
+			if id.MAC != "" || (id.Kind != templates.KindCommon && id.Kind != templates.KindBoot && id.Kind != templates.KindMaster && id.Kind != ident.KindFirmware) {
 				t.Fatalf("%s %q (UA %q): %d for %+v without a credential", method, target, ua, code, id)
 			}
 		case code == 401:

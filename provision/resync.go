@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/phoneprov/phoneprov/provision/ident"
+	"github.com/phoneprov/phoneprov/templates"
 )
 
 // Pusher is what the re-sync watcher needs of the registrar: which devices
@@ -28,7 +28,7 @@ type served struct {
 
 // noteServed remembers the per-device file a device fetched last.
 func (p *Phones) noteServed(req PhoneRequest, d *Decision) {
-	if d.ID.Kind != ident.KindDevice && d.ID.Kind != ident.KindPhoneConfig {
+	if d.ID.Kind != templates.KindDevice && d.ID.Kind != templates.KindPhone {
 		return
 	}
 	req.Authorization, req.proven = "", true

@@ -17,6 +17,7 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/provision/api"
 	"github.com/phoneprov/phoneprov/provision/console"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 )
 
 // Config configures the HTTP handler.
@@ -44,6 +45,10 @@ type Config struct {
 	// AdminHTTPSOnly answers the console and admin API with 403 over plain
 	// HTTP (--admin-https-only). Default false.
 	AdminHTTPSOnly bool
+	// Jobs runs the background work requests start (re-sync NOTIFYs,
+	// console imports and bulk actions); the caller stops it before
+	// closing the store. Default: API.Jobs, else a group of its own.
+	Jobs *jobs.Group
 }
 
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
@@ -72,6 +77,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	ac := cfg.API
 	ac.Store, ac.Token, ac.Logger = cfg.Store, cfg.AdminToken, cfg.Logger
+	if cfg.Jobs == nil {
+		cfg.Jobs = ac.Jobs
+	}
+	if cfg.Jobs == nil {
+		cfg.Jobs = jobs.New()
+	}
+	ac.Jobs = cfg.Jobs
 	if cfg.Phones != nil && ac.Identify == nil {
 		ac.Identify = cfg.Phones.Explain
 	}
@@ -102,13 +114,18 @@ func New(cfg Config) (*Server, error) {
 	if cc.ProvisionURL == "" {
 		cc.ProvisionURL = ac.ProvisionURL
 	}
-	cc.Firmware = ac.Firmware
+	cc.Firmware, cc.Jobs = ac.Firmware, cfg.Jobs
+	if len(cc.CSRFKey) == 0 {
+		// From the secret key every node shares: a form from one node's
+		// page is good on another, and across a restart.
+		cc.CSRFKey = cfg.Store.DerivedKey("console csrf")
+	}
 	con, err := console.New(cc)
 	if err != nil {
 		return nil, err
 	}
 	ch := con.Routes()
-	for _, p := range []string{"/", "/login", "/logout", "/set-password", "/ui", "/ui/*"} {
+	for _, p := range console.Patterns() {
 		r.Handle(p, ch)
 	}
 	if cfg.CACert != nil {

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
 // ThrottleConfig bounds what one source may ask for. The zero value of
@@ -47,13 +49,13 @@ func (c *ThrottleConfig) defaults() {
 	}
 }
 
-// throttle counts distinct unknown MACs per source (an IPv4 address or an
-// IPv6 /64) and blocks sources that walk MACs. Memory is bounded: at most
+// throttle counts distinct unknown MACs per source (srclimit.SourceKey:
+// an IPv4 address or an IPv6 /64) and blocks sources that walk MACs. Memory is bounded: at most
 // MaxSources sources with at most MaxUnknown MACs each.
 type throttle struct {
 	cfg ThrottleConfig
 	mu  sync.Mutex
-	src map[netip.Prefix]*source
+	src map[netip.Addr]*source
 	// onBlock is told when a source gets blocked.
 	onBlock func()
 }
@@ -66,24 +68,14 @@ type source struct {
 
 func newThrottle(cfg ThrottleConfig, onBlock func()) *throttle {
 	cfg.defaults()
-	return &throttle{cfg: cfg, src: make(map[netip.Prefix]*source), onBlock: onBlock}
-}
-
-func sourceKey(a netip.Addr) netip.Prefix {
-	a = a.Unmap()
-	bits := 32
-	if a.Is6() {
-		bits = 64
-	}
-	p, _ := a.Prefix(bits)
-	return p
+	return &throttle{cfg: cfg, src: make(map[netip.Addr]*source), onBlock: onBlock}
 }
 
 // isBlocked reports whether a source is blocked at now.
 func (t *throttle) isBlocked(a netip.Addr, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := t.src[sourceKey(a)]
+	s := t.src[srclimit.SourceKey(a)]
 	return s != nil && now.Before(s.blocked)
 }
 
@@ -91,7 +83,7 @@ func (t *throttle) isBlocked(a netip.Addr, now time.Time) bool {
 // source is (now) blocked. Only refusals are counted and answered 429: a
 // request that would be served is never throttled.
 func (t *throttle) unknown(a netip.Addr, mac string, now time.Time) bool {
-	k := sourceKey(a)
+	k := srclimit.SourceKey(a)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.src[k]
@@ -140,7 +132,7 @@ func (t *throttle) evict(now time.Time) {
 		}
 	}
 	for len(t.src) >= t.cfg.MaxSources {
-		var oldK netip.Prefix
+		var oldK netip.Addr
 		var old time.Time
 		n := 0
 		for k, s := range t.src {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
 // Limits of upload bodies: each read must bring data within uploadIdle,
@@ -28,7 +29,7 @@ type uploadLimit struct {
 	mu        sync.Mutex
 	max, each int
 	total     int
-	by        map[netip.Prefix]int
+	by        map[netip.Addr]int
 }
 
 func newUploadLimit(max, each int) *uploadLimit {
@@ -38,11 +39,11 @@ func newUploadLimit(max, each int) *uploadLimit {
 	if each <= 0 {
 		each = 4
 	}
-	return &uploadLimit{max: max, each: each, by: make(map[netip.Prefix]int)}
+	return &uploadLimit{max: max, each: each, by: make(map[netip.Addr]int)}
 }
 
 func (u *uploadLimit) enter(a netip.Addr) bool {
-	k := sourceKey(a)
+	k := srclimit.SourceKey(a)
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.total >= u.max || u.by[k] >= u.each {
@@ -54,7 +55,7 @@ func (u *uploadLimit) enter(a netip.Addr) bool {
 }
 
 func (u *uploadLimit) leave(a netip.Addr) {
-	k := sourceKey(a)
+	k := srclimit.SourceKey(a)
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.total--

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -30,7 +31,9 @@ const (
 // DefaultScannerUserAgents are the User-Agent fragments of well-known SIP
 // scanners; a request whose User-Agent contains one (in any case) is dropped
 // without an answer.
-var DefaultScannerUserAgents = []string{
+func DefaultScannerUserAgents() []string { return slices.Clone(scannerUserAgents) }
+
+var scannerUserAgents = []string{
 	"friendly-scanner", "sipvicious", "sipcli", "vaxsipuseragent", "pplsip",
 	"iwar", "sundayddr", "sipscan", "sip-scan", "smap", "sipsak-scan",
 	"voipbuster", "cpxcap", "gulp",
@@ -48,11 +51,11 @@ type Config struct {
 	// Auth.Now to Now, and Auth.Algorithms to MD5 then SHA-256: many SIP
 	// stacks answer the first challenge only and know no SHA-256 (SIPp 3.6.1
 	// and sipsak 0.9.8 fail on a SHA-256 first challenge), and offering MD5
-	// at all already allows a downgrade. See sipauth.Config for the other
+	// at all already allows a downgrade. See digest.Config for the other
 	// defaults (5-minute nonces, qop=auth required, a (source, transport,
 	// auth user) rejected after 30 failures and dropped after 100, a source
 	// failing for 10 distinct users rejected for all users not known there).
-	Auth sipauth.Config
+	Auth digest.Config
 
 	// ChallengeLimit is the number of 401 answers per second sent over UDP
 	// to one source (IPv4 address or IPv6 /64): a 401 is larger than the
@@ -158,7 +161,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.UDPReadBuffer, DefaultUDPReadBuffer)
 	setInt(&c.ChallengeLimit, DefaultChallengeLimit)
 	if c.ScannerUserAgents == nil {
-		c.ScannerUserAgents = DefaultScannerUserAgents
+		c.ScannerUserAgents = DefaultScannerUserAgents()
 	}
 	lower := make([]string, 0, len(c.ScannerUserAgents))
 	for _, s := range c.ScannerUserAgents {
@@ -189,7 +192,7 @@ func (c Config) withDefaults() Config {
 		c.Auth.Realm = c.Domain
 	}
 	if len(c.Auth.Algorithms) == 0 {
-		c.Auth.Algorithms = []string{sipauth.MD5, sipauth.SHA256}
+		c.Auth.Algorithms = []string{digest.MD5, digest.SHA256}
 	}
 	if c.Auth.Now == nil {
 		c.Auth.Now = c.Now

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // TestConfig: New refuses bad configs with named errors.
@@ -29,7 +29,7 @@ func TestConfig(t *testing.T) {
 		{"huge messages", Config{Domain: testDomain, MaxMessageSize: 1 << 20}, ErrConfigRange},
 		{"CR in user agent", Config{Domain: testDomain, UserAgent: "phoneprov\r\nX: 1"}, ErrConfigHeader},
 		{"bad advertise host", Config{Domain: testDomain, AdvertiseHost: "a b"}, ErrConfigHeader},
-		{"bad auth", Config{Domain: testDomain, Auth: sipauth.Config{Algorithms: []string{"SHA-512"}}}, sipauth.ErrConfigAlgorithm},
+		{"bad auth", Config{Domain: testDomain, Auth: digest.Config{Algorithms: []string{"SHA-512"}}}, digest.ErrConfigAlgorithm},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := New(tc.cfg, st); !errors.Is(err, tc.want) {
@@ -51,7 +51,7 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Domain != "phoneprov.test" || c.MinExpires != 60 || c.MaxExpires != 3600 || c.DefaultExpires != 3600 ||
 		c.MaxContactsPerAOR != 10 || c.FlushInterval != time.Second || c.FlushBatch != 1000 || c.SweepInterval != 30*time.Second ||
 		c.UserAgent != "phoneprov" || c.Auth.Realm != "phoneprov.test" || len(c.Auth.Algorithms) != 2 || c.Auth.Algorithms[0] != "MD5" || c.IdleTimeout != 3660*time.Second ||
-		c.MaxMessageSize != 16384 || len(c.ScannerUserAgents) != len(DefaultScannerUserAgents) || c.Logger == nil || c.Now == nil ||
+		c.MaxMessageSize != 16384 || len(c.ScannerUserAgents) != len(DefaultScannerUserAgents()) || c.Logger == nil || c.Now == nil ||
 		c.ChallengeLimit != 200 {
 		t.Fatalf("defaults %+v", c)
 	}

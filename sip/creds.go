@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/phoneprov/phoneprov/devicedb"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // credential is a line's credential with its HA1 under each algorithm.
@@ -15,9 +15,9 @@ type credential struct {
 	ha1MD5, ha1SHA256 string
 }
 
-// ha1 returns the HA1 under alg (sipauth.MD5 or sipauth.SHA256).
+// ha1 returns the HA1 under alg (digest.MD5 or digest.SHA256).
 func (c *credential) ha1(alg string) string {
-	if alg == sipauth.SHA256 {
+	if alg == digest.SHA256 {
 		return c.ha1SHA256
 	}
 	return c.ha1MD5
@@ -80,8 +80,8 @@ func (c *credCache) get(ctx context.Context, authUser string) (*credential, erro
 	cr := &credential{LineCredential: *lc}
 	cr.AuthUser = c.intern(lc.AuthUser)
 	cr.MAC = c.intern(lc.MAC)
-	cr.ha1MD5 = sipauth.HA1(sipauth.MD5, lc.AuthUser, c.realm, lc.Password)
-	cr.ha1SHA256 = sipauth.HA1(sipauth.SHA256, lc.AuthUser, c.realm, lc.Password)
+	cr.ha1MD5 = digest.HA1(digest.MD5, lc.AuthUser, c.realm, lc.Password)
+	cr.ha1SHA256 = digest.HA1(digest.SHA256, lc.AuthUser, c.realm, lc.Password)
 	c.mu.Lock()
 	// Keep it only if no admin change happened while it was read.
 	if c.gen == gen && c.dir.Generation() == gen {

@@ -10,9 +10,27 @@
 // the listeners ([Registrar.ServeUDP], [Registrar.ServeTCP],
 // [Registrar.ServeTLS]) and stops them with [Registrar.Shutdown].
 //
+// # Request paths
+//
+// A REGISTER over UDP: sipgo's read loop hands the datagram to the read
+// filter (udpfast.go), which queues it; a worker parses it, takes
+// [Registrar]'s enter/leave guard, answers a remembered retransmission
+// itself, else calls handleRegister. A REGISTER over TCP or TLS: sipgo's
+// transaction layer calls OnRegister, wrapped in the same guard
+// (registrar.go), then handleRegister. From there one path
+// (registrar_register.go): register drops scanners and unsafe headers,
+// checks To/From/Call-ID/CSeq, authenticate challenges or verifies the
+// digest (package sip/digest; the credential lookup runs under the
+// registrar's context, which Shutdown cancels when it stops waiting; a
+// refused digest is logged at debug with its reason), refusal checks the
+// line, the bindings table takes the change, the 200 lists the live
+// contacts, and Config.OnRegister gets the outcome. OPTIONS and other
+// methods come through sipgo with the same guard; re-sync NOTIFYs leave
+// through sipgo's client (notify.go).
+//
 // # Registration (RFC 3261 section 10.3)
 //
-// A REGISTER is authenticated with digest (package sipauth: MD5 and
+// A REGISTER is authenticated with digest (package sip/digest: MD5 and
 // SHA-256 challenges, in that order by default, qop=auth, stale nonces, no
 // replay). The digest username
 // is a line's auth user; its To URI must be the line's extension at
@@ -22,7 +40,7 @@
 // Request-URI (else 400) and qop=auth is required. An auth user that keeps
 // failing from one source gets 403, then silence, over that transport class
 // (UDP, or TCP/TLS); a source failing for many auth users gets the same for
-// every auth user not registered from it lately (sipauth's throttle).
+// every auth user not registered from it lately (sip/digest's throttle).
 // Credential-less REGISTERs are always challenged, over UDP at most
 // Config.ChallengeLimit times a second per source. Credentials are cached
 // in memory by auth user and dropped when the Directory's Generation

@@ -7,9 +7,9 @@ import (
 
 	sipmsg "github.com/emiago/sipgo/sip"
 	"github.com/emiago/sipgo/siptest"
-	"github.com/icholy/digest"
+	digestclient "github.com/icholy/digest"
 
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // fuzzSecret and fuzzNow make nonces minted once valid in every iteration.
@@ -40,17 +40,17 @@ func FuzzRegister(f *testing.F) {
 	st := openStore(f)
 	ln := newLine(f, st, "1001", lineOpts{})
 	clk := func() time.Time { return fuzzNow }
-	authCfg := sipauth.Config{Secret: fuzzSecret, RejectAfter: 1 << 30, DropAfter: 1<<30 + 1, Now: clk}
+	authCfg := digest.Config{Secret: fuzzSecret, RejectAfter: 1 << 30, DropAfter: 1<<30 + 1, Now: clk}
 	r, err := New(Config{Domain: testDomain, Now: clk, Auth: authCfg, FlushInterval: time.Hour}, st)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = r.Shutdown(bg) })
-	chal, err := digest.ParseChallenge(r.auth.Challenges(false)[0])
+	chal, err := digestclient.ParseChallenge(r.auth.Challenges(false)[0])
 	if err != nil {
 		f.Fatal(err)
 	}
-	cred, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: "sip:" + testDomain, Username: ln.authUser,
+	cred, err := digestclient.Digest(chal, digestclient.Options{Method: "REGISTER", URI: "sip:" + testDomain, Username: ln.authUser,
 		Password: ln.password, Count: 1, Cnonce: "fuzzcnonce"})
 	if err != nil {
 		f.Fatal(err)
@@ -75,7 +75,7 @@ func FuzzRegister(f *testing.F) {
 		req.SetSource("127.0.0.1:5099")
 		req.SetTransport("UDP")
 		// A fresh replay memory, so the valid digest works every time.
-		if r.auth, err = sipauth.New(r.cfg.Auth); err != nil {
+		if r.auth, err = digest.New(r.cfg.Auth); err != nil {
 			t.Fatal(err)
 		}
 		rec := siptest.NewServerTxRecorder(req)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/devicedb/dbtest"
+	"go.uber.org/goleak"
 )
 
 // The registrar must accept the real store.
@@ -196,19 +196,11 @@ func (s *server) lastOutcome(t testing.TB) string {
 	}
 }
 
-// checkGoroutines fails t if goroutines started during it outlive it.
+// checkGoroutines fails t if goroutines started during it outlive it
+// (goleak retries for a while before it reports).
 func checkGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines leaked:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	})
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 }
 
 // secondDevice puts the user of ln on line 1 of another device and returns

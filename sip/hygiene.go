@@ -46,7 +46,7 @@ func (r *Registrar) onOther(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 }
 
 // silenced reports whether req must get no answer: it comes from a
-// scanner. The auth throttle silences credentials only (see sipauth): an
+// scanner. The auth throttle silences credentials only (see sip/digest): an
 // OPTIONS names no auth user, and the phones behind an address where
 // someone else fails must keep their keep-alives answered.
 func (r *Registrar) silenced(req *sipmsg.Request) bool {

@@ -13,41 +13,12 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
-// NotifyResult is the outcome of one re-sync NOTIFY.
-type NotifyResult struct {
-	// AOR and Contact name the binding the NOTIFY went to.
-	AOR     string `json:"aor"`
-	Contact string `json:"contact"`
-	// Source and Transport are where it was sent: the address the phone
-	// registered from, over the same transport (and TCP/TLS connection).
-	Source    string `json:"source"`
-	Transport string `json:"transport"`
-	// Status is the final SIP status the phone answered; 0 if none came.
-	Status int    `json:"status,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	// Authenticated is true when the phone challenged the NOTIFY and the
-	// retry carried the line's credentials (Cisco SPA/MPP do this).
-	Authenticated bool `json:"authenticated,omitempty"`
-	// Error says why no final answer came (timeout, connection gone).
-	Error string `json:"error,omitempty"`
-}
-
-// ResyncInfo is the last re-sync pushed to a device.
-type ResyncInfo struct {
-	Event   string         `json:"event"`
-	SentAt  time.Time      `json:"sent_at"`
-	Results []NotifyResult `json:"results"`
-	// ConfirmedAt is the first config fetch of the device at or after
-	// SentAt, as reported by NoteFetch; zero until then.
-	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
-}
-
 // resyncStore keeps the last ResyncInfo per MAC; entries older than
 // resyncKeep are dropped when a new re-sync is recorded, which bounds it by
 // the devices re-synced within that time.
 type resyncStore struct {
 	mu sync.Mutex
-	m  map[string]*ResyncInfo
+	m  map[string]*devicedb.ResyncInfo
 }
 
 const resyncKeep = 24 * time.Hour
@@ -62,7 +33,7 @@ const resyncKeep = 24 * time.Hour
 // binding belongs to. Results are per NOTIFY; the error is non-nil only
 // when nothing could be sent (ErrInvalidEvent, ErrNotRegistered,
 // ErrServerClosed). The outcome is kept for ResyncState.
-func (r *Registrar) Resync(ctx context.Context, mac, event string) ([]NotifyResult, error) {
+func (r *Registrar) Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
 	if !validEvent(event) {
 		return nil, fmt.Errorf("event %q: %w", event, ErrInvalidEvent)
 	}
@@ -81,7 +52,7 @@ func (r *Registrar) Resync(ctx context.Context, mac, event string) ([]NotifyResu
 // ResyncTo is Resync to the given bindings of device mac: those Drop
 // returned, to tell a replaced phone once more to fetch its (now empty)
 // config after its registrations went.
-func (r *Registrar) ResyncTo(ctx context.Context, mac, event string, targets []devicedb.Binding) ([]NotifyResult, error) {
+func (r *Registrar) ResyncTo(ctx context.Context, mac, event string, targets []devicedb.Binding) ([]devicedb.NotifyResult, error) {
 	if !validEvent(event) {
 		return nil, fmt.Errorf("event %q: %w", event, ErrInvalidEvent)
 	}
@@ -90,7 +61,7 @@ func (r *Registrar) ResyncTo(ctx context.Context, mac, event string, targets []d
 		return nil, fmt.Errorf("device %s: %w", mac, ErrNotRegistered)
 	}
 	sentAt := r.cfg.Now()
-	results := make([]NotifyResult, len(targets))
+	results := make([]devicedb.NotifyResult, len(targets))
 	var wg sync.WaitGroup
 	for i := range targets {
 		wg.Add(1)
@@ -106,9 +77,9 @@ func (r *Registrar) ResyncTo(ctx context.Context, mac, event string, targets []d
 			delete(r.resyncs.m, k)
 		}
 	}
-	r.resyncs.m[mac] = &ResyncInfo{Event: event, SentAt: sentAt, Results: results}
+	r.resyncs.m[mac] = &devicedb.ResyncInfo{Event: event, SentAt: sentAt, Results: results}
 	r.resyncs.mu.Unlock()
-	return append([]NotifyResult(nil), results...), nil
+	return append([]devicedb.NotifyResult(nil), results...), nil
 }
 
 // dedupe keeps, in place, the first binding of each (transport, source).
@@ -125,8 +96,8 @@ func dedupe(bs []devicedb.Binding) []devicedb.Binding {
 }
 
 // notify sends one NOTIFY to b and waits for its final answer.
-func (r *Registrar) notify(ctx context.Context, b *devicedb.Binding, event string) NotifyResult {
-	res := NotifyResult{AOR: b.AOR, Contact: b.Contact, Source: b.Source, Transport: b.Transport}
+func (r *Registrar) notify(ctx context.Context, b *devicedb.Binding, event string) devicedb.NotifyResult {
+	res := devicedb.NotifyResult{AOR: b.AOR, Contact: b.Contact, Source: b.Source, Transport: b.Transport}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.NotifyTimeout)
 	defer cancel()
 	req, err := r.notifyRequest(b, event)
@@ -226,7 +197,7 @@ func (r *Registrar) NoteFetch(mac string, at time.Time) {
 }
 
 // ResyncState returns the last re-sync sent to device mac, if any.
-func (r *Registrar) ResyncState(mac string) (ResyncInfo, bool) {
+func (r *Registrar) ResyncState(mac string) (devicedb.ResyncInfo, bool) {
 	if m, err := devicedb.NormalizeMAC(mac); err == nil {
 		mac = m
 	}
@@ -234,10 +205,10 @@ func (r *Registrar) ResyncState(mac string) (ResyncInfo, bool) {
 	defer r.resyncs.mu.Unlock()
 	info, ok := r.resyncs.m[mac]
 	if !ok {
-		return ResyncInfo{}, false
+		return devicedb.ResyncInfo{}, false
 	}
 	out := *info
-	out.Results = append([]NotifyResult(nil), info.Results...)
+	out.Results = append([]devicedb.NotifyResult(nil), info.Results...)
 	return out, true
 }
 

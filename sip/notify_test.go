@@ -9,7 +9,7 @@ import (
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // notifySeen is what a test phone saw of a NOTIFY.
@@ -23,10 +23,10 @@ type notifySeen struct {
 func answerNotify(t *testing.T, p *phone, authUser, password string) <-chan notifySeen {
 	t.Helper()
 	seen := make(chan notifySeen, 16)
-	var auth *sipauth.Authenticator
+	var auth *digest.Authenticator
 	if authUser != "" {
 		var err error
-		if auth, err = sipauth.New(sipauth.Config{Realm: "spa-phone", Algorithms: []string{sipauth.MD5}}); err != nil {
+		if auth, err = digest.New(digest.Config{Realm: "spa-phone", Algorithms: []string{digest.MD5}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,14 +35,14 @@ func answerNotify(t *testing.T, p *phone, authUser, password string) <-chan noti
 			source: req.Source(), transport: req.Transport(), authz: header(req, "Authorization")}
 		seen <- s
 		if auth != nil {
-			c, err := sipauth.ParseAuthorization(s.authz)
-			res := sipauth.Bad
+			c, err := digest.ParseAuthorization(s.authz)
+			res := digest.Bad
 			if err == nil {
 				res, _ = auth.Verify("NOTIFY", c, func(u, alg string) (string, bool) {
-					return sipauth.HA1(alg, authUser, "spa-phone", password), u == authUser
+					return digest.HA1(alg, authUser, "spa-phone", password), u == authUser
 				})
 			}
-			if res != sipauth.OK {
+			if res != digest.OK {
 				out := sipmsg.NewResponseFromRequest(req, 401, "Unauthorized", nil)
 				out.AppendHeader(sipmsg.NewHeader("WWW-Authenticate", auth.Challenges(false)[0]))
 				_ = tx.Respond(out)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // TestRestartKeepsBindings: bindings written on Shutdown come back in a
@@ -161,12 +161,12 @@ func TestRestartKeepsKnownLines(t *testing.T) {
 	again := startServer(t, st, nil)
 	src := netip.MustParseAddr("127.0.0.1")
 	for i := range 10 { // a sweep of 10 auth users from the phone's address
-		again.auth.PeerFailure(sipauth.Peer{Addr: src, UDP: true, User: fmt.Sprintf("ghost%d", i)})
+		again.auth.PeerFailure(digest.Peer{Addr: src, UDP: true, User: fmt.Sprintf("ghost%d", i)})
 	}
-	if v := again.auth.PeerStatus(sipauth.Peer{Addr: src, UDP: true, User: ln.authUser}); v != sipauth.Allow {
+	if v := again.auth.PeerStatus(digest.Peer{Addr: src, UDP: true, User: ln.authUser}); v != digest.Allow {
 		t.Errorf("registered line after a restart and a sweep: %v, want allow", v)
 	}
-	if v := again.auth.PeerStatus(sipauth.Peer{Addr: src, UDP: true, User: "newcomer"}); v != sipauth.Reject {
+	if v := again.auth.PeerStatus(digest.Peer{Addr: src, UDP: true, User: "newcomer"}); v != digest.Reject {
 		t.Errorf("unknown auth user after a sweep: %v, want reject", v)
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
+	digestclient "github.com/icholy/digest"
 
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // TestRegisterDigest registers with each algorithm: 401 with the
@@ -23,9 +23,9 @@ func TestRegisterDigest(t *testing.T) {
 		wantChals []string
 	}{
 		{"default offers MD5 then SHA-256", nil, []string{"algorithm=MD5", "algorithm=SHA-256"}},
-		{"SHA-256 first", []string{sipauth.SHA256, sipauth.MD5}, []string{"algorithm=SHA-256", "algorithm=MD5"}},
-		{"MD5", []string{sipauth.MD5}, []string{"algorithm=MD5"}},
-		{"SHA-256", []string{sipauth.SHA256}, []string{"algorithm=SHA-256"}},
+		{"SHA-256 first", []string{digest.SHA256, digest.MD5}, []string{"algorithm=SHA-256", "algorithm=MD5"}},
+		{"MD5", []string{digest.MD5}, []string{"algorithm=MD5"}},
+		{"SHA-256", []string{digest.SHA256}, []string{"algorithm=SHA-256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t)
@@ -279,13 +279,13 @@ func TestDigestURIAndQOP(t *testing.T) {
 		t.Errorf("digest for another uri answered %d %q, want 400 naming the Request-URI", res.StatusCode, res.Reason)
 	}
 
-	chal, err := digest.ParseChallenge(header(first, "WWW-Authenticate"))
+	chal, err := digestclient.ParseChallenge(header(first, "WWW-Authenticate"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	chal.QOP = nil // the RFC 2069 form: no qop, nc or cnonce
 	req = g.request()
-	cred, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: req.Recipient.Addr(),
+	cred, err := digestclient.Digest(chal, digestclient.Options{Method: "REGISTER", URI: req.Recipient.Addr(),
 		Username: ln.authUser, Password: ln.password})
 	if err != nil {
 		t.Fatal(err)

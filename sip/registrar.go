@@ -15,7 +15,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/phoneprov/phoneprov/devicedb"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
@@ -54,7 +54,7 @@ const (
 type Registrar struct {
 	cfg     Config
 	dir     Directory
-	auth    *sipauth.Authenticator
+	auth    *digest.Authenticator
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
 	client  *sipgo.Client
@@ -72,7 +72,7 @@ type Registrar struct {
 	refusals sync.Map
 	// tellFailure, when the directory is shared by several nodes, tells
 	// the others of an authentication failure (shareFailures).
-	tellFailure func(sipauth.Peer)
+	tellFailure func(digest.Peer)
 	// syncFailures waits until the failures told by the other nodes
 	// before are counted (shareFailures).
 	syncFailures func()
@@ -82,6 +82,10 @@ type Registrar struct {
 	listeners []io.Closer
 	udpAddrs  []netip.AddrPort
 	inflight  sync.WaitGroup
+	// work is the context of request handling (credential lookups):
+	// cancelled when Shutdown stops waiting for the requests in flight.
+	work       context.Context
+	cancelWork context.CancelFunc
 }
 
 // New checks cfg, loads the bindings persisted in dir that are still live
@@ -94,14 +98,15 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("registrar config: %w", err)
 	}
-	auth, err := sipauth.New(cfg.Auth)
+	auth, err := digest.New(cfg.Auth)
 	if err != nil {
 		return nil, fmt.Errorf("registrar config: %w", err)
 	}
 	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
 	r.log = slog.New(quietHandler{cfg.Logger.Handler(), &rateGate{max: noisyPerSecond}})
+	r.work, r.cancelWork = context.WithCancel(context.Background())
 	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
-	r.resyncs.m = make(map[string]*ResyncInfo)
+	r.resyncs.m = make(map[string]*devicedb.ResyncInfo)
 	r.udp = newUDPFast(r)
 	if cfg.ChallengeLimit > 0 {
 		r.challenges = srclimit.New(cfg.ChallengeLimit, 1<<16, cfg.Now)
@@ -148,7 +153,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	// after a restart that line still passes a sweep verdict on its address.
 	for i := range recs {
 		if ap, err := netip.ParseAddrPort(recs[i].Source); err == nil {
-			r.auth.PeerSuccess(sipauth.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
+			r.auth.PeerSuccess(digest.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
 		}
 	}
 	r.persist = startPersister(r)
@@ -240,6 +245,7 @@ func (r *Registrar) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 	}
+	r.cancelWork()
 	err := r.persist.stop(ctx)
 	if cerr := r.ua.Close(); err == nil && cerr != nil && ctx.Err() == nil {
 		err = fmt.Errorf("closing sip transports: %w", cerr)
@@ -247,21 +253,32 @@ func (r *Registrar) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// guard wraps a handler: requests arriving during Shutdown are ignored,
-// the others are counted so Shutdown can wait for them.
+// guard wraps a sipgo handler in enter and leave.
 func (r *Registrar) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		r.mu.RLock()
-		if r.closed {
-			r.mu.RUnlock()
+		if !r.enter() {
 			return
 		}
-		r.inflight.Add(1)
-		r.mu.RUnlock()
-		defer r.inflight.Done()
+		defer r.leave()
 		h(req, tx)
 	}
 }
+
+// enter admits a request, counted so that Shutdown can wait for it; false
+// during Shutdown, when the request is ignored. Every request path (sipgo's
+// handlers, the UDP REGISTER workers) calls it, and leave when done.
+func (r *Registrar) enter() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return false
+	}
+	r.inflight.Add(1)
+	return true
+}
+
+// leave ends a request admitted by enter.
+func (r *Registrar) leave() { r.inflight.Done() }
 
 // Bindings returns the live bindings, of the device mac and/or of the user
 // userID (a zero value matches any), sorted by AOR and contact.
@@ -295,7 +312,7 @@ type sharedDirectory interface {
 
 func (r *Registrar) shareFailures(sd sharedDirectory) {
 	node := sd.NodeID()
-	r.tellFailure = func(p sipauth.Peer) {
+	r.tellFailure = func(p digest.Peer) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := sd.Broadcast(ctx, "authfail", failurePayload(node, p)); err != nil {
@@ -318,7 +335,7 @@ func (r *Registrar) shareFailures(sd sharedDirectory) {
 
 // failurePayload is a failure told to the other nodes: "node udp|stream
 // address user" (the user last: it may hold spaces).
-func failurePayload(node string, p sipauth.Peer) string {
+func failurePayload(node string, p digest.Peer) string {
 	tr := "stream"
 	if p.UDP {
 		tr = "udp"
@@ -326,7 +343,7 @@ func failurePayload(node string, p sipauth.Peer) string {
 	return node + " " + tr + " " + p.Addr.String() + " " + p.User
 }
 
-func parseFailurePayload(s string) (node string, p sipauth.Peer, ok bool) {
+func parseFailurePayload(s string) (node string, p digest.Peer, ok bool) {
 	f := strings.SplitN(s, " ", 4)
 	if len(f) != 4 {
 		return "", p, false
@@ -335,12 +352,12 @@ func parseFailurePayload(s string) (node string, p sipauth.Peer, ok bool) {
 	if err != nil {
 		return "", p, false
 	}
-	return f[0], sipauth.Peer{Addr: a, UDP: f[1] == "udp", User: f[3]}, true
+	return f[0], digest.Peer{Addr: a, UDP: f[1] == "udp", User: f[3]}, true
 }
 
 // failure counts a failed authentication by p (and tells the other nodes,
 // when the directory is shared).
-func (r *Registrar) failure(p sipauth.Peer) {
+func (r *Registrar) failure(p digest.Peer) {
 	r.auth.PeerFailure(p)
 	if r.tellFailure != nil {
 		r.tellFailure(p)

@@ -11,7 +11,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/phoneprov/phoneprov/devicedb"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // responder sends the answer to a request: a sipgo server transaction, or
@@ -19,6 +19,12 @@ import (
 type responder interface {
 	Respond(res *sipmsg.Response) error
 }
+
+var (
+	_ responder  = sipmsg.ServerTransaction(nil)
+	_ responder  = (*udpReply)(nil)
+	_ rawChecker = (*udpReply)(nil)
+)
 
 // rawChecker is a responder that has seen the raw message: headersClean
 // reports that its header section holds no bare CR or LF and nothing
@@ -30,19 +36,20 @@ type rawChecker interface {
 // onRegister handles a REGISTER (RFC 3261 section 10.3) and reports its
 // outcome.
 func (r *Registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	r.handleRegister(req, tx)
+	r.handleRegister(r.work, req, tx)
 }
 
-// handleRegister answers a REGISTER through tx and reports its outcome.
-func (r *Registrar) handleRegister(req *sipmsg.Request, tx responder) {
-	outcome := r.register(req, tx)
+// handleRegister answers a REGISTER through tx and reports its outcome;
+// ctx bounds the credential lookup.
+func (r *Registrar) handleRegister(ctx context.Context, req *sipmsg.Request, tx responder) {
+	outcome := r.register(ctx, req, tx)
 	if r.cfg.OnRegister != nil {
 		r.cfg.OnRegister(outcome)
 	}
 }
 
 // register answers req and returns the outcome.
-func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
+func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx responder) string {
 	if r.isScanner(req) {
 		return OutcomeDropped
 	}
@@ -71,7 +78,7 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 		return OutcomeBadRequest
 	}
 
-	cred, outcome := r.authenticate(req, tx, src)
+	cred, outcome := r.authenticate(ctx, req, tx, src)
 	if cred == nil {
 		return outcome
 	}
@@ -120,34 +127,34 @@ func (r *Registrar) register(req *sipmsg.Request, tx responder) string {
 // authenticate checks the Authorization of req. It returns the line's
 // credential, or nil after answering (401, 400, 403, 500, or nothing when
 // throttled) with the outcome. Failures count against (src, transport,
-// auth user): see sipauth.
-func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
+// auth user): see digest.
+func (r *Registrar) authenticate(ctx context.Context, req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
 	hdrs := req.GetHeaders("Authorization")
 	if len(hdrs) == 0 {
 		return nil, r.challenge(req, tx, src, false, OutcomeChallenge)
 	}
 	// Phones may answer several realms; use ours when present.
-	c, err := sipauth.ParseAuthorization(hdrs[0].Value())
+	c, err := digest.ParseAuthorization(hdrs[0].Value())
 	for _, h := range hdrs[1:] {
-		if c2, err2 := sipauth.ParseAuthorization(h.Value()); err2 == nil && c2.Realm == r.auth.Realm() {
+		if c2, err2 := digest.ParseAuthorization(h.Value()); err2 == nil && c2.Realm == r.auth.Realm() {
 			c, err = c2, nil
 			break
 		}
 	}
-	peer := sipauth.Peer{Addr: src, UDP: req.Transport() == "UDP", User: c.Username}
+	peer := digest.Peer{Addr: src, UDP: req.Transport() == "UDP", User: c.Username}
 	if err != nil {
 		peer.User = ""
 	}
-	if r.syncFailures != nil && r.auth.Failing(peer) && r.auth.PeerStatus(peer) == sipauth.Allow {
+	if r.syncFailures != nil && r.auth.Failing(peer) && r.auth.PeerStatus(peer) == digest.Allow {
 		// A peer with failures, not yet refused: count those told by the
 		// other nodes before deciding (at most RejectAfter times per
 		// window; phones in good standing never wait for this).
 		r.syncFailures()
 	}
 	switch r.auth.PeerStatus(peer) {
-	case sipauth.Drop:
+	case digest.Drop:
 		return nil, OutcomeThrottled
-	case sipauth.Reject:
+	case digest.Reject:
 		r.failure(peer)
 		r.reply(req, tx, 403, "Forbidden")
 		return nil, OutcomeThrottled
@@ -165,10 +172,10 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 	}
 	var cred *credential
 	var dbErr error
-	res, _ := r.auth.Verify(sipmsg.REGISTER.String(), c, func(user, alg string) (string, bool) {
+	res, why := r.auth.Verify(sipmsg.REGISTER.String(), c, func(user, alg string) (string, bool) {
 		var ok bool
 		if cred, ok = r.creds.cached(user); !ok {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			cred, dbErr = r.creds.get(ctx, user)
 		}
@@ -182,9 +189,10 @@ func (r *Registrar) authenticate(req *sipmsg.Request, tx responder, src netip.Ad
 		r.log.Warn("registrar: reading line credentials", "auth_user", c.Username, "error", dbErr)
 		r.reply(req, tx, 500, "Server Internal Error")
 		return nil, OutcomeError
-	case res == sipauth.Stale:
+	case res == digest.Stale:
 		return nil, r.challenge(req, tx, src, true, OutcomeStale)
-	case res != sipauth.OK:
+	case res != digest.OK:
+		r.log.Debug("registrar: REGISTER credentials refused", "auth_user", clip(c.Username, 128), "source", src.String(), "reason", why)
 		r.failure(peer)
 		return nil, r.challenge(req, tx, src, false, OutcomeUnauthorized)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phoneprov/phoneprov/devicedb"
 )
 
 // needTool returns the path of a Debian tool. Without it the test skips,
@@ -149,7 +151,7 @@ func TestSippNotify(t *testing.T) {
 	st := openStore(t)
 	ln := newLine(t, st, "1001", lineOpts{})
 	srv := startServer(t, st, nil)
-	results := make(chan []NotifyResult, 1)
+	results := make(chan []devicedb.NotifyResult, 1)
 	errs := make(chan error, 1)
 	go func() {
 		deadline := time.Now().Add(10 * time.Second)

@@ -133,14 +133,10 @@ func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
 		return
 	}
 	r := u.r
-	r.mu.RLock()
-	if r.closed {
-		r.mu.RUnlock()
+	if !r.enter() {
 		return
 	}
-	r.inflight.Add(1)
-	r.mu.RUnlock()
-	defer r.inflight.Done()
+	defer r.leave()
 	req.SetTransport("UDP")
 	req.SetSource(job.src.String())
 	reply := &udpReply{pc: job.pc, req: req, src: job.src, fast: u, clean: rawHeadersClean(job.data)}
@@ -155,7 +151,7 @@ func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
 			return
 		}
 	}
-	r.handleRegister(req, reply)
+	r.handleRegister(r.work, req, reply)
 }
 
 // udpReply sends a response to a UDP request from the socket it came in

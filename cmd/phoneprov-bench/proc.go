@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // ServerStats are the server's CPU and memory over the storm, from /proc.
@@ -30,49 +29,33 @@ const clkTck = 100
 
 // cpuTicks reads utime+stime of a process.
 func cpuTicks(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, err
 	}
-	// the command name may hold spaces: fields start after the last ')'
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, ErrBadValue)
+	st, err := p.Stat()
+	if err != nil {
+		return 0, err
 	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, ErrBadValue)
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, ErrBadValue)
-	}
-	return u + s, nil
+	return int64(st.UTime + st.STime), nil
 }
 
 // rssMB reads VmRSS of a process.
 func rssMB(pid int) (float64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			if err != nil {
-				return 0, err
-			}
-			return kb / 1024, nil
-		}
+	st, err := p.NewStatus()
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	return float64(st.VmRSS) / (1 << 20), nil
 }
 
 // tcpListeners maps the socket inode ("socket:[N]") of every listening TCP
-// socket to its port, from /proc/net/tcp and tcp6.
+// socket to its port, from /proc/net/tcp and tcp6 (read by hand: procfs
+// deprecates its reader of them for netlink).
 func tcpListeners() map[string]int {
 	out := map[string]int{}
 	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
@@ -106,15 +89,18 @@ func listenerPID(port int) (int, error) {
 	if len(inodes) == 0 {
 		return 0, fmt.Errorf("no listener on port %d", port)
 	}
-	procs, _ := filepath.Glob("/proc/[0-9]*/fd")
-	for _, dir := range procs {
-		fds, err := os.ReadDir(dir)
+	procs, err := procfs.AllProcs()
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range procs {
+		targets, err := p.FileDescriptorTargets()
 		if err != nil {
 			continue
 		}
-		for _, fd := range fds {
-			if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && inodes[l] {
-				return strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+		for _, l := range targets {
+			if inodes[l] {
+				return p.PID, nil
 			}
 		}
 	}
@@ -123,20 +109,21 @@ func listenerPID(port int) (int, error) {
 
 // listeningPorts lists the TCP ports the process listens on, ascending.
 func listeningPorts(pid int) ([]int, error) {
-	dir := fmt.Sprintf("/proc/%d/fd", pid)
-	fds, err := os.ReadDir(dir)
+	proc, err := procfs.NewProc(pid)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := proc.FileDescriptorTargets()
 	if err != nil {
 		return nil, err
 	}
 	ls := tcpListeners()
 	seen := map[int]bool{}
 	var out []int
-	for _, fd := range fds {
-		if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil {
-			if p, ok := ls[l]; ok && !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
+	for _, l := range targets {
+		if p, ok := ls[l]; ok && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
 		}
 	}
 	sort.Ints(out)

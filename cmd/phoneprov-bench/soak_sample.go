@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/procfs"
 )
 
 // Sample is the server and the harness at one moment of a soak.
@@ -176,19 +180,24 @@ func scrape(ctx context.Context, hc *http.Client, u string, names ...string) map
 		return out
 	}
 	defer resp.Body.Close()
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return out
 	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, v, ok := strings.Cut(sc.Text(), " ")
-		if !ok || !want[name] {
+	for _, n := range names {
+		f := fams[n]
+		if f == nil || len(f.GetMetric()) == 0 {
 			continue
 		}
-		if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-			out[name] = f
+		m := f.GetMetric()[0]
+		switch {
+		case m.Gauge != nil:
+			out[n] = m.GetGauge().GetValue()
+		case m.Counter != nil:
+			out[n] = m.GetCounter().GetValue()
+		case m.Untyped != nil:
+			out[n] = m.GetUntyped().GetValue()
 		}
 	}
 	return out
@@ -196,15 +205,15 @@ func scrape(ctx context.Context, hc *http.Client, u string, names ...string) map
 
 // loadAvg is the machine's load average, "1m 5m 15m".
 func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return ""
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
+	l, err := fs.LoadAvg()
+	if err != nil {
 		return ""
 	}
-	return strings.Join(f[:3], " ")
+	return fmt.Sprintf("%.2f %.2f %.2f", l.Load1, l.Load5, l.Load15)
 }
 
 func load1() float64 {

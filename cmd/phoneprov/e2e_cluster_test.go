@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,7 +105,8 @@ func srvTargets(t *testing.T, addr string) []string {
 	t.Helper()
 	m := new(dns.Msg)
 	m.SetQuestion("_sip._udp.phoneprov.test.", dns.TypeSRV)
-	r, err := dns.Exchange(m, addr)
+	// Over TCP: UDP answers carry no additional records (no amplification).
+	r, _, err := (&dns.Client{Net: "tcp"}).Exchange(m, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,27 +280,28 @@ func TestClusterThreeNodes(t *testing.T) {
 
 	// Console sign-in attempts spread over the three nodes hit the limit
 	// (10 per 5 minutes) as soon as on one.
-	signer := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 11)}}).DialContext}}
-	csrf := strings.Repeat("c", 43)
+	jar, _ := cookiejar.New(nil)
+	signer := &http.Client{Timeout: 10 * time.Second, Jar: jar, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 11)}}).DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// The sign-in form's CSRF token from node A holds on every node (the
+	// key derives from the shared secret key).
+	tok := csrfOf(t, signer, "http://"+a.ports["http"], "/login")
+	aURL, _ := url.Parse("http://" + a.ports["http"])
+	for _, n := range nodes { // the browser's cookie, as behind one name
+		u, _ := url.Parse("http://" + n.ports["http"])
+		jar.SetCookies(u, jar.Cookies(aURL))
+	}
 	first = -1
 	for i := 0; i < 30 && first < 0; i++ {
-		req, _ := http.NewRequest("POST", "http://"+nodes[i%3].ports["http"]+"/login",
-			strings.NewReader("name=root&password=wrong"+strconv.Itoa(i)))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-CSRF-Token", csrf)
-		req.AddCookie(&http.Cookie{Name: "pp_csrf", Value: csrf})
-		res, err := signer.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		switch res.StatusCode {
+		st := postForm(t, signer, "http://"+nodes[i%3].ports["http"], "/login", tok,
+			url.Values{"name": {"root"}, "password": {"wrong" + strconv.Itoa(i)}})
+		switch st {
 		case http.StatusTooManyRequests:
 			first = i
 		case http.StatusUnauthorized:
 		default:
-			t.Fatalf("sign-in attempt %d: %d", i, res.StatusCode)
+			t.Fatalf("sign-in attempt %d: %d", i, st)
 		}
 	}
 	t.Logf("sign-in attempts over three nodes were refused from attempt %d on (11 on one node)", first+1)

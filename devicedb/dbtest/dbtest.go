@@ -17,6 +17,13 @@ var cluster *pgtest.Cluster
 // result), with the PostgreSQL cluster when the tests run on PostgreSQL.
 func Main(m *testing.M) int { return pgtest.Main(m, &cluster) }
 
+// TestingM runs the tests through Main, for goleak.VerifyTestMain (which
+// checks for leaked goroutines once they ran).
+type TestingM struct{ M *testing.M }
+
+// Run runs the tests.
+func (t TestingM) Run() int { return Main(t.M) }
+
 // Options are the Options of a fresh store for one test.
 func Options(t testing.TB) devicedb.Options {
 	t.Helper()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 )
 
 // MaxBody is the largest request body the API reads.
@@ -35,7 +36,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Identify explains what the config server makes of a User-Agent and
 	// a path (GET /identify). Optional: without it the route answers 404.
-	Identify func(ctx context.Context, userAgent, path string) (any, error)
+	Identify func(ctx context.Context, userAgent, path string) (*Explanation, error)
 	// Firmware is the firmware store; nil: the firmware routes answer 404.
 	Firmware *firmware.Store
 	// Registrar is the SIP registrar; nil: no registrations, no re-sync.
@@ -54,6 +55,10 @@ type Config struct {
 	// OnReplaced, when set, is called after a device replacement (not a
 	// dry run) with both MACs: drop the old device's bindings, NOTIFY both.
 	OnReplaced func(ctx context.Context, oldMAC, newMAC string)
+	// Jobs runs what a request starts in the background (re-sync
+	// NOTIFYs); the server stops it before closing the store. Default: a
+	// group of its own, never stopped.
+	Jobs *jobs.Group
 }
 
 // API serves /api/v1.
@@ -61,11 +66,12 @@ type API struct {
 	store    *devicedb.Store
 	token    []byte
 	log      *slog.Logger
-	identify func(context.Context, string, string) (any, error)
+	identify func(context.Context, string, string) (*Explanation, error)
 	fw       *firmware.Store
 	reg      Registrar
 	upgrade  upgradeHooks
 	provURL  string
+	jobs     *jobs.Group
 }
 
 // New checks the config and returns the API.
@@ -82,7 +88,10 @@ func New(cfg Config) (*API, error) {
 	if cfg.ProvisionURL == "" {
 		cfg.ProvisionURL = "http://localhost/"
 	}
-	return &API{provURL: cfg.ProvisionURL, store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
+	if cfg.Jobs == nil {
+		cfg.Jobs = jobs.New()
+	}
+	return &API{jobs: cfg.Jobs, provURL: cfg.ProvisionURL, store: cfg.Store, token: []byte(cfg.Token), log: cfg.Logger, identify: cfg.Identify, fw: cfg.Firmware, reg: cfg.Registrar,
 		upgrade: upgradeHooks{freeze: cfg.Freeze, linkBase: cfg.WelcomeLinkBase, onReplaced: cfg.OnReplaced}}, nil
 }
 

@@ -19,6 +19,7 @@ import (
 func TestConcurrentWrites(t *testing.T) {
 	e := newEnv(t)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	defer client.CloseIdleConnections()
 	send := func(method, path string, body any) (int, []byte, error) {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(b))

@@ -76,7 +76,9 @@ func safeCells(row []string) []string {
 }
 
 // DeviceCSVHeader and DeviceCSVRow are the columns of a device export.
-var DeviceCSVHeader = []string{"mac", "vendor", "model", "status", "supported", "firmware", "last_fetch_at", "lines"}
+func DeviceCSVHeader() []string {
+	return []string{"mac", "vendor", "model", "status", "supported", "firmware", "last_fetch_at", "lines"}
+}
 
 // DeviceCSVRow is one device as a CSV row; lines are "n:extension:username"
 // separated by spaces.
@@ -129,7 +131,7 @@ func ExportCSV(ctx context.Context, w http.ResponseWriter, s *devicedb.Store, ki
 			return s.ListUsers(ctx, devicedb.UserFilter{}, p)
 		}, userCSVRow)
 	case "devices":
-		return writeCSV(w, "devices.csv", DeviceCSVHeader, func(p devicedb.Page) ([]devicedb.Device, string, error) {
+		return writeCSV(w, "devices.csv", DeviceCSVHeader(), func(p devicedb.Page) ([]devicedb.Device, string, error) {
 			return s.ListDevices(ctx, devicedb.DeviceFilter{Status: "all"}, p)
 		}, DeviceCSVRow)
 	case "licenses":

@@ -51,7 +51,7 @@ func (a *API) listDevices(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return writeCSV(w, "devices.csv", DeviceCSVHeader, func(p devicedb.Page) ([]devicedb.Device, string, error) {
+		return writeCSV(w, "devices.csv", DeviceCSVHeader(), func(p devicedb.Page) ([]devicedb.Device, string, error) {
 			return a.store.ListDevices(r.Context(), f, p)
 		}, DeviceCSVRow)
 	}

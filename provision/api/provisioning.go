@@ -8,7 +8,27 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/phoneprov/phoneprov/devicedb"
+	"github.com/phoneprov/phoneprov/provision/ident"
 )
+
+// Explanation is what the config server makes of a request, for admins
+// troubleshooting a phone (GET /identify): the identification, and whether and why the
+// request would be served.
+type Explanation struct {
+	ident.Identity
+	// Device is true when a device with the MAC is in the database.
+	Device bool `json:"device"`
+	// Served is true when the request would get a file once it presents
+	// what --device-auth asks besides the User-Agent (the device's own
+	// credential by default); a request without the vendor's User-Agent,
+	// or for another model's file, is never served.
+	Served bool `json:"served"`
+	// Status is the HTTP status the request gets exactly as given (without
+	// a credential): 401 when the device's credential is asked for.
+	Status int `json:"status"`
+	// Reason says why a request is not served.
+	Reason string `json:"reason,omitempty"`
+}
 
 func (a *API) identifyRequest(w http.ResponseWriter, r *http.Request) error {
 	if a.identify == nil {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,10 +17,10 @@ type Registrar interface {
 	Bindings(mac string, userID int64) []devicedb.Binding
 	// Resync sends the re-sync NOTIFY with event to the device's bindings
 	// and returns the per-binding results.
-	Resync(ctx context.Context, mac, event string) (any, error)
+	Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error)
 	// ResyncState returns the last re-sync of a device and whether it was
 	// confirmed by a config fetch.
-	ResyncState(mac string) (any, bool)
+	ResyncState(mac string) (devicedb.ResyncInfo, bool)
 }
 
 // RefusalReporter is an optional part of a Registrar: why the device's
@@ -29,10 +28,6 @@ type Registrar interface {
 type RefusalReporter interface {
 	LastRefusal(mac string) (at time.Time, line int, reason string, ok bool)
 }
-
-// ErrNotRegistered is what Registrar.Resync wraps when the device has no
-// binding.
-var ErrNotRegistered = errors.New("device is not registered")
 
 func (a *API) sipRoutes(r chi.Router) {
 	r.Get("/registrations", a.handle(a.listRegistrations))
@@ -91,13 +86,13 @@ func (a *API) resync(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.RecordResyncRequest(r.Context(), d.MAC, m.ResyncEvent); err != nil {
 		return err
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30e9)
+	a.jobs.GoFrom(r.Context(), func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if _, err := a.reg.Resync(ctx, d.MAC, m.ResyncEvent); err != nil {
 			a.log.Warn("re-sync", "mac", d.MAC, "err", err)
 		}
-	}()
+	})
 	writeJSON(w, http.StatusAccepted, map[string]any{"mac": d.MAC, "event": m.ResyncEvent, "bindings": len(bs),
 		"status": "/api/v1/devices/" + d.MAC + "/resync"})
 	return nil

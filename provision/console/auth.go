@@ -191,7 +191,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) error {
 			"Flash": flash{Kind: "error", Msg: msg}})
 		return nil
 	}
-	if !c.limiter.allow(sourceKey(r.RemoteAddr)) {
+	src := remoteSource(r.RemoteAddr)
+	if c.shareSignIn != nil {
+		c.shareSignIn(src)
+	}
+	if !c.limiter.Allow(src) {
 		return fail(http.StatusTooManyRequests, "too many sign-in attempts from your address; wait a few minutes and try again")
 	}
 	tok, _, err := c.store.SignIn(r.Context(), strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password"), c.cfg.SessionTTL)

@@ -113,7 +113,7 @@ func (c *Console) bulkDevices(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="devices.csv"`)
 		cw := csv.NewWriter(w)
-		cw.Write(api.DeviceCSVHeader)
+		cw.Write(api.DeviceCSVHeader())
 		for _, d := range ds {
 			cw.Write(api.DeviceCSVRow(d))
 		}
@@ -125,7 +125,7 @@ func (c *Console) bulkDevices(w http.ResponseWriter, r *http.Request) error {
 		}
 		t := &task{id: randomToken()[:16], title: fmt.Sprintf("Re-sync of %d devices", len(ds)), total: len(ds)}
 		c.tasks.add(t)
-		go c.bulkResync(context.WithoutCancel(r.Context()), t, ds)
+		c.cfg.Jobs.GoFrom(r.Context(), func(ctx context.Context) { c.bulkResync(ctx, t, ds) })
 		http.Redirect(w, r, "/ui/bulk/"+t.id, http.StatusSeeOther)
 		return nil
 	case "firmware":

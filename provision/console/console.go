@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/api"
+	"github.com/phoneprov/phoneprov/provision/jobs"
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 )
 
 //go:embed templates/*.html static/*
@@ -53,8 +56,13 @@ type Config struct {
 	// MaxSources bounds the per-source sign-in counters. Default: 10000.
 	MaxSources int
 	// CSRFKey keys the HMAC deriving CSRF tokens from sessions. Default:
-	// 32 random bytes, so forms loaded before a restart must be reloaded.
+	// 32 random bytes (provision.New derives it from the store's secret
+	// key, so that every node and a restarted one accept a form's token).
 	CSRFKey []byte
+	// Jobs runs what a page starts in the background (imports, bulk
+	// re-syncs); the server stops it before closing the store. Default: a
+	// group of its own, never stopped.
+	Jobs *jobs.Group
 }
 
 func (c *Config) defaults() {
@@ -63,6 +71,9 @@ func (c *Config) defaults() {
 	}
 	if c.ProvisionURL == "" {
 		c.ProvisionURL = "http://localhost/"
+	}
+	if c.Jobs == nil {
+		c.Jobs = jobs.New()
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
@@ -98,10 +109,13 @@ type Console struct {
 	store   *devicedb.Store
 	log     *slog.Logger
 	pages   map[string]*template.Template
-	limiter *limiter
-	jobs    jobs
-	csrfKey []byte
-	tasks   tasks
+	limiter *srclimit.Limiter
+	// shareSignIn, on several nodes, tells the others of a sign-in attempt
+	// before this node counts it; nil alone.
+	shareSignIn func(netip.Addr)
+	jobs        importJobs
+	csrfKey     []byte
+	tasks       tasks
 }
 
 // New checks the config and parses the embedded templates.
@@ -115,22 +129,30 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: pages,
-		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources), csrfKey: cfg.CSRFKey}
+		limiter: newLimiter(cfg.SignInBurst, cfg.SignInWindow, cfg.MaxSources, nil), csrfKey: cfg.CSRFKey}
 	if cfg.Store.Shared() {
-		shareSignIns(cfg.Store, c.limiter, c.log)
+		c.shareSignIn = shareSignIns(cfg.Store, c.limiter, c.log)
 	}
 	return c, nil
 }
 
 // shareSignIns makes the sign-in limit hold across the nodes on one
 // database: every attempt counted on a node is told to the others (over
-// the store's change feed), which count it too.
-func shareSignIns(s *devicedb.Store, l *limiter, log *slog.Logger) {
+// the store's change feed), which count it too. It returns what tells
+// them of one attempt.
+func shareSignIns(s *devicedb.Store, l *srclimit.Limiter, log *slog.Logger) func(netip.Addr) {
 	node := s.NodeID()
-	l.share = func(src string) {
+	s.Subscribe("signin", func(p string) {
+		if from, src, _ := strings.Cut(p, " "); from != node {
+			if a, err := netip.ParseAddr(src); err == nil {
+				l.Over(a)
+			}
+		}
+	})
+	return func(src netip.Addr) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		err := s.Broadcast(ctx, "signin", node+" "+src)
+		err := s.Broadcast(ctx, "signin", node+" "+src.String())
 		if err == nil {
 			// The attempts made on the other nodes before are counted
 			// here before this one is.
@@ -140,22 +162,25 @@ func shareSignIns(s *devicedb.Store, l *limiter, log *slog.Logger) {
 			log.Warn("sharing a sign-in attempt with the other nodes", "err", err)
 		}
 	}
-	s.Subscribe("signin", func(p string) {
-		if from, src, _ := strings.Cut(p, " "); from != node && src != "" {
-			l.count(src)
-		}
-	})
 }
+
+// patterns are the paths the console serves, in chi's syntax; Paths and
+// Patterns both read them.
+var patterns = [...]string{"/", "/login", "/logout", "/set-password", "/ui", "/ui/*"}
+
+// Patterns are the route patterns to mount the console's router on.
+func Patterns() []string { return patterns[:] }
 
 // Paths reports whether the console serves p: "/", "/login", "/logout",
 // "/set-password" and everything under "/ui/". Phone config files never
 // have these names.
 func Paths(p string) bool {
-	switch p {
-	case "/", "/login", "/logout", "/set-password", "/ui":
-		return true
+	for _, pat := range patterns {
+		if prefix, wild := strings.CutSuffix(pat, "*"); wild && len(p) > len(prefix) && strings.HasPrefix(p, prefix) || p == pat {
+			return true
+		}
 	}
-	return len(p) > 4 && p[:4] == "/ui/"
+	return false
 }
 
 // Routes returns the console's router, to mount at "/".

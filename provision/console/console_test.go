@@ -15,6 +15,8 @@ import (
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/devicedb/dbtest"
+	"github.com/phoneprov/phoneprov/provision/jobs"
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 	"github.com/phoneprov/phoneprov/templates"
 )
 
@@ -38,12 +40,15 @@ func newEnv(t *testing.T, cfg Config) *env {
 		t.Fatal(err)
 	}
 	cfg.Store = s
+	if cfg.Jobs == nil {
+		cfg.Jobs = jobs.New()
+	}
 	con, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(con.Routes())
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { srv.Close(); cfg.Jobs.Stop() }) // before the store closes, as serve does
 	jar, _ := cookiejar.New(nil)
 	return &env{t: t, store: s, srv: srv, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }
@@ -195,20 +200,19 @@ func TestSignInRateLimited(t *testing.T) {
 
 func TestLimiterBounded(t *testing.T) {
 	now := time.Unix(0, 0)
-	l := newLimiter(1, time.Minute, 2)
-	l.now = func() time.Time { return now }
+	l := newLimiter(1, time.Minute, 2, func() time.Time { return now })
 	tests := []struct {
 		src  string
 		want bool
-	}{{"a", true}, {"a", false}, {"b", true}, {"c", false}}
+	}{{"192.0.2.1:1", true}, {"192.0.2.1:2", false}, {"192.0.2.2:1", true}, {"192.0.2.3:1", false}}
 	for _, tc := range tests {
-		if got := l.allow(tc.src); got != tc.want {
-			t.Errorf("allow(%s) = %v, want %v", tc.src, got, tc.want)
+		if got := l.Allow(remoteSource(tc.src)); got != tc.want {
+			t.Errorf("Allow(%s) = %v, want %v", tc.src, got, tc.want)
 		}
 	}
 	now = now.Add(time.Minute)
-	if !l.allow("c") || len(l.seen) > 2 {
-		t.Fatalf("after the window: table %d entries", len(l.seen))
+	if !l.Allow(remoteSource("192.0.2.3:1")) {
+		t.Fatal("a new source refused after the window")
 	}
 }
 
@@ -218,16 +222,16 @@ func TestSourceKey(t *testing.T) {
 	for in, want := range map[string]string{
 		"192.0.2.1:443":                      "192.0.2.1",
 		"[::ffff:192.0.2.1]:1":               "192.0.2.1",
-		"[2001:db8:1:2::1]:443":              "2001:db8:1:2::/64",
-		"[2001:db8:1:2:ffff:ffff:ffff:1]:80": "2001:db8:1:2::/64",
-		"[fe80::1%eth0]:80":                  "fe80::/64",
-		"not an address":                     "not an address",
+		"[2001:db8:1:2::1]:443":              "2001:db8:1:2::",
+		"[2001:db8:1:2:ffff:ffff:ffff:1]:80": "2001:db8:1:2::",
+		"[fe80::1%eth0]:80":                  "fe80::",
+		"not an address":                     "invalid IP",
 	} {
-		if got := sourceKey(in); got != want {
-			t.Errorf("sourceKey(%q) = %q, want %q", in, got, want)
+		if got := srclimit.SourceKey(remoteSource(in)).String(); got != want {
+			t.Errorf("key of %q = %q, want %q", in, got, want)
 		}
 	}
-	if sourceKey("[2001:db8:1:3::1]:1") == sourceKey("[2001:db8:1:2::1]:1") {
+	if srclimit.SourceKey(remoteSource("[2001:db8:1:3::1]:1")) == srclimit.SourceKey(remoteSource("[2001:db8:1:2::1]:1")) {
 		t.Error("two /64s share a counter")
 	}
 }

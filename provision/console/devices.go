@@ -170,7 +170,8 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var regs []devicedb.Binding
-	var resync, refusal any
+	var resync *devicedb.ResyncInfo
+	var refusal any
 	if c.cfg.Registrar != nil {
 		regs = c.cfg.Registrar.Bindings(d.MAC, 0)
 		if rr, ok := c.cfg.Registrar.(api.RefusalReporter); ok {
@@ -179,7 +180,7 @@ func (c *Console) devicePage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if st, ok := c.cfg.Registrar.ResyncState(d.MAC); ok {
-			resync = st
+			resync = &st
 		}
 	}
 	prov, err := c.store.DeviceProvisioning(ctx, d.MAC, c.cfg.ProvisionURL)
@@ -333,13 +334,13 @@ func (c *Console) resync(w http.ResponseWriter, r *http.Request) error {
 		if err := c.store.RecordResyncRequest(ctx, d.MAC, m.ResyncEvent); err != nil {
 			return "", err
 		}
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		c.cfg.Jobs.GoFrom(ctx, func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			if _, err := c.cfg.Registrar.Resync(ctx, d.MAC, m.ResyncEvent); err != nil && !errors.Is(err, context.Canceled) {
 				c.log.Warn("console re-sync", "mac", d.MAC, "err", err)
 			}
-		}()
+		})
 		return fmt.Sprintf("re-sync NOTIFY (%s) sent to %s; reload to see the confirming fetch", m.ResyncEvent, d.MAC), nil
 	})
 }

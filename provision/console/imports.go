@@ -32,13 +32,13 @@ type importJob struct {
 	err      error
 }
 
-type jobs struct {
+type importJobs struct {
 	mu   sync.Mutex
 	byID map[string]*importJob
 	ids  []string
 }
 
-func (j *jobs) add(job *importJob) {
+func (j *importJobs) add(job *importJob) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.byID == nil {
@@ -58,7 +58,7 @@ func (j *jobs) add(job *importJob) {
 	j.ids = append(j.ids, job.id)
 }
 
-func (j *jobs) get(id string) (*importJob, bool) {
+func (j *importJobs) get(id string) (*importJob, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	job, ok := j.byID[id]
@@ -169,9 +169,9 @@ func (c *Console) runImport(w http.ResponseWriter, r *http.Request) error {
 	job.running = true
 	job.mu.Unlock()
 	if !started {
-		// The run completes as one transaction even if the browser goes.
-		ctx := context.WithoutCancel(r.Context())
-		go func() {
+		// The run completes as one transaction even if the browser goes;
+		// a shutdown cancels it (rolled back whole) before the store closes.
+		c.cfg.Jobs.GoFrom(r.Context(), func(ctx context.Context) {
 			rep, err := c.store.ImportClassic(ctx, job.exp, devicedb.ImportOptions{Freeze: c.cfg.Freeze, WelcomeLinkBase: c.cfg.WelcomeLinkBase,
 				OnProgress: func(done, total int) {
 					job.mu.Lock()
@@ -184,7 +184,7 @@ func (c *Console) runImport(w http.ResponseWriter, r *http.Request) error {
 			job.mu.Lock()
 			job.report, job.err, job.done = rep, err, true
 			job.mu.Unlock()
-		}()
+		})
 	}
 	http.Redirect(w, r, "/ui/import/"+job.id, http.StatusSeeOther)
 	return nil

@@ -1,10 +1,12 @@
 package console
 
 import (
-	"os"
 	"testing"
 
 	"github.com/phoneprov/phoneprov/devicedb/dbtest"
+	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(dbtest.TestingM{M: m})
+}

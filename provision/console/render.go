@@ -93,7 +93,7 @@ var funcs = template.FuncMap{
 		return out
 	},
 	"entityLabel":      entityLabel,
-	"voicemailChoices": func() []string { return devicedb.VoicemailChoices },
+	"voicemailChoices": devicedb.VoicemailChoices,
 	"raw":              func(b []byte) string { return string(b) },
 }
 

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -17,18 +16,9 @@ type event struct {
 	What string
 }
 
-// resyncInfo is the part of the registrar's re-sync state the history
-// shows (sip.ResyncInfo, read through JSON to keep the seam narrow).
-type resyncInfo struct {
-	Event       string            `json:"event"`
-	SentAt      time.Time         `json:"sent_at"`
-	Results     []json.RawMessage `json:"results"`
-	ConfirmedAt time.Time         `json:"confirmed_at"`
-}
-
-// timeline merges a device's fetches, registrations, last re-sync and
-// audit entries, newest first.
-func timeline(fetches []devicedb.FetchRecord, regs []devicedb.Binding, resync any, audit []devicedb.AuditEntry) []event {
+// timeline merges a device's fetches, registrations, last re-sync (nil:
+// none) and audit entries, newest first.
+func timeline(fetches []devicedb.FetchRecord, regs []devicedb.Binding, ri *devicedb.ResyncInfo, audit []devicedb.AuditEntry) []event {
 	var out []event
 	for _, f := range fetches {
 		out = append(out, event{f.At, "fetch", fmt.Sprintf("fetched %s: %d, from %s", f.File, f.Status, f.IP)})
@@ -37,9 +27,8 @@ func timeline(fetches []devicedb.FetchRecord, regs []devicedb.Binding, resync an
 		out = append(out, event{b.RegisteredAt, "register", fmt.Sprintf("line %d registered from %s over %s, expires %s",
 			b.Line, b.Source, b.Transport, b.Expires.UTC().Format("15:04:05Z"))})
 	}
-	if resync != nil {
-		var ri resyncInfo
-		if b, err := json.Marshal(resync); err == nil && json.Unmarshal(b, &ri) == nil && !ri.SentAt.IsZero() {
+	if ri != nil {
+		if !ri.SentAt.IsZero() {
 			out = append(out, event{ri.SentAt, "notify", fmt.Sprintf("re-sync NOTIFY (%s) sent to %d contact(s)", ri.Event, len(ri.Results))})
 			// Confirmed only by a fetch of this device's own (fetches
 			// are this device's log) at or after the NOTIFY.

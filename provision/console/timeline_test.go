@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -13,8 +12,8 @@ func TestTimelineOrdersTheResyncStory(t *testing.T) {
 	fetches := []devicedb.FetchRecord{{At: t0.Add(3 * time.Second), File: "805ec0a1b2c3.cfg", Status: 200, IP: "10.0.0.9"},
 		{At: t0, File: "805ec0a1b2c3.cfg", Status: 200, IP: "10.0.0.9"}}
 	regs := []devicedb.Binding{{RegisteredAt: t0.Add(time.Second), Line: 1, Source: "10.0.0.9:5060", Transport: "UDP", Expires: t0.Add(time.Hour)}}
-	resync := map[string]any{"event": "check-sync", "sent_at": t0.Add(2 * time.Second), "results": []json.RawMessage{json.RawMessage(`{}`)},
-		"confirmed_at": t0.Add(3 * time.Second)}
+	resync := &devicedb.ResyncInfo{Event: "check-sync", SentAt: t0.Add(2 * time.Second), Results: []devicedb.NotifyResult{{}},
+		ConfirmedAt: t0.Add(3 * time.Second)}
 	audit := []devicedb.AuditEntry{{At: t0.Add(-time.Second), Action: "create", Entity: "device", EntityID: "805ec0a1b2c3", Actor: "admin:alice"}}
 	got := timeline(fetches, regs, resync, audit)
 	var kinds []string
@@ -30,8 +29,8 @@ func TestTimelineOrdersTheResyncStory(t *testing.T) {
 			t.Fatalf("kinds %v, want %v", kinds, want)
 		}
 	}
-	if got := timeline(nil, nil, "not a resync state", nil); len(got) != 0 {
-		t.Fatalf("garbage re-sync state gave %v", got)
+	if got := timeline(nil, nil, nil, nil); len(got) != 0 {
+		t.Fatalf("no history gave %v", got)
 	}
 }
 
@@ -41,7 +40,7 @@ func TestTimelineOrdersTheResyncStory(t *testing.T) {
 // NOTIFY does. The admin's request is shown.
 func TestTimelineConfirmsOnlyByTheDevicesOwnFetch(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	resync := map[string]any{"event": "check-sync", "sent_at": t0, "results": []json.RawMessage{json.RawMessage(`{}`)}, "confirmed_at": t0.Add(time.Second)}
+	resync := &devicedb.ResyncInfo{Event: "check-sync", SentAt: t0, Results: []devicedb.NotifyResult{{}}, ConfirmedAt: t0.Add(time.Second)}
 	audit := []devicedb.AuditEntry{{At: t0, Action: "resync_request", Entity: "device", EntityID: "805ec0a1b2c3", Actor: "admin:alice"}}
 	for _, tc := range []struct {
 		name    string

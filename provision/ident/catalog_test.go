@@ -37,21 +37,8 @@ func TestCatalogFilesRecognised(t *testing.T) {
 	}
 }
 
-// TestKindsMatchRenderer: the kinds ParsePath returns are the ones the
-// renderers in package templates take.
-func TestKindsMatchRenderer(t *testing.T) {
-	for ours, theirs := range map[string]string{
-		KindMaster: templates.KindMaster, KindPhoneConfig: templates.KindPhone, KindBoot: templates.KindBoot,
-		KindCommon: templates.KindCommon, KindDevice: templates.KindDevice,
-	} {
-		if ours != theirs {
-			t.Errorf("ident kind %q, renderer kind %q", ours, theirs)
-		}
-	}
-}
-
-// TestFamiliesNamed: every catalog family is one of the Family constants
-// (familyVendor knows it), so the two packages' family lists stay equal.
+// TestFamiliesNamed: every catalog family is one of templates' Family
+// constants that familyVendor knows.
 func TestFamiliesNamed(t *testing.T) {
 	for _, m := range templates.Default().Models() {
 		if familyVendor(m.Family) == "" {

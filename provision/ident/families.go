@@ -19,36 +19,20 @@ import (
 // "algom<mac>.conf" (older models "algo<mac>.conf"); fanvil-legacy asks for
 // Fanvil's files. Firmware: Aastra ".st"; the others' images are known by
 // their catalog file names.
-const (
-	FamilyAastra     = "aastra"
-	FamilyHtek       = "htek"
-	FamilyGigaset    = "gigaset"
-	FamilyAvaya      = "avaya"
-	FamilyPanasonic  = "panasonic"
-	FamilyALE        = "ale"
-	FamilyAkuvox     = "akuvox"
-	FamilyAudioCodes = "audiocodes"
-	FamilyAlgo       = "algo"
-	FamilyCyberData  = "cyberdata"
-	Family2N         = "2n"
-	// FamilyFanvilLegacy is Fanvil's old <VOIP_CONFIG_FILE> format; it
-	// asks for the same files as FamilyFanvil.
-	FamilyFanvilLegacy = "fanvil-legacy"
-)
 
 // sameFiles maps a family to the one whose file names it shares.
-var sameFiles = map[string]string{FamilyFanvilLegacy: FamilyFanvil}
+var sameFiles = map[string]string{templates.FamilyFanvilLegacy: templates.FamilyFanvil}
 
 // Vendors lists of the added families.
 var (
-	vGSHtek    = []string{FamilyGrandstream, FamilyHtek}[:2:2]
-	vAastra    = []string{FamilyAastra}[:1:1]
-	vHtek      = []string{FamilyHtek}[:1:1]
-	vAvaya     = []string{FamilyAvaya}[:1:1]
-	vPanasonic = []string{FamilyPanasonic}[:1:1]
-	vALE       = []string{FamilyALE}[:1:1]
-	vAlgo      = []string{FamilyAlgo}[:1:1]
-	vCyberData = []string{FamilyCyberData}[:1:1]
+	vGSHtek    = []string{templates.FamilyGrandstream, templates.FamilyHtek}[:2:2]
+	vAastra    = []string{templates.FamilyAastra}[:1:1]
+	vHtek      = []string{templates.FamilyHtek}[:1:1]
+	vAvaya     = []string{templates.FamilyAvaya}[:1:1]
+	vPanasonic = []string{templates.FamilyPanasonic}[:1:1]
+	vALE       = []string{templates.FamilyALE}[:1:1]
+	vAlgo      = []string{templates.FamilyAlgo}[:1:1]
+	vCyberData = []string{templates.FamilyCyberData}[:1:1]
 )
 
 // classifyAdded handles the added families' names that must be told apart
@@ -67,47 +51,47 @@ func (id *Identifier) classifyAdded(b string) (Path, bool) {
 	switch {
 	case equalLower(ext, ".xml") && hasPrefixFold(stem, "cfg"):
 		if mac, ok := macAfter("cfg"); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vGSHtek}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vGSHtek}, true
 		}
 		if len(stem) == len("cfg0010") && isDigitRun(stem[3:]) {
 			// Htek model file, e.g. cfg0010.xml for the UC926
-			return Path{Kind: KindCommon, Vendors: vHtek, ModelHint: id.fileHint(b)}, true
+			return Path{Kind: templates.KindCommon, Vendors: vHtek, ModelHint: id.fileHint(b)}, true
 		}
 	case equalLower(ext, ".cfg") && hasPrefixFold(stem, "config"):
 		if mac, ok := macAfter("config"); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vPanasonic}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vPanasonic}, true
 		}
 	case equalLower(ext, ".xml") && hasPrefixFold(stem, "config."):
 		if mac, ok := macAfter("config."); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vALE}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vALE}, true
 		}
 		if model := stem[len("config."):]; isModelToken(model) {
-			return Path{Kind: KindCommon, Vendors: vALE, ModelHint: id.hint(model, FamilyALE)}, true
+			return Path{Kind: templates.KindCommon, Vendors: vALE, ModelHint: id.hint(model, templates.FamilyALE)}, true
 		}
 	case equalLower(ext, ".conf") && hasPrefixFold(stem, "algo"):
 		if mac, ok := macAfter("algom"); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vAlgo}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vAlgo}, true
 		}
 		if mac, ok := macAfter("algo"); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vAlgo}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vAlgo}, true
 		}
 	case equalLower(ext, ".cfg") && hasPrefixFold(stem, "sip"):
 		// Avaya (Nortel) 1200 series: SIP<MAC>.cfg
 		if mac, ok := macAfter("sip"); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vAvaya}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vAvaya}, true
 		}
 	case equalLower(b, "aastra.cfg"):
-		return Path{Kind: KindCommon, Vendors: vAastra}, true
+		return Path{Kind: templates.KindCommon, Vendors: vAastra}, true
 	case equalLower(b, "46xxsettings.txt"), equalLower(b, "j100supgrade.txt"):
-		return Path{Kind: KindCommon, Vendors: vAvaya}, true
+		return Path{Kind: templates.KindCommon, Vendors: vAvaya}, true
 	case equalLower(b, "000000cd.xml"):
-		return Path{Kind: KindCommon, Vendors: vCyberData}, true
+		return Path{Kind: templates.KindCommon, Vendors: vCyberData}, true
 	case equalLower(ext, ".cfg") && hasPrefixFold(stem, "kx-") && isModelToken(stem):
 		hint := id.fileHint(b)
 		if hint == "" {
-			hint = id.hint(stem, FamilyPanasonic)
+			hint = id.hint(stem, templates.FamilyPanasonic)
 		}
-		return Path{Kind: KindCommon, Vendors: vPanasonic, ModelHint: hint}, true
+		return Path{Kind: templates.KindCommon, Vendors: vPanasonic, ModelHint: hint}, true
 	}
 	return Path{}, false
 }
@@ -121,14 +105,14 @@ func (id *Identifier) classifyAddedLate(b string) (Path, bool) {
 		stem, ext = b[:i], b[i:]
 	}
 	if equalLower(ext, ".cfg") && isAlnumRun(stem) {
-		if hint := id.hint(stem, FamilyAastra); hint != "" {
-			return Path{Kind: KindCommon, Vendors: vAastra, ModelHint: hint}, true
+		if hint := id.hint(stem, templates.FamilyAastra); hint != "" {
+			return Path{Kind: templates.KindCommon, Vendors: vAastra, ModelHint: hint}, true
 		}
 	}
 	if ext == "" || equalLower(ext, ".cfg") || equalLower(ext, ".xml") || equalLower(ext, ".txt") {
 		if hint := id.fileHint(b); hint != "" {
 			if m, ok := id.cat.Lookup(hint); ok {
-				return Path{Kind: KindCommon, Vendors: id.single[m.Family], ModelHint: hint}, true
+				return Path{Kind: templates.KindCommon, Vendors: id.single[m.Family], ModelHint: hint}, true
 			}
 		}
 	}
@@ -154,9 +138,9 @@ func (id *Identifier) classifyFirmwareAll(b string) Path {
 }
 
 // addedFamily are the families of this file.
-var addedFamily = map[string]bool{FamilyAastra: true, FamilyHtek: true, FamilyGigaset: true, FamilyAvaya: true,
-	FamilyPanasonic: true, FamilyALE: true, FamilyAkuvox: true, FamilyAudioCodes: true, FamilyAlgo: true,
-	FamilyCyberData: true, Family2N: true}
+var addedFamily = map[string]bool{templates.FamilyAastra: true, templates.FamilyHtek: true, templates.FamilyGigaset: true, templates.FamilyAvaya: true,
+	templates.FamilyPanasonic: true, templates.FamilyALE: true, templates.FamilyAkuvox: true, templates.FamilyAudioCodes: true, templates.FamilyAlgo: true,
+	templates.FamilyCyberData: true, templates.Family2N: true}
 
 // indexFamilies fills single and famFiles from the catalog.
 func (id *Identifier) indexFamilies(c *templates.Catalog) {

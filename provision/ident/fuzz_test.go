@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/phoneprov/phoneprov/templates"
 )
 
 // validMAC is the only MAC form ident may return: "" or 12 lower hex.
@@ -22,8 +24,8 @@ func validMAC(m string) bool {
 	return true
 }
 
-var kinds = map[string]bool{KindMaster: true, KindBoot: true, KindCommon: true, KindDevice: true,
-	KindPhoneConfig: true, KindUpload: true, KindFirmware: true, KindUnknown: true}
+var kinds = map[string]bool{templates.KindMaster: true, templates.KindBoot: true, templates.KindCommon: true, templates.KindDevice: true,
+	templates.KindPhone: true, KindUpload: true, KindFirmware: true, KindUnknown: true}
 
 // FuzzParseUserAgent: never panics; MAC valid; model and firmware are
 // clean tokens taken from the input or the catalog.

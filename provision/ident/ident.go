@@ -9,22 +9,6 @@ import (
 	"github.com/phoneprov/phoneprov/templates"
 )
 
-// Families, as the catalog names them (templates.Model.Family).
-const (
-	FamilyPolycom     = "polycom"
-	FamilyYealink     = "yealink"
-	FamilyCiscoSPA    = "cisco-spa"
-	FamilyCiscoMPP    = "cisco-mpp"
-	FamilyGrandstream = "grandstream"
-	FamilySnom        = "snom"
-	FamilyObihai      = "obihai"
-	FamilyFanvil      = "fanvil"
-	// FamilyCiscoEnt is Cisco's enterprise firmware (78xx/88xx
-	// enterprise loads, 79xx/89xx/99xx SIP loads): SEP<MAC>.cnf.xml,
-	// fetched over TFTP first.
-	FamilyCiscoEnt = "cisco-ent"
-)
-
 // Identifier identifies requests against one model catalog. It is safe for
 // concurrent use; build it once with New.
 type Identifier struct {
@@ -98,8 +82,8 @@ func familyGroup(f string) string {
 	if strings.HasPrefix(f, "cisco") {
 		return "cisco"
 	}
-	if f == FamilyFanvilLegacy {
-		return FamilyFanvil
+	if f == templates.FamilyFanvilLegacy {
+		return templates.FamilyFanvil
 	}
 	return f
 }
@@ -108,43 +92,43 @@ func familyGroup(f string) string {
 // in the catalog.
 func familyVendor(f string) string {
 	switch f {
-	case FamilyPolycom:
+	case templates.FamilyPolycom:
 		return "Poly"
-	case FamilyYealink:
+	case templates.FamilyYealink:
 		return "Yealink"
-	case FamilyCiscoSPA, FamilyCiscoMPP, FamilyCiscoEnt:
+	case templates.FamilyCiscoSPA, templates.FamilyCiscoMPP, templates.FamilyCiscoEnt:
 		return "Cisco"
-	case FamilyGrandstream:
+	case templates.FamilyGrandstream:
 		return "Grandstream"
-	case FamilySnom:
+	case templates.FamilySnom:
 		return "Snom"
-	case FamilyObihai:
+	case templates.FamilyObihai:
 		return "Obihai"
-	case FamilyFanvil:
+	case templates.FamilyFanvil:
 		return "Fanvil"
-	case FamilyFanvilLegacy:
+	case templates.FamilyFanvilLegacy:
 		return "Fanvil"
-	case FamilyAastra:
+	case templates.FamilyAastra:
 		return "Mitel"
-	case FamilyHtek:
+	case templates.FamilyHtek:
 		return "Htek"
-	case FamilyGigaset:
+	case templates.FamilyGigaset:
 		return "Gigaset"
-	case FamilyAvaya:
+	case templates.FamilyAvaya:
 		return "Avaya"
-	case FamilyPanasonic:
+	case templates.FamilyPanasonic:
 		return "Panasonic"
-	case FamilyALE:
+	case templates.FamilyALE:
 		return "Alcatel-Lucent"
-	case FamilyAkuvox:
+	case templates.FamilyAkuvox:
 		return "Akuvox"
-	case FamilyAudioCodes:
+	case templates.FamilyAudioCodes:
 		return "AudioCodes"
-	case FamilyAlgo:
+	case templates.FamilyAlgo:
 		return "Algo"
-	case FamilyCyberData:
+	case templates.FamilyCyberData:
 		return "CyberData"
-	case Family2N:
+	case templates.Family2N:
 		return "2N"
 	}
 	return ""

@@ -1,5 +1,7 @@
 package ident
 
+import "github.com/phoneprov/phoneprov/templates"
+
 // Identity is what the config server makes of one request. The admin API's
 // identify route returns it as JSON.
 type Identity struct {
@@ -75,8 +77,8 @@ func (id *Identifier) IdentifyParts(ua, path string) (Identity, UA, Path) {
 }
 
 // KindFor is the kind of the file when the device is of family f (as the
-// caller may know from its own records). "<mac>.cfg" is KindMaster for
-// Poly and KindDevice for Yealink and Fanvil; a file family f never asks
+// caller may know from its own records). "<mac>.cfg" is templates.KindMaster for
+// Poly and templates.KindDevice for Yealink and Fanvil; a file family f never asks
 // for is KindUnknown; f == "" keeps ParsePath's guess.
 func (p Path) KindFor(f string) string {
 	if f == "" || p.Kind == KindUnknown || len(p.Vendors) == 0 {
@@ -86,10 +88,10 @@ func (p Path) KindFor(f string) string {
 		return KindUnknown
 	}
 	if isMACCfg(p.File) {
-		if f == FamilyPolycom {
-			return KindMaster
+		if f == templates.FamilyPolycom {
+			return templates.KindMaster
 		}
-		return KindDevice
+		return templates.KindDevice
 	}
 	return p.Kind
 }

@@ -4,29 +4,13 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/phoneprov/phoneprov/templates"
 )
 
-// File kinds: the vocabulary the config routes and the renderers share.
+// File kinds: the ones rendered are templates' (KindMaster, KindPhone,
+// KindBoot, KindCommon, KindDevice); these are the path parser's own.
 const (
-	// KindMaster is Poly's master file: "<mac>.cfg" asked by a Poly phone,
-	// and "000000000000.cfg".
-	KindMaster = "master"
-	// KindBoot is Yealink's boot file: "<mac>.boot", "y000000000000.boot".
-	KindBoot = "boot"
-	// KindCommon is a per-model file shared by devices: Yealink
-	// "y0000000000XX.cfg", Fanvil model files, Grandstream "cfg<model>.xml"
-	// and "cfg.xml", Snom "snom<model>.htm".
-	KindCommon = "common"
-	// KindDevice is a per-device config: Yealink and Fanvil "<mac>.cfg",
-	// Cisco "spa<PSN>.cfg", "<PSN>.xml", "<mac>.xml", "spa<mac>.xml",
-	// Cisco enterprise "SEP<MAC>.cnf.xml" (and "SIP<MAC>.cnf" of the
-	// 7940/7960),
-	// Grandstream "cfg<mac>[.xml|.bin]", Snom "snom<model>-<MAC>.htm" and
-	// "<MAC>.xml", Obihai "<MAC>.xml".
-	KindDevice = "device"
-	// KindPhoneConfig is the per-device file Poly's master file lists in
-	// CONFIG_FILES: "phoneprov-<mac>.cfg".
-	KindPhoneConfig = "phone"
 	// KindUpload is a file a Poly phone PUTs: "<mac>-phone.cfg",
 	// "<mac>-web.cfg", "<mac>-boot.log", "<mac>-app.log", "<mac>-calls.xml",
 	// "<mac>-directory.xml".
@@ -42,7 +26,7 @@ const (
 type Path struct {
 	// File is the base name of the path; "" when the path was rejected.
 	File string `json:"file"`
-	// Kind is one of the Kind constants.
+	// Kind is one of templates' Kind constants or of this package's.
 	Kind string `json:"kind"`
 	// MAC is 12 lower-case hex digits, or "" when the name has none.
 	MAC string `json:"mac,omitempty"`
@@ -63,22 +47,22 @@ const (
 // Families that may ask for each shape of file name; full slice
 // expressions keep appends from writing into them.
 var (
-	vPoly     = []string{FamilyPolycom}[:1:1]
-	vYealink  = []string{FamilyYealink}[:1:1]
-	vSPA      = []string{FamilyCiscoSPA}[:1:1]
-	vMPP      = []string{FamilyCiscoMPP}[:1:1]
-	vCisco    = []string{FamilyCiscoSPA, FamilyCiscoMPP}[:2:2]
-	vGS       = []string{FamilyGrandstream}[:1:1]
-	vSnom     = []string{FamilySnom}[:1:1]
-	vFanvil   = []string{FamilyFanvil}[:1:1]
-	vObihai   = []string{FamilyObihai}[:1:1]
-	vMACCfg   = []string{FamilyPolycom, FamilyYealink, FamilyFanvil, FamilyAastra, FamilyAkuvox, FamilyAudioCodes, FamilyAvaya}[:7:7]
-	vMACXML   = []string{FamilyCiscoSPA, FamilyCiscoMPP, FamilySnom, FamilyObihai, FamilyHtek, FamilyGigaset, FamilyCyberData, Family2N}[:8:8]
-	vFirmware = []string{FamilyPolycom, FamilyYealink, FamilyCiscoSPA, FamilyCiscoMPP,
-		FamilyGrandstream, FamilySnom, FamilyObihai, FamilyFanvil, FamilyCiscoEnt}[:9:9]
-	vCiscoEnt = []string{FamilyCiscoEnt}[:1:1]
-	vLoads    = []string{FamilyCiscoMPP, FamilyCiscoEnt}[:2:2]
-	vBin      = []string{FamilyCiscoSPA, FamilyGrandstream, FamilySnom}[:3:3]
+	vPoly     = []string{templates.FamilyPolycom}[:1:1]
+	vYealink  = []string{templates.FamilyYealink}[:1:1]
+	vSPA      = []string{templates.FamilyCiscoSPA}[:1:1]
+	vMPP      = []string{templates.FamilyCiscoMPP}[:1:1]
+	vCisco    = []string{templates.FamilyCiscoSPA, templates.FamilyCiscoMPP}[:2:2]
+	vGS       = []string{templates.FamilyGrandstream}[:1:1]
+	vSnom     = []string{templates.FamilySnom}[:1:1]
+	vFanvil   = []string{templates.FamilyFanvil}[:1:1]
+	vObihai   = []string{templates.FamilyObihai}[:1:1]
+	vMACCfg   = []string{templates.FamilyPolycom, templates.FamilyYealink, templates.FamilyFanvil, templates.FamilyAastra, templates.FamilyAkuvox, templates.FamilyAudioCodes, templates.FamilyAvaya}[:7:7]
+	vMACXML   = []string{templates.FamilyCiscoSPA, templates.FamilyCiscoMPP, templates.FamilySnom, templates.FamilyObihai, templates.FamilyHtek, templates.FamilyGigaset, templates.FamilyCyberData, templates.Family2N}[:8:8]
+	vFirmware = []string{templates.FamilyPolycom, templates.FamilyYealink, templates.FamilyCiscoSPA, templates.FamilyCiscoMPP,
+		templates.FamilyGrandstream, templates.FamilySnom, templates.FamilyObihai, templates.FamilyFanvil, templates.FamilyCiscoEnt}[:9:9]
+	vCiscoEnt = []string{templates.FamilyCiscoEnt}[:1:1]
+	vLoads    = []string{templates.FamilyCiscoMPP, templates.FamilyCiscoEnt}[:2:2]
+	vBin      = []string{templates.FamilyCiscoSPA, templates.FamilyGrandstream, templates.FamilySnom}[:3:3]
 )
 
 // ParsePath reads the kind of file, the MAC and a model hint from a request

@@ -1,6 +1,10 @@
 package ident
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/phoneprov/phoneprov/templates"
+)
 
 // polyUploadSuffixes are the files a Poly phone PUTs next to its MAC.
 var polyUploadSuffixes = []string{"-phone.cfg", "-web.cfg", "-boot.log", "-app.log", "-calls.xml", "-directory.xml"}
@@ -12,21 +16,21 @@ func (id *Identifier) classify(b string) Path {
 	case hasSuffixFold(b, ".ld"):
 		return Path{Kind: KindFirmware, Vendors: vPoly, ModelHint: id.polyPartHint(b)}
 	case equalLower(b, "000000000000.cfg"):
-		return Path{Kind: KindMaster, Vendors: vPoly}
+		return Path{Kind: templates.KindMaster, Vendors: vPoly}
 	case hasPrefixFold(b, "phoneprov-") && hasSuffixFold(b, ".cfg"):
 		if mac, ok := parseMAC(b[len("phoneprov-") : n-len(".cfg")]); ok {
-			return Path{Kind: KindPhoneConfig, MAC: mac, Vendors: vPoly}
+			return Path{Kind: templates.KindPhone, MAC: mac, Vendors: vPoly}
 		}
 	case n > 13 && b[12] == '-' && isHexRun(b[:12]):
 		return polyMACFile(b)
 	case equalLower(b, "y000000000000.boot"):
-		return Path{Kind: KindBoot, Vendors: vYealink}
+		return Path{Kind: templates.KindBoot, Vendors: vYealink}
 	case hasSuffixFold(b, ".boot"):
 		if mac, ok := parseMAC(b[:n-len(".boot")]); ok {
-			return Path{Kind: KindBoot, MAC: mac, Vendors: vYealink}
+			return Path{Kind: templates.KindBoot, MAC: mac, Vendors: vYealink}
 		}
 	case n == len("y000000000000.cfg") && toLower(b[0]) == 'y' && isDigitRun(b[1:13]) && hasSuffixFold(b, ".cfg"):
-		return Path{Kind: KindCommon, Vendors: vYealink, ModelHint: id.fileHint(b)}
+		return Path{Kind: templates.KindCommon, Vendors: vYealink, ModelHint: id.fileHint(b)}
 	}
 	if p, ok := id.classifyAdded(b); ok {
 		return p
@@ -69,23 +73,23 @@ func (id *Identifier) classifyMACNamed(b string) (Path, bool) {
 	if mac, ok := parseMAC(stem); ok {
 		switch {
 		case equalLower(ext, ".cfg"):
-			kind := KindDevice
-			if ouiGroup(mac) == FamilyPolycom {
-				kind = KindMaster
+			kind := templates.KindDevice
+			if ouiGroup(mac) == templates.FamilyPolycom {
+				kind = templates.KindMaster
 			}
 			return Path{Kind: kind, MAC: mac, Vendors: vMACCfg}, true
 		case equalLower(ext, ".xml"):
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vMACXML}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vMACXML}, true
 		}
 	}
 	switch {
 	case hasPrefixFold(b, "spa") && equalLower(ext, ".xml"):
 		if mac, ok := parseMAC(stem[3:]); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vCisco}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vCisco}, true
 		}
 	case hasPrefixFold(b, "snom-") && equalLower(ext, ".xml"):
 		if mac, ok := parseMAC(stem[5:]); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vSnom}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vSnom}, true
 		}
 	case hasPrefixFold(b, "cfg") && n > 3:
 		rest := b[3:]
@@ -93,12 +97,12 @@ func (id *Identifier) classifyMACNamed(b string) (Path, bool) {
 			rest = stem[3:]
 		}
 		if mac, ok := parseMAC(rest); ok {
-			return Path{Kind: KindDevice, MAC: mac, Vendors: vGS}, true
+			return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vGS}, true
 		}
 	case hasPrefixFold(b, "snom") && equalLower(ext, ".htm"):
 		if d := strings.LastIndexByte(stem, '-'); d > 4 {
 			if mac, ok := parseMAC(stem[d+1:]); ok {
-				return Path{Kind: KindDevice, MAC: mac, Vendors: vSnom, ModelHint: id.hint(stem[4:d], FamilySnom)}, true
+				return Path{Kind: templates.KindDevice, MAC: mac, Vendors: vSnom, ModelHint: id.hint(stem[4:d], templates.FamilySnom)}, true
 			}
 		}
 	}
@@ -113,28 +117,28 @@ func (id *Identifier) classifyModelNamed(b string) (Path, bool) {
 	}
 	switch {
 	case equalLower(b, "cfg.xml"):
-		return Path{Kind: KindCommon, Vendors: vGS}, true
+		return Path{Kind: templates.KindCommon, Vendors: vGS}, true
 	case hasPrefixFold(b, "cfg") && equalLower(ext, ".xml") && isAlnumRun(stem[3:]):
-		return Path{Kind: KindCommon, Vendors: vGS, ModelHint: id.hint(stem[3:], FamilyGrandstream)}, true
+		return Path{Kind: templates.KindCommon, Vendors: vGS, ModelHint: id.hint(stem[3:], templates.FamilyGrandstream)}, true
 	case hasPrefixFold(b, "snom") && equalLower(ext, ".htm") && isAlnumRun(stem[4:]):
-		return Path{Kind: KindCommon, Vendors: vSnom, ModelHint: id.hint(stem[4:], FamilySnom)}, true
+		return Path{Kind: templates.KindCommon, Vendors: vSnom, ModelHint: id.hint(stem[4:], templates.FamilySnom)}, true
 	case hasPrefixFold(b, "spa") && equalLower(ext, ".cfg") && isAlnumRun(stem[3:]):
-		return Path{Kind: KindDevice, Vendors: vSPA, ModelHint: id.hint(stem, "cisco")}, true
+		return Path{Kind: templates.KindDevice, Vendors: vSPA, ModelHint: id.hint(stem, "cisco")}, true
 	case equalLower(b, "init.cfg"):
-		return Path{Kind: KindDevice, Vendors: vSPA, ModelHint: id.fileHint(b)}, true
+		return Path{Kind: templates.KindDevice, Vendors: vSPA, ModelHint: id.fileHint(b)}, true
 	case hasPrefixFold(b, "ata") && equalLower(ext, ".cfg") && isAlnumRun(stem[3:]):
-		return Path{Kind: KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
+		return Path{Kind: templates.KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
 	case hasSuffixFold(b, "-3pcc.xml") && isMPPName(stem):
-		return Path{Kind: KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
+		return Path{Kind: templates.KindDevice, Vendors: vMPP, ModelHint: id.hint(stem, "cisco")}, true
 	case hasPrefixFold(b, "dialplan-") && equalLower(ext, ".xml") && isAlnumRun(stem[len("dialplan-"):]):
 		// The per-model dial plan a Cisco enterprise device file names.
-		return Path{Kind: KindCommon, Vendors: vCiscoEnt, ModelHint: id.fileHint(b)}, true
+		return Path{Kind: templates.KindCommon, Vendors: vCiscoEnt, ModelHint: id.fileHint(b)}, true
 	case equalLower(b, "xmldefault.cnf.xml"):
 		// Asked for only when SEP<MAC>.cnf.xml is missing: the file for
 		// devices the server does not know, which get nothing.
 		return Path{Kind: KindUnknown, Vendors: vCiscoEnt}, true
 	case hasPrefixFold(b, "f0") && equalLower(ext, ".cfg") && isAlnumDotRun(stem):
-		return Path{Kind: KindCommon, Vendors: vFanvil, ModelHint: id.fileHint(b)}, true
+		return Path{Kind: templates.KindCommon, Vendors: vFanvil, ModelHint: id.fileHint(b)}, true
 	}
 	return Path{}, false
 }
@@ -150,7 +154,7 @@ func (id *Identifier) classifyFirmware(b string) Path {
 		if i := strings.IndexByte(model, '_'); i >= 0 {
 			model = model[:i]
 		}
-		return Path{Kind: KindFirmware, Vendors: vFanvil, ModelHint: id.hint(model, FamilyFanvil)}
+		return Path{Kind: KindFirmware, Vendors: vFanvil, ModelHint: id.hint(model, templates.FamilyFanvil)}
 	case equalLower(ext, "rom"):
 		vendors = vYealink
 	case equalLower(ext, "loads"):
@@ -174,10 +178,10 @@ func (id *Identifier) classifyFirmware(b string) Path {
 	if hint == "" && equalLower(ext, "bin") {
 		if hasPrefixFold(b, "snom") && strings.HasSuffix(b, "-SIP-r.bin") {
 			if d := strings.IndexByte(b, '-'); d > 4 {
-				hint = id.hint(b[4:d], FamilySnom)
+				hint = id.hint(b[4:d], templates.FamilySnom)
 			}
 		} else if hasSuffixFold(b, "fw.bin") {
-			hint = id.hint(b[:len(b)-len("fw.bin")], FamilyGrandstream)
+			hint = id.hint(b[:len(b)-len("fw.bin")], templates.FamilyGrandstream)
 		}
 	}
 	return Path{Kind: KindFirmware, Vendors: vendors, ModelHint: hint}
@@ -255,7 +259,7 @@ func allBytes(s string, ok func(byte) bool) bool {
 // "ITLSEP<MAC>.tlv", asked for first and never served (without them the
 // phone runs in non-secure mode).
 func classifyCiscoEnt(b string) (Path, bool) {
-	kind, rest := KindDevice, b
+	kind, rest := templates.KindDevice, b
 	switch {
 	case len(b) == len("SEP001122334455.cnf.xml") && hasPrefixFold(b, "sep") && hasSuffixFold(b, ".cnf.xml"):
 		rest = b[3:15]

@@ -1,6 +1,10 @@
 package ident
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/phoneprov/phoneprov/templates"
+)
 
 // nextField returns the first run of non-space bytes of s and what follows
 // it, skipping leading spaces and tabs. It never allocates.
@@ -180,27 +184,27 @@ func ouiGroup(mac string) string {
 // ouis maps lower-case OUIs to vendor groups (reference/vendors.md: wazo
 // DHCP files and User-Agent examples).
 var ouis = map[string]string{
-	"0004f2": FamilyPolycom, "64167f": FamilyPolycom, "482567": FamilyPolycom,
-	"001565": FamilyYealink, "e434d7": FamilyYealink, "805ec0": FamilyYealink, "805e0c": FamilyYealink,
-	"249ad8": FamilyYealink, "3497d7": FamilyYealink, "44dbd2": FamilyYealink, "644f56": FamilyYealink,
-	"b061a9": FamilyYealink, "c4fc22": FamilyYealink, "ec1da9": FamilyYealink, "f01653": FamilyYealink,
-	"000413": FamilySnom, "00087b": FamilySnom,
-	"000b82": FamilyGrandstream, "c074ad": FamilyGrandstream, "ec74d7": FamilyGrandstream,
-	"00a859": FamilyFanvil, "0c383e": FamilyFanvil,
-	"9cadef": FamilyObihai,
+	"0004f2": templates.FamilyPolycom, "64167f": templates.FamilyPolycom, "482567": templates.FamilyPolycom,
+	"001565": templates.FamilyYealink, "e434d7": templates.FamilyYealink, "805ec0": templates.FamilyYealink, "805e0c": templates.FamilyYealink,
+	"249ad8": templates.FamilyYealink, "3497d7": templates.FamilyYealink, "44dbd2": templates.FamilyYealink, "644f56": templates.FamilyYealink,
+	"b061a9": templates.FamilyYealink, "c4fc22": templates.FamilyYealink, "ec1da9": templates.FamilyYealink, "f01653": templates.FamilyYealink,
+	"000413": templates.FamilySnom, "00087b": templates.FamilySnom,
+	"000b82": templates.FamilyGrandstream, "c074ad": templates.FamilyGrandstream, "ec74d7": templates.FamilyGrandstream,
+	"00a859": templates.FamilyFanvil, "0c383e": templates.FamilyFanvil,
+	"9cadef": templates.FamilyObihai,
 	"00562b": "cisco", "0002fd": "cisco", "8843e1": "cisco",
 	// The added families: OUIs of the User-Agent examples in the wazo
 	// plugins (Aastra/Mitel, Htek, Gigaset, Avaya, Panasonic,
 	// Alcatel-Lucent) and the IEEE registry entries of the others.
-	"00085d": FamilyAastra, "1400e9": FamilyAastra,
-	"001fc1": FamilyHtek,
-	"7c2f80": FamilyGigaset,
-	"c81fea": FamilyAvaya,
-	"0080f0": FamilyPanasonic,
-	"3c28a6": FamilyALE, "487a55": FamilyALE,
-	"0c1105": FamilyAkuvox,
-	"00908f": FamilyAudioCodes,
-	"0022ee": FamilyAlgo,
-	"0020f7": FamilyCyberData,
-	"7c1eb3": Family2N,
+	"00085d": templates.FamilyAastra, "1400e9": templates.FamilyAastra,
+	"001fc1": templates.FamilyHtek,
+	"7c2f80": templates.FamilyGigaset,
+	"c81fea": templates.FamilyAvaya,
+	"0080f0": templates.FamilyPanasonic,
+	"3c28a6": templates.FamilyALE, "487a55": templates.FamilyALE,
+	"0c1105": templates.FamilyAkuvox,
+	"00908f": templates.FamilyAudioCodes,
+	"0022ee": templates.FamilyAlgo,
+	"0020f7": templates.FamilyCyberData,
+	"7c1eb3": templates.Family2N,
 }

@@ -117,8 +117,8 @@ func (id *Identifier) parseBareYealink(ua string) (rawUA, bool) {
 	if !ok || strings.TrimSpace(rest) != "" || !isVersion(fw) {
 		return rawUA{}, false
 	}
-	if _, known := id.lookup(model, FamilyYealink); !known {
+	if _, known := id.lookup(model, templates.FamilyYealink); !known {
 		return rawUA{}, false
 	}
-	return rawUA{vendor: "Yealink", family: FamilyYealink, model: model, firmware: fw, mac: mac}, true
+	return rawUA{vendor: "Yealink", family: templates.FamilyYealink, model: model, firmware: fw, mac: mac}, true
 }

@@ -1,6 +1,10 @@
 package ident
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/phoneprov/phoneprov/templates"
+)
 
 // parsePoly reads "FileTransport PolycomVVX-VVX_410-UA/5.9.5.0614 Type/Application",
 // "FileTransport PolyEdge-Edge_E450-UA/8.0.0.15602", the SIP form
@@ -16,7 +20,7 @@ func parsePoly(ua string) (rawUA, bool) {
 	if dash < 0 {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: "Poly", family: FamilyPolycom, model: tok[dash+1:]}
+	r := rawUA{vendor: "Poly", family: templates.FamilyPolycom, model: tok[dash+1:]}
 	rest := ua[i+len("-UA/"):]
 	r.firmware = leadingVersion(rest)
 	rest = rest[len(r.firmware):]
@@ -25,7 +29,7 @@ func parsePoly(ua string) (rawUA, bool) {
 	}
 	if j := strings.Index(rest, "(SN:"); j >= 0 && len(rest) >= j+4+12 {
 		// Poly serial numbers are the MAC; trust one only with a Poly OUI.
-		if mac, ok := parseMAC(rest[j+4 : j+4+12]); ok && ouiGroup(mac) == FamilyPolycom && r.mac == "" {
+		if mac, ok := parseMAC(rest[j+4 : j+4+12]); ok && ouiGroup(mac) == templates.FamilyPolycom && r.mac == "" {
 			r.mac = mac
 		}
 	}
@@ -53,7 +57,7 @@ func parseYealink(ua string) (rawUA, bool) {
 	if hasPrefixFold(model, "sip-") {
 		model = model[len("sip-"):]
 	}
-	r := rawUA{vendor: "Yealink", family: FamilyYealink, model: model}
+	r := rawUA{vendor: "Yealink", family: templates.FamilyYealink, model: model}
 	r.firmware, rest = nextField(rest)
 	macTok, _ := nextField(rest)
 	r.mac, _ = parseMAC(macTok)
@@ -67,7 +71,7 @@ func parseCiscoMPP(ua string) (rawUA, bool) {
 	if slash < 0 {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: "Cisco", family: FamilyCiscoMPP, model: body[:slash]}
+	r := rawUA{vendor: "Cisco", family: templates.FamilyCiscoMPP, model: body[:slash]}
 	r.firmware, body = nextField(body[slash+1:])
 	if p, _ := nextField(body); len(p) == 14 && p[0] == '(' && p[13] == ')' {
 		r.mac, _ = parseMAC(p[1:13])
@@ -86,8 +90,8 @@ func (id *Identifier) parseCiscoEnt(ua string) (rawUA, bool) {
 	if slash < 3 {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: "Cisco", family: FamilyCiscoEnt, model: "CP-" + body[2:slash], firmware: body[slash+1:]}
-	if m, ok := id.lookup(r.model+" Enterprise", "cisco"); ok && m.Family == FamilyCiscoEnt {
+	r := rawUA{vendor: "Cisco", family: templates.FamilyCiscoEnt, model: "CP-" + body[2:slash], firmware: body[slash+1:]}
+	if m, ok := id.lookup(r.model+" Enterprise", "cisco"); ok && m.Family == templates.FamilyCiscoEnt {
 		r.model = m.Model
 	}
 	return r, true
@@ -121,10 +125,10 @@ func parseCiscoSPA(ua string) (rawUA, bool) {
 	if i >= len(body) || body[i] != '-' {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: vendor, family: FamilyCiscoSPA, model: body[:i]}
+	r := rawUA{vendor: vendor, family: templates.FamilyCiscoSPA, model: body[:i]}
 	rest := body[i+1:]
 	if strings.HasPrefix(rest, "MPP-") {
-		r.family, rest = FamilyCiscoMPP, rest[len("MPP-"):]
+		r.family, rest = templates.FamilyCiscoMPP, rest[len("MPP-"):]
 	}
 	r.firmware, rest = nextField(rest)
 	rest = strings.TrimSpace(rest)
@@ -140,7 +144,7 @@ func parseCiscoSPA(ua string) (rawUA, bool) {
 // and the GXP2000 form "Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8".
 func parseGrandstream(ua string) (rawUA, bool) {
 	_, rest := nextField(ua)
-	r := rawUA{vendor: "Grandstream", family: FamilyGrandstream}
+	r := rawUA{vendor: "Grandstream", family: templates.FamilyGrandstream}
 	f, rest := nextField(rest)
 	if f == "Model" {
 		if hw, after := nextField(rest); hw == "HW" {
@@ -178,7 +182,7 @@ func parseGrandstream(ua string) (rawUA, bool) {
 // SIP form "snomD785/10.1.33.33".
 func parseSnom(ua string) (rawUA, bool) {
 	rest := ua[indexFold(ua, "snom")+len("snom"):]
-	r := rawUA{vendor: "Snom", family: FamilySnom}
+	r := rawUA{vendor: "Snom", family: templates.FamilySnom}
 	if rest == "" {
 		return rawUA{}, false
 	}
@@ -224,7 +228,7 @@ func parseObihai(ua string) (rawUA, bool) {
 	if dash <= 0 {
 		return rawUA{}, false
 	}
-	return rawUA{vendor: "Obihai", family: FamilyObihai, model: body[:dash], firmware: body[dash+1:]}, true
+	return rawUA{vendor: "Obihai", family: templates.FamilyObihai, model: body[:dash], firmware: body[dash+1:]}, true
 }
 
 // parseFanvil reads "Fanvil X4U 2.12.1 0c383e07e16c", "Fanvil X6U Pro 0.0.10 0c383e2cd782"
@@ -232,7 +236,7 @@ func parseObihai(ua string) (rawUA, bool) {
 func parseFanvil(ua string) (rawUA, bool) {
 	_, rest := nextField(ua)
 	body := strings.TrimLeft(rest, " ")
-	r := rawUA{vendor: "Fanvil", family: FamilyFanvil}
+	r := rawUA{vendor: "Fanvil", family: templates.FamilyFanvil}
 	end := 0
 	for n := 0; n < 4 && rest != ""; n++ {
 		var f string
@@ -258,7 +262,7 @@ func parseAastra(ua string) (rawUA, bool) {
 		vendor, n = "Mitel", len("mitel")
 	}
 	model, rest := nextField(ua[n:])
-	r := rawUA{vendor: vendor, family: FamilyAastra, model: model}
+	r := rawUA{vendor: vendor, family: templates.FamilyAastra, model: model}
 	for i := 0; i < 4 && rest != ""; i++ {
 		var f string
 		f, rest = nextField(rest)
@@ -276,7 +280,7 @@ func parseAastra(ua string) (rawUA, bool) {
 // common.py).
 func parseHtek(ua string) (rawUA, bool) {
 	_, rest := nextField(ua)
-	r := rawUA{vendor: "Htek", family: FamilyHtek}
+	r := rawUA{vendor: "Htek", family: templates.FamilyHtek}
 	r.model, rest = nextField(rest)
 	r.firmware, rest = nextField(rest)
 	m, _ := nextField(rest)
@@ -292,7 +296,7 @@ func parsePanasonic(ua string) (rawUA, bool) {
 	if slash <= 0 {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: "Panasonic", family: FamilyPanasonic, model: body[:slash]}
+	r := rawUA{vendor: "Panasonic", family: templates.FamilyPanasonic, model: body[:slash]}
 	var rest string
 	r.firmware, rest = nextField(body[slash+1:])
 	if p, _ := nextField(rest); len(p) == 14 && p[0] == '(' && p[13] == ')' {
@@ -309,7 +313,7 @@ func parseAvaya(ua string) (rawUA, bool) {
 	if dash <= 0 {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: "Avaya", family: FamilyAvaya, model: tok[:dash], firmware: tok[dash+1:]}
+	r := rawUA{vendor: "Avaya", family: templates.FamilyAvaya, model: tok[:dash], firmware: tok[dash+1:]}
 	if p, _ := nextField(rest); strings.HasPrefix(p, "(MAC:") && strings.HasSuffix(p, ")") {
 		r.mac, _ = parseMAC(p[len("(MAC:") : len(p)-1])
 	}
@@ -320,7 +324,7 @@ func parseAvaya(ua string) (rawUA, bool) {
 // "ALE 8028s-GE 1.51.52.2204 487a55023075" (wazo alcatel common.py).
 func parseALE(ua string) (rawUA, bool) {
 	_, rest := nextField(ua)
-	r := rawUA{vendor: "Alcatel-Lucent", family: FamilyALE}
+	r := rawUA{vendor: "Alcatel-Lucent", family: templates.FamilyALE}
 	r.model, rest = nextField(rest)
 	r.firmware, rest = nextField(rest)
 	m, _ := nextField(rest)
@@ -337,7 +341,7 @@ func parseGigaset(ua string) (rawUA, bool) {
 	if slash <= 0 {
 		return rawUA{}, false
 	}
-	r := rawUA{vendor: "Gigaset", family: FamilyGigaset, model: body[:slash]}
+	r := rawUA{vendor: "Gigaset", family: templates.FamilyGigaset, model: body[:slash]}
 	ver, rest, _ := strings.Cut(body[slash+1:], ";")
 	ver, _, _ = strings.Cut(ver, "+")
 	if i := strings.Index(ver, ".V"); i >= 0 {

@@ -16,17 +16,15 @@ import (
 	"github.com/phoneprov/phoneprov/devicedb"
 )
 
-// deliverer sends due messages.
-type deliverer struct {
+// Sender delivers the store's queued messages.
+type Sender struct {
 	cfg   Config
 	srv   *server
 	store Store
 }
 
-// Start checks the config and delivers the store's queued messages in the
-// background until ctx ends or stop is called; stop waits for the
-// delivery in progress (bounded by Timeout).
-func Start(ctx context.Context, store Store, cfg Config) (stop func(), err error) {
+// New checks the config; Run then delivers.
+func New(store Store, cfg Config) (*Sender, error) {
 	if store == nil {
 		return nil, ErrNoStore
 	}
@@ -35,28 +33,40 @@ func Start(ctx context.Context, store Store, cfg Config) (stop func(), err error
 	if err != nil {
 		return nil, err
 	}
-	d := &deliverer{cfg: cfg, srv: srv, store: store}
+	return &Sender{cfg: cfg, srv: srv, store: store}, nil
+}
+
+// Run delivers due messages at start and every Interval until ctx ends,
+// then returns after the delivery in progress (bounded by Timeout).
+func (d *Sender) Run(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Interval)
+	defer t.Stop()
+	for {
+		d.deliverDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Start is New, then Run in the background until ctx ends or stop is
+// called; stop waits for the delivery in progress.
+func Start(ctx context.Context, store Store, cfg Config) (stop func(), err error) {
+	d, err := New(store, cfg)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(cfg.Interval)
-		defer t.Stop()
-		for {
-			d.deliverDue(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	go func() { defer wg.Done(); d.Run(ctx) }()
 	return func() { cancel(); wg.Wait() }, nil
 }
 
 // deliverDue sends each due message once.
-func (d *deliverer) deliverDue(ctx context.Context) {
+func (d *Sender) deliverDue(ctx context.Context) {
 	msgs, err := d.store.DueMessages(ctx, d.cfg.Now(), d.cfg.Batch)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -86,7 +96,7 @@ func (d *deliverer) deliverDue(ctx context.Context) {
 }
 
 // backoff is the wait after the attempts-th failure (0 for the first).
-func (d *deliverer) backoff(attempts int) time.Duration {
+func (d *Sender) backoff(attempts int) time.Duration {
 	b := d.cfg.MinBackoff
 	for i := 0; i < attempts && b < d.cfg.MaxBackoff; i++ {
 		b *= 2
@@ -95,7 +105,7 @@ func (d *deliverer) backoff(attempts int) time.Duration {
 }
 
 // send runs one SMTP session for m.
-func (d *deliverer) send(ctx context.Context, m devicedb.OutboxMessage) error {
+func (d *Sender) send(ctx context.Context, m devicedb.OutboxMessage) error {
 	dl := &net.Dialer{Timeout: d.cfg.Timeout}
 	dctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
@@ -152,7 +162,7 @@ func (d *deliverer) send(ctx context.Context, m devicedb.OutboxMessage) error {
 	return nil
 }
 
-func (d *deliverer) tlsConfig() *tls.Config {
+func (d *Sender) tlsConfig() *tls.Config {
 	if d.cfg.TLSConfig != nil {
 		tc := d.cfg.TLSConfig.Clone()
 		if tc.ServerName == "" {
@@ -164,7 +174,7 @@ func (d *deliverer) tlsConfig() *tls.Config {
 }
 
 // message is the RFC 5322 message of m: UTF-8 text, quoted-printable.
-func (d *deliverer) message(m devicedb.OutboxMessage) []byte {
+func (d *Sender) message(m devicedb.OutboxMessage) []byte {
 	var b strings.Builder
 	to := mail.Address{Name: oneLine(m.ToName), Address: m.To}
 	from := d.srv.from

@@ -215,7 +215,7 @@ func TestDeliveryServerDown(t *testing.T) {
 	now := time.Now()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	d := &deliverer{store: store, cfg: Config{SMTPURL: "smtp://" + addr + "?from=pbx@acme.example", Now: clock, Logger: quiet()}}
+	d := &Sender{store: store, cfg: Config{SMTPURL: "smtp://" + addr + "?from=pbx@acme.example", Now: clock, Logger: quiet()}}
 	d.cfg.defaults()
 	var err error
 	if d.srv, err = d.cfg.validate(); err != nil {

@@ -47,3 +47,24 @@ func TestLimiter(t *testing.T) {
 		t.Errorf("Over of a new source with the table full = %d, want -1", got)
 	}
 }
+
+// TestLimiterWindow: with a longer window the budget lasts the whole
+// window and renews at the next one.
+func TestLimiterWindow(t *testing.T) {
+	now := time.Unix(600, 0) // a window start
+	l := NewWindow(2, 10, 5*time.Minute, func() time.Time { return now })
+	a := netip.MustParseAddr("192.0.2.1")
+	for i, want := range []bool{true, true, false} {
+		if got := l.Allow(a); got != want {
+			t.Errorf("attempt %d: %t, want %t", i, got, want)
+		}
+	}
+	now = now.Add(5*time.Minute - time.Nanosecond)
+	if l.Allow(a) {
+		t.Error("budget renewed inside the window")
+	}
+	now = now.Add(time.Nanosecond)
+	if !l.Allow(a) {
+		t.Error("budget not renewed at the next window")
+	}
+}

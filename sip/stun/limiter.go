@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phoneprov/phoneprov/sip/srclimit"
 	"golang.org/x/time/rate"
 )
 
@@ -35,20 +36,10 @@ func newLimiter(perSecond float64, burst, maxSources int) *limiter {
 	}
 }
 
-// sourceKey is the rate-limited unit: the IPv4 address, or the IPv6 /64.
-func sourceKey(a netip.Addr) netip.Addr {
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.Addr()
-	}
-	return a
-}
-
 // allow takes one token for source a at time now. overflowed reports that
 // the table was full and a went to the shared overflow bucket.
 func (l *limiter) allow(a netip.Addr, now time.Time) (ok, overflowed bool) {
-	k := sourceKey(a)
+	k := srclimit.SourceKey(a) // the IPv4 address, or the IPv6 /64
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) >= sweepEvery {

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/stun/v3"
+	"go.uber.org/goleak"
 )
 
 // outcomes counts OnRequest calls.
@@ -50,7 +50,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // goroutine was left behind.
 func startServer(t *testing.T, network string, cfg Config) (*Server, *net.UDPAddr) {
 	t.Helper()
-	goroutines := runtime.NumGoroutine()
+	before := goleak.IgnoreCurrent()
 	host := "127.0.0.1"
 	if network == "udp6" {
 		host = "[::1]"
@@ -80,7 +80,7 @@ func startServer(t *testing.T, network string, cfg Config) (*Server, *net.UDPAdd
 		case <-time.After(5 * time.Second):
 			t.Fatal("Serve did not return after Close")
 		}
-		waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutines })
+		goleak.VerifyNone(t, before)
 	})
 	return srv, pc.LocalAddr().(*net.UDPAddr)
 }

@@ -118,14 +118,15 @@ func (n nodeRegistrar) bindings(mac string, userID int64) []devicedb.Binding {
 
 // resync sends the NOTIFY from this node when it holds the device's
 // registration, else asks the node that does (over the change feed).
-func (n nodeRegistrar) resync(ctx context.Context, mac, event string) (any, error) {
+func (n nodeRegistrar) resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
 	if !n.shared() || len(n.r.Bindings(mac, 0)) > 0 {
 		return n.r.Resync(ctx, mac, event)
 	}
 	if err := n.store.Broadcast(ctx, "resync", mac+" "+event); err != nil {
 		return nil, err
 	}
-	return map[string]string{"forwarded": "to the node holding the registration"}, nil
+	// Its answer is seen on that node (GET .../resync there).
+	return []devicedb.NotifyResult{{Error: "forwarded to the node holding the registration"}}, nil
 }
 
 // serveResyncs sends the re-syncs other nodes ask for to the devices

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/phoneprov/phoneprov/devicedb"
@@ -22,27 +21,20 @@ type scheduler struct {
 	log      *slog.Logger
 }
 
-// start runs the scheduler until ctx ends; the returned stop cancels it
-// and waits for a running job to end (an import stopped half-way is rolled
-// back whole and runs again at the next start).
-func (s scheduler) start(ctx context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(s.interval)
-		defer t.Stop()
-		for {
-			s.tick(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+// run runs the scheduler until ctx ends, then returns when the running
+// job has ended (an import stopped half-way is rolled back whole and runs
+// again at the next start).
+func (s scheduler) run(ctx context.Context) {
+	t := time.NewTicker(s.interval)
+	defer t.Stop()
+	for {
+		s.tick(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-	}()
-	return func() { cancel(); wg.Wait() }
+	}
 }
 
 func (s scheduler) tick(ctx context.Context) {

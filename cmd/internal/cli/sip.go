@@ -14,8 +14,9 @@ import (
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/api"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 	"github.com/phoneprov/phoneprov/sip"
-	"github.com/phoneprov/phoneprov/sip/sipauth"
+	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
 // newRegistrar builds the SIP registrar when --sip-addr is on (nil when
@@ -29,7 +30,7 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	promReg.MustRegister(regs)
 	algs, _ := c.digestAlgorithms()
 	r, err := sip.New(sip.Config{Domain: c.Domain, AdvertiseHost: c.PublicHost, Logger: log.With("server", "sip"),
-		Auth:       sipauth.Config{Algorithms: algs},
+		Auth:       digest.Config{Algorithms: algs},
 		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc(); counts.add(outcome) }}, store)
 	if err != nil {
 		return nil, err
@@ -63,42 +64,51 @@ func (p pusher) Push(ctx context.Context, mac, event string) error {
 	return err
 }
 
-// apiRegistrar adapts the registrar to the admin API.
-type apiRegistrar struct{ r nodeRegistrar }
+// apiRegistrar is the registrar as the admin API sees it: its own
+// Bindings, Resync and ResyncState, and LastRefusal flattened.
+type apiRegistrar struct {
+	*sip.Registrar
+	node nodeRegistrar
+}
 
+// Bindings are every node's, on a shared database.
 func (a apiRegistrar) Bindings(mac string, userID int64) []devicedb.Binding {
-	return a.r.bindings(mac, userID)
+	return a.node.bindings(mac, userID)
 }
 
-func (a apiRegistrar) Resync(ctx context.Context, mac, event string) (any, error) {
-	return a.r.resync(ctx, mac, event)
+// Resync goes out from the node holding the device's registration.
+func (a apiRegistrar) Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
+	return a.node.resync(ctx, mac, event)
 }
 
-func (a apiRegistrar) ResyncState(mac string) (any, bool) { return a.r.r.ResyncState(mac) }
+var (
+	_ api.Registrar       = apiRegistrar{}
+	_ api.RefusalReporter = apiRegistrar{}
+)
 
 func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
-	f, ok := a.r.r.LastRefusal(mac)
+	f, ok := a.Registrar.LastRefusal(mac)
 	return f.At, f.Line, f.Reason, ok
 }
 
 // apiConfig wires the admin API's hooks: firmware, the registrar, the
 // frozen configs of imported unsupported devices, welcome links, and what
 // follows a device replacement.
-func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, linkBase string, log *slog.Logger) api.Config {
-	c := api.Config{Firmware: fw, Freeze: phones.Freeze, WelcomeLinkBase: linkBase}
+func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, linkBase string, log *slog.Logger, bg *jobs.Group) api.Config {
+	c := api.Config{Firmware: fw, Freeze: phones.Freeze, WelcomeLinkBase: linkBase, Jobs: bg}
 	if reg == nil {
 		return c
 	}
-	c.Registrar = apiRegistrar{nodeRegistrar{reg, store}}
+	c.Registrar = apiRegistrar{reg, nodeRegistrar{reg, store}}
 	// The old device's registrations end with it; both devices are told to
 	// re-fetch (the old one then finds nothing, the new one its lines).
-	c.OnReplaced = func(_ context.Context, oldMAC, newMAC string) {
+	c.OnReplaced = func(ctx context.Context, oldMAC, newMAC string) {
 		// The replacement's transaction deleted the stored bindings; the
 		// registrar's copy in memory goes now, before the answer, so that
 		// GET /registrations agrees at once. The re-syncs take seconds.
 		dropped := reg.Drop(oldMAC)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		bg.GoFrom(ctx, func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			for _, mac := range []string{oldMAC, newMAC} {
 				d, err := store.GetDevice(ctx, mac)
@@ -115,7 +125,7 @@ func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones,
 					log.Warn("re-sync after replacement", "mac", mac, "err", err)
 				}
 			}
-		}()
+		})
 	}
 	return c
 }
@@ -145,9 +155,9 @@ func (c *registerCounts) add(outcome string) {
 // registerCountsEvery is how often the counts are written.
 const registerCountsEvery = 5 * time.Second
 
-// start writes the counts every registerCountsEvery until the returned
-// stop, which writes the last ones.
-func (c *registerCounts) start(store *devicedb.Store, log *slog.Logger) (stop func()) {
+// run writes the counts every registerCountsEvery until ctx ends, then
+// writes the last ones.
+func (c *registerCounts) run(ctx context.Context, store *devicedb.Store, log *slog.Logger) {
 	flush := func() {
 		batch := map[string]int{}
 		for o, n := range c.n {
@@ -155,26 +165,21 @@ func (c *registerCounts) start(store *devicedb.Store, log *slog.Logger) (stop fu
 				batch[o] = int(v)
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := store.AddRegisterCounts(ctx, time.Now(), batch); err != nil {
 			log.Warn("writing REGISTER counts", "err", err)
 		}
 	}
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(registerCountsEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				flush()
-			case <-done:
-				flush()
-				return
-			}
+	t := time.NewTicker(registerCountsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			flush()
+		case <-ctx.Done():
+			flush()
+			return
 		}
-	}()
-	return func() { close(done); <-finished }
+	}
 }

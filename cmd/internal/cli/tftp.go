@@ -10,23 +10,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phoneprov/phoneprov/provision"
+	"github.com/phoneprov/phoneprov/provision/jobs"
 	"github.com/phoneprov/phoneprov/provision/tftp"
 )
 
-// startTFTP serves phones' files over TFTP on conn until ctx ends or the
-// returned stop is called (which waits for the transfers to end). TFTP
-// cannot authenticate a device, so start-up says what it will serve.
-func startTFTP(ctx context.Context, conn net.PacketConn, phones *provision.Phones, allow []netip.Prefix,
-	reg prometheus.Registerer, log *slog.Logger) (stop func(), err error) {
+// startTFTP serves phones' files over TFTP on conn in bg until it stops
+// (which waits for the transfers to end). TFTP cannot authenticate a
+// device, so start-up says what it will serve.
+func startTFTP(bg *jobs.Group, conn net.PacketConn, phones *provision.Phones, allow []netip.Prefix,
+	reg prometheus.Registerer, log *slog.Logger) error {
 	log = log.With("component", "tftp")
 	dropped := prometheus.NewCounter(prometheus.CounterOpts{Name: "phoneprov_tftp_dropped_total",
 		Help: "TFTP read requests dropped because the transfer caps were reached (the phone retries)."})
 	if err := reg.Register(dropped); err != nil {
-		return nil, err
+		return err
 	}
 	s, err := tftp.New(tftp.Config{Source: phones.TFTP(), Logger: log, OnDropped: dropped.Inc})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(allow) == 0 {
 		log.Warn("TFTP serves only files without secrets (shared files, firmware): TFTP cannot authenticate a device, and --allow is any; set --allow to the phones' networks to serve their configs over TFTP",
@@ -35,13 +36,10 @@ func startTFTP(ctx context.Context, conn net.PacketConn, phones *provision.Phone
 		log.Info("TFTP serves device configs (they hold SIP credentials) only to sources inside --allow, since TFTP cannot authenticate a device; shared files and firmware to those sources too",
 			"addr", conn.LocalAddr().String(), "allow", fmt.Sprint(allow))
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	bg.Go(func(ctx context.Context) {
 		if err := s.Serve(ctx, conn); err != nil {
 			log.Error("tftp server stopped", "err", err)
 		}
-	}()
-	return func() { cancel(); <-done }, nil
+	})
+	return nil
 }

@@ -57,8 +57,11 @@ func Phoneprov(t testing.TB) string {
 //
 // With PHONEPROV_TEST_DATABASE=postgres the tests run on a throwaway
 // PostgreSQL cluster: see Database.
-func Main(m *testing.M) {
-	code := pgtest.Main(m, &cluster)
+func Main(m *testing.M) { Exit(pgtest.Main(m, &cluster)) }
+
+// Exit removes the binary Phoneprov built and exits with code: the
+// cleanup to give goleak.VerifyTestMain.
+func Exit(code int) {
 	if dir != "" {
 		os.RemoveAll(dir)
 	}

@@ -1,4 +1,4 @@
-package sipauth
+package digest
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package sipauth
+package digest
 
 // lru is a map bounded to max entries that forgets the least recently used
 // one to make room. It is not safe for concurrent use.

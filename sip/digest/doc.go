@@ -1,6 +1,7 @@
-// Package sipauth is the server side of SIP digest authentication: it issues
-// challenges, parses and verifies Authorization headers and throttles sources
-// that keep failing.
+// Package digest is the server side of digest authentication, for SIP
+// REGISTERs (RFC 3261, RFC 8760) and HTTP config fetches (RFC 7616): it
+// issues challenges, parses and verifies Authorization headers and
+// throttles sources that keep failing.
 //
 // # Challenges and nonces
 //
@@ -53,4 +54,4 @@
 // rejected for every user except those that authenticated from it within
 // Config.KnownFor, so the other phones behind an office's NAT address keep
 // registering. All tables are bounded by Config.MaxSources.
-package sipauth
+package digest

@@ -1,11 +1,10 @@
-package sipauth
+package digest
 
 import (
 	"context"
 	"errors"
 	"net"
 	"net/netip"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
+	"go.uber.org/goleak"
 )
 
 // TestInteropIcholyDigest answers our challenges with icholy/digest, the
@@ -170,19 +170,10 @@ func TestInteropSipgo(t *testing.T) {
 }
 
 // checkGoroutines fails t if goroutines started during it are still running
-// a few seconds after its cleanups.
+// after its cleanups (goleak retries for a while before it reports).
 func checkGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines leaked:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	})
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 }
 
 // startServer serves handler for REGISTER on a UDP socket on 127.0.0.1:0.

@@ -1,4 +1,4 @@
-package sipauth
+package digest
 
 import (
 	"crypto/subtle"
@@ -55,10 +55,10 @@ type Authenticator struct {
 func New(cfg Config) (*Authenticator, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("sipauth: %w", err)
+		return nil, fmt.Errorf("digest: %w", err)
 	}
 	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("sipauth config: %w", err)
+		return nil, fmt.Errorf("digest config: %w", err)
 	}
 	return &Authenticator{
 		cfg:      cfg,
