@@ -3,9 +3,13 @@ package devicedb
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +31,41 @@ func TestRewritePG(t *testing.T) {
 		if got := rewritePG(tc.in); got != tc.want {
 			t.Errorf("rewritePG(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// The queries avoid what only SQLite understands (see dialect.go), so a
+// change tested on SQLite alone does not break PostgreSQL.
+func TestQueriesArePortable(t *testing.T) {
+	sqliteOnly := regexp.MustCompile(`(?i)\bINSERT\s+OR\s+(IGNORE|REPLACE)\b|\b(ifnull|group_concat|strftime|julianday|datetime)\s*\(|\bLIMIT\s+-1\b|\bCOLLATE\s+NOCASE\b`)
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("sources: %v %v", files, err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				if n.Kind == token.STRING {
+					if m := sqliteOnly.FindString(n.Value); m != "" {
+						t.Errorf("%s: %q works on SQLite only (dialect.go says what to write)", fset.Position(n.Pos()), m)
+					}
+				}
+			case *ast.SelectorExpr:
+				if n.Sel.Name == "LastInsertId" {
+					t.Errorf("%s: LastInsertId is not supported on PostgreSQL; use INSERT … RETURNING id", fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
 	}
 }
 
