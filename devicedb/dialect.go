@@ -41,6 +41,10 @@ import (
 //   - placeholders whose type PostgreSQL cannot infer (SELECT ?; ? IS NULL
 //     alone), and a Go error caught inside a transaction and then ignored
 //     (PostgreSQL aborts the whole transaction).
+//
+// TestQueriesArePortable finds INSERT OR, LastInsertId, COLLATE NOCASE,
+// the SQLite date functions, group_concat, ifnull and LIMIT -1 in the
+// sources; the rest shows only when the tests run on PostgreSQL.
 
 var pgQueries sync.Map // SQLite text -> PostgreSQL text
 

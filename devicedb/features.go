@@ -342,15 +342,13 @@ func (s *Store) CreateSite(ctx context.Context, n NewSite) (Site, error) {
 }
 
 func (t *tx) insertSite(n NewSite) (int64, error) {
-	res, err := t.ExecContext(t.ctx, `INSERT INTO sites (name, address, emergency_location, created_at, updated_at) VALUES (?,?,?,?,?)`,
-		n.Name, n.Address, n.EmergencyLocation, t.now.Unix(), t.now.Unix())
+	var id int64
+	err := t.QueryRowContext(t.ctx, `INSERT INTO sites (name, address, emergency_location, created_at, updated_at) VALUES (?,?,?,?,?) RETURNING id`,
+		n.Name, n.Address, n.EmergencyLocation, t.now.Unix(), t.now.Unix()).Scan(&id)
 	if isUnique(err) {
 		return 0, conflict("a site named %q exists already; choose another name", n.Name)
 	}
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	return id, err
 }
 
 // UpdateSite changes a site. The licenses assigned to its users show the

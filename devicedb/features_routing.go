@@ -351,15 +351,12 @@ func (s *Store) CreateAutoAttendant(ctx context.Context, n NewAutoAttendant) (Au
 			}
 			sched = n.ScheduleID
 		}
-		res, err := t.ExecContext(t.ctx, `INSERT INTO auto_attendants (name, extension, schedule_id, active, created_at, updated_at)
-			VALUES (?,?,?,?,?,?)`, n.Name, ext, sched, active, t.now.Unix(), t.now.Unix())
+		var id int64
+		err := t.QueryRowContext(t.ctx, `INSERT INTO auto_attendants (name, extension, schedule_id, active, created_at, updated_at)
+			VALUES (?,?,?,?,?,?) RETURNING id`, n.Name, ext, sched, active, t.now.Unix(), t.now.Unix()).Scan(&id)
 		if isUnique(err) {
 			return conflict("an auto attendant named %q exists already; choose another name", n.Name)
 		}
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return err
 		}
@@ -642,14 +639,11 @@ func (s *Store) CreateSchedule(ctx context.Context, name string) (Schedule, erro
 	}
 	var sc Schedule
 	err := s.write(ctx, "create_schedule", func(t *tx) error {
-		res, err := t.ExecContext(t.ctx, `INSERT INTO aa_schedules (name, created_at) VALUES (?,?)`, name, t.now.Unix())
+		var id int64
+		err := t.QueryRowContext(t.ctx, `INSERT INTO aa_schedules (name, created_at) VALUES (?,?) RETURNING id`, name, t.now.Unix()).Scan(&id)
 		if isUnique(err) {
 			return conflict("a schedule named %q exists already; use it (schedule_id) or choose another name", name)
 		}
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return err
 		}

@@ -565,12 +565,8 @@ func (a *applier) autoAttendant(i int) error {
 			a.exts[c.Extension] = extState{kind: "reserved"}
 			ext = c.Extension
 		}
-		res, err := t.ExecContext(t.ctx, `INSERT INTO auto_attendants (name, extension, active, created_at, updated_at) VALUES (?,?,?,?,?)`,
-			c.Name, ext, ar.Active, t.now.Unix(), t.now.Unix())
-		if err != nil {
-			return err
-		}
-		if ar.ID, err = res.LastInsertId(); err != nil {
+		if err := t.QueryRowContext(t.ctx, `INSERT INTO auto_attendants (name, extension, active, created_at, updated_at) VALUES (?,?,?,?,?) RETURNING id`,
+			c.Name, ext, ar.Active, t.now.Unix(), t.now.Unix()).Scan(&ar.ID); err != nil {
 			return err
 		}
 		ar.Outcome = OutcomeCreated
@@ -614,11 +610,8 @@ func (a *applier) receptionist(i int) error {
 		return err
 	}
 	a.exts[c.Extension] = extState{kind: "reserved"}
-	res, err := t.ExecContext(t.ctx, `INSERT INTO receptionists (extension, name, created_at) VALUES (?,?,?)`, c.Extension, c.Name, t.now.Unix())
-	if err != nil {
-		return err
-	}
-	if rr.ID, err = res.LastInsertId(); err != nil {
+	if err := t.QueryRowContext(t.ctx, `INSERT INTO receptionists (extension, name, created_at) VALUES (?,?,?) RETURNING id`,
+		c.Extension, c.Name, t.now.Unix()).Scan(&rr.ID); err != nil {
 		return err
 	}
 	rr.Outcome = OutcomeCreated

@@ -102,13 +102,9 @@ func (s *Store) ScheduleImport(ctx context.Context, exp ClassicExport, at time.T
 	recs, _ := json.Marshal(map[string]int{"licenses": len(exp.Licenses), "users": len(exp.Users), "devices": len(exp.Devices)})
 	var out *ScheduledImport
 	err = s.write(ctx, "schedule_import", func(t *tx) error {
-		res, err := t.ExecContext(t.ctx, `INSERT INTO scheduled_imports (at, export, estimate_ms, records, status, actor, created_at)
-			VALUES (?,?,?,?,'scheduled',?,?)`, at.Unix(), raw, EstimateImport(exp).Milliseconds(), string(recs), t.actor, t.now.Unix())
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
+		var id int64
+		if err := t.QueryRowContext(t.ctx, `INSERT INTO scheduled_imports (at, export, estimate_ms, records, status, actor, created_at)
+			VALUES (?,?,?,?,'scheduled',?,?) RETURNING id`, at.Unix(), raw, EstimateImport(exp).Milliseconds(), string(recs), t.actor, t.now.Unix()).Scan(&id); err != nil {
 			return err
 		}
 		if out, err = getScheduled(t.ctx, t, id); err != nil {

@@ -122,7 +122,7 @@ func (s *Store) AddRegisterCounts(ctx context.Context, at time.Time, counts map[
 	return s.write(context.WithValue(ctx, bypassLockKey{}, true), "register_counts", func(t *tx) error {
 		for o, n := range counts {
 			if _, err := t.ExecContext(t.ctx, `INSERT INTO sip_hourly (hour, outcome, n) VALUES (?,?,?)
-				ON CONFLICT (hour, outcome) DO UPDATE SET n = n + excluded.n`, hour, o, n); err != nil {
+				ON CONFLICT (hour, outcome) DO UPDATE SET n = sip_hourly.n + excluded.n`, hour, o, n); err != nil {
 				return err
 			}
 		}
@@ -135,7 +135,7 @@ func (s *Store) AddRegisterCounts(ctx context.Context, at time.Time, counts map[
 // until, newest first, at most limit (1 to 1000), of one outcome
 // (FetchServed, FetchNotModified, FetchRefused) or all ("").
 func (s *Store) ListFetchLog(ctx context.Context, since, until time.Time, outcome string, limit int) ([]FetchRecord, error) {
-	cond := map[string]string{"": "1", FetchServed: "status < 300", FetchNotModified: "status = 304", FetchRefused: "status >= 300 AND status <> 304"}[outcome]
+	cond := map[string]string{"": "1 = 1", FetchServed: "status < 300", FetchNotModified: "status = 304", FetchRefused: "status >= 300 AND status <> 304"}[outcome]
 	if cond == "" {
 		return nil, invalid("outcome %q: use served, not_modified or refused", outcome)
 	}

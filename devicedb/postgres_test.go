@@ -3,9 +3,14 @@ package devicedb
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +31,41 @@ func TestRewritePG(t *testing.T) {
 		if got := rewritePG(tc.in); got != tc.want {
 			t.Errorf("rewritePG(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// The queries avoid what only SQLite understands (see dialect.go), so a
+// change tested on SQLite alone does not break PostgreSQL.
+func TestQueriesArePortable(t *testing.T) {
+	sqliteOnly := regexp.MustCompile(`(?i)\bINSERT\s+OR\s+(IGNORE|REPLACE)\b|\b(ifnull|group_concat|strftime|julianday|datetime)\s*\(|\bLIMIT\s+-1\b|\bCOLLATE\s+NOCASE\b`)
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("sources: %v %v", files, err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				if n.Kind == token.STRING {
+					if m := sqliteOnly.FindString(n.Value); m != "" {
+						t.Errorf("%s: %q works on SQLite only (dialect.go says what to write)", fset.Position(n.Pos()), m)
+					}
+				}
+			case *ast.SelectorExpr:
+				if n.Sel.Name == "LastInsertId" {
+					t.Errorf("%s: LastInsertId is not supported on PostgreSQL; use INSERT … RETURNING id", fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
 	}
 }
 
@@ -117,25 +157,60 @@ func TestPostgresSchemaVersion(t *testing.T) {
 }
 
 // An orphan row that PostgreSQL let in (its triggers off, as a restore
-// with session_replication_role = replica does) is found by the check.
+// with session_replication_role = replica does) is found by the check,
+// in the first tables and in those added since.
 func TestPostgresCheckFindsOrphans(t *testing.T) {
 	if pgCluster == nil {
 		t.Skip("runs on PostgreSQL only (PHONEPROV_TEST_DATABASE=postgres)")
 	}
-	s, _ := openTest(t)
-	u := mustUser(t, s, "alice", "1001")
-	mustLicense(t, s, u)
-	if _, err := s.w.Exec(`ALTER TABLE licenses DISABLE TRIGGER ALL`); err != nil {
-		t.Fatal(err)
+	for _, c := range []struct{ table, orphan, constraint string }{
+		{"licenses", `UPDATE licenses SET user_id = 4242`, "licenses_user_id_fkey"},
+		{"users", `UPDATE users SET site_id = 4242`, "users_site_id_fkey"},
+		{"auto_attendants", `UPDATE auto_attendants SET schedule_id = 4242`, "auto_attendants_schedule_id_fkey"},
+		{"device_enrollments", `UPDATE device_enrollments SET mac = '0004f2ffffff'`, "device_enrollments_mac_fkey"},
+	} {
+		t.Run(c.table, func(t *testing.T) {
+			s, _ := openTest(t)
+			u := mustUser(t, s, "alice", "1001")
+			mustLicense(t, s, u)
+			site, err := s.CreateSite(ctx, NewSite{Name: "HQ", Address: "1 Main St, Springfield"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.UpdateUser(ctx, u.ID, UserPatch{UserFeaturesPatch: UserFeaturesPatch{SiteID: &site.ID}}); err != nil {
+				t.Fatal(err)
+			}
+			sched, err := s.CreateSchedule(ctx, "Business hours")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateAutoAttendant(ctx, NewAutoAttendant{Name: "Main menu", Extension: "7100", ScheduleID: sched.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateDevice(ctx, NewDevice{MAC: "0004f2000001", Model: "VVX 410"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.SetLine(ctx, "0004f2000001", 1, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateEnrollment(ctx, "0004f2000001", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.IntegrityCheck(ctx); err != nil {
+				t.Fatalf("before: %v", err)
+			}
+			if _, err := s.w.Exec(`ALTER TABLE ` + c.table + ` DISABLE TRIGGER ALL`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.w.Exec(c.orphan); err != nil {
+				t.Fatal(err)
+			}
+			err = s.IntegrityCheck(ctx)
+			if err == nil || !strings.Contains(err.Error(), c.constraint) {
+				t.Fatalf("check: %v, want a missing row of %s", err, c.constraint)
+			}
+		})
 	}
-	if _, err := s.w.Exec(`UPDATE licenses SET user_id = 4242`); err != nil {
-		t.Fatal(err)
-	}
-	err := s.IntegrityCheck(ctx)
-	if err == nil {
-		t.Fatal("check passed a license of a missing user")
-	}
-	t.Log(err)
 }
 
 // CopyTo moves an account SQLite → SQLite, and SQLite → PostgreSQL → SQLite
@@ -156,10 +231,40 @@ func TestCopyTo(t *testing.T) {
 	if _, err := src.CreateAdmin(ctx, "root", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
+	// The tables of the account features, upgrade window, device trust
+	// and admin day travel too.
+	site, err := src.CreateSite(ctx, NewSite{Name: "HQ", Address: "1 Main St, Springfield"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.UpdateUser(ctx, u.ID, UserPatch{UserFeaturesPatch: UserFeaturesPatch{SiteID: &site.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	sched, err := src.CreateSchedule(ctx, "Business hours")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.CreateAutoAttendant(ctx, NewAutoAttendant{Name: "Main menu", Extension: "7100", ScheduleID: sched.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.CreateEnrollment(ctx, "0004f2000001", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.ScheduleImport(ctx, joeExport(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.AddRegisterCounts(ctx, time.Now(), map[string]int{"ok": 3}); err != nil {
+		t.Fatal(err)
+	}
 	key := filepath.Join(filepath.Dir(src.path), "secret.key")
 	want, err := src.RowCounts(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, table := range []string{"sites", "aa_schedules", "auto_attendants", "device_enrollments", "scheduled_imports", "sip_hourly"} {
+		if want[table] == 0 {
+			t.Fatalf("source table %s is empty: %v", table, want)
+		}
 	}
 	hops := []Options{{Path: filepath.Join(t.TempDir(), "dst.db"), KeyFile: key}}
 	if pgCluster != nil {

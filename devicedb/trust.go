@@ -208,8 +208,9 @@ func (s *Store) CreateEnrollment(ctx context.Context, mac string, ttl time.Durat
 		}
 		tok := randomString(32)
 		e = &Enrollment{MAC: m, Token: tok, Created: t.now, Expires: t.now.Add(ttl)}
-		if _, err := t.ExecContext(t.ctx, `INSERT OR REPLACE INTO device_enrollments (mac, token_hash, token_enc, created_at, expires_at)
-			VALUES (?,?,?,?,?)`, m, tokenHash(tok), t.s.box.seal(tok), t.now.Unix(), e.Expires.Unix()); err != nil {
+		if _, err := t.ExecContext(t.ctx, `INSERT INTO device_enrollments (mac, token_hash, token_enc, created_at, expires_at)
+			VALUES (?,?,?,?,?) ON CONFLICT (mac) DO UPDATE SET token_hash = excluded.token_hash, token_enc = excluded.token_enc,
+			created_at = excluded.created_at, expires_at = excluded.expires_at, used_at = NULL, used_ip = ''`, m, tokenHash(tok), t.s.box.seal(tok), t.now.Unix(), e.Expires.Unix()); err != nil {
 			return err
 		}
 		return t.audit("create_enrollment", "device", m, nil, map[string]string{"expires_at": e.Expires.UTC().Format(time.RFC3339)})

@@ -2,6 +2,8 @@ package devicedb
 
 import (
 	"bytes"
+	"database/sql"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -43,16 +45,10 @@ func TestEveryDeviceHasItsOwnSecrets(t *testing.T) {
 			secrets = append(secrets, v)
 		}
 	}
-	path := s.path
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := storedBytes(t, s)
 	for _, v := range secrets {
-		if bytes.Contains(raw, []byte(v)) {
+		// (PostgreSQL shows a bytea as hex.)
+		if bytes.Contains(raw, []byte(v)) || bytes.Contains(raw, []byte(hex.EncodeToString([]byte(v)))) {
 			t.Fatal("a device secret is stored in clear text")
 		}
 	}
@@ -157,4 +153,46 @@ func TestRotateAndEnroll(t *testing.T) {
 			t.Errorf("audit %s: %d entries (%v)", a, actions[a], actions)
 		}
 	}
+}
+
+// storedBytes returns everything s stores and closes it: the SQLite file,
+// or on PostgreSQL the text of every row of every table.
+func storedBytes(t *testing.T, s *Store) []byte {
+	t.Helper()
+	var raw []byte
+	if s.pg {
+		var tables []string
+		rows, err := s.r.QueryContext(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			tables = append(tables, n)
+		}
+		if err := rows.Close(); err != nil || len(tables) == 0 {
+			t.Fatalf("tables %v: %v", tables, err)
+		}
+		for _, n := range tables {
+			var text sql.NullString
+			if err := s.r.QueryRowContext(ctx, `SELECT string_agg(t::text, ' ') FROM `+n+` t`).Scan(&text); err != nil {
+				t.Fatal(err)
+			}
+			raw = append(raw, text.String...)
+		}
+	}
+	path := s.path
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.pg {
+		var err error
+		if raw, err = os.ReadFile(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return raw
 }

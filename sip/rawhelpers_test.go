@@ -13,8 +13,13 @@ import (
 	"github.com/icholy/digest"
 )
 
-// quiet is how long a test waits to be sure no answer comes.
-const quiet = 300 * time.Millisecond
+// quiet is how long a test waits to be sure no answer comes; answerWait
+// how long it waits for one that must come (a loaded machine, the store
+// on PostgreSQL).
+const (
+	quiet      = 300 * time.Millisecond
+	answerWait = 10 * time.Second
+)
 
 var branchSeq atomic.Int64
 
@@ -43,21 +48,32 @@ func rawRequest(method, ruri, ext, extra string) string {
 // or "" when none comes within quiet.
 func rawExchange(t testing.TB, network, addr, msg string) string {
 	t.Helper()
+	return rawExchangeWithin(t, network, addr, msg, quiet)
+}
+
+// rawExchangeWithin is rawExchange waiting up to wait for the answer.
+func rawExchangeWithin(t testing.TB, network, addr, msg string, wait time.Duration) string {
+	t.Helper()
 	c, err := net.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	return rawSend(t, c, msg)
+	return rawSendWithin(t, c, msg, wait)
 }
 
 // rawSend writes msg on c and reads one answer, "" after quiet.
 func rawSend(t testing.TB, c net.Conn, msg string) string {
 	t.Helper()
+	return rawSendWithin(t, c, msg, quiet)
+}
+
+func rawSendWithin(t testing.TB, c net.Conn, msg string, wait time.Duration) string {
+	t.Helper()
 	if _, err := c.Write([]byte(msg)); err != nil {
 		t.Fatal(err)
 	}
-	_ = c.SetReadDeadline(time.Now().Add(quiet))
+	_ = c.SetReadDeadline(time.Now().Add(wait))
 	buf := make([]byte, 65536)
 	n, err := c.Read(buf)
 	if err != nil {

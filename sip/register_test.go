@@ -310,10 +310,17 @@ func TestChallengeLimit(t *testing.T) {
 	newLine(t, st, "1001", lineOpts{})
 	clk := newClock() // stands still: every try falls in one second
 	srv := startServer(t, st, func(c *Config) { c.Now, c.ChallengeLimit = clk.Now, limit })
-	req := rawRegister("1001", "")
+	// A new request (branch) each try: a resent one would be answered by
+	// its transaction, not counted again.
+	var req string
 	var answered, size int
-	for range tries {
-		if res := rawExchange(t, "udp", srv.udp, req); res != "" {
+	for i := range tries {
+		req = rawRegister("1001", "")
+		wait := quiet // past the limit: silence
+		if i < limit {
+			wait = answerWait
+		}
+		if res := rawExchangeWithin(t, "udp", srv.udp, req, wait); res != "" {
 			if firstLine(res) != "SIP/2.0 401 Unauthorized" {
 				t.Fatalf("answer %q", firstLine(res))
 			}
@@ -325,12 +332,13 @@ func TestChallengeLimit(t *testing.T) {
 	}
 	t.Logf("a REGISTER of %d bytes draws a 401 of %d bytes (%.1fx)", len(req), size, float64(size)/float64(len(req)))
 	for i := range tries {
-		if res := rawExchange(t, "tcp", srv.tcp, req); firstLine(res) != "SIP/2.0 401 Unauthorized" {
+		req = rawRegister("1001", "")
+		if res := rawExchangeWithin(t, "tcp", srv.tcp, req, answerWait); firstLine(res) != "SIP/2.0 401 Unauthorized" {
 			t.Fatalf("TCP try %d answered %q", i, firstLine(res))
 		}
 	}
 	clk.Add(time.Second)
-	if res := rawExchange(t, "udp", srv.udp, req); res == "" {
+	if res := rawExchangeWithin(t, "udp", srv.udp, rawRegister("1001", ""), answerWait); res == "" {
 		t.Error("no challenge in the next second")
 	}
 }

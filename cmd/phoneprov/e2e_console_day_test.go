@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ func TestConsoleOverviewBrowser(t *testing.T) {
 	needBrowser(t)
 	bin := binary(t)
 	data := t.TempDir()
-	add := exec.Command(bin, "admin", "add", "--data", data, "alice")
+	add := dataCommand(t, bin, data, "admin", "add", "--data", data, "alice")
 	add.Stdin = strings.NewReader("correct horse battery\n")
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("admin add: %v %s", err, out)

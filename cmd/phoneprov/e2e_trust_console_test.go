@@ -27,7 +27,7 @@ import (
 func addAdmin(t *testing.T, bin string) string {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
-	add := exec.Command(bin, "admin", "add", "--data", data, "alice")
+	add := dataCommand(t, bin, data, "admin", "add", "--data", data, "alice")
 	add.Stdin = strings.NewReader("correct horse battery\n")
 	if out, err := add.CombinedOutput(); err != nil || !strings.Contains(string(out), "admin alice added") {
 		t.Fatalf("admin add: %v %s", err, out)

@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -202,7 +201,7 @@ func (p *proc) get(c *http.Client, path string) (int, string, string) {
 func TestUpgradeWindowToTheLetter(t *testing.T) {
 	bin := binary(t)
 	data := filepath.Join(t.TempDir(), "data")
-	add := exec.Command(bin, "admin", "add", "--data", data, "alice")
+	add := dataCommand(t, bin, data, "admin", "add", "--data", data, "alice")
 	add.Stdin = strings.NewReader("correct horse battery\n")
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("admin add: %v %s", err, out)
@@ -227,6 +226,8 @@ func TestUpgradeWindowToTheLetter(t *testing.T) {
 	var fetchOK, fetchFail, regOK, regFail atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	stopPhone := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopPhone() // before the test ends, also when it fails
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -313,7 +314,7 @@ func TestUpgradeWindowToTheLetter(t *testing.T) {
 	}
 	// The checks count only if the window was still open after them.
 	if _, _, body := p.get(nil, "/api/v1/imports/"+id); !strings.Contains(body, `"running"`) {
-		t.Fatalf("the import ended before the checks did; make the export larger (PHONEPROV_E2E_IMPORT_USERS)")
+		t.Fatalf("the import ended before the checks did; make the export larger (PHONEPROV_E2E_IMPORT_USERS): %.300s", body)
 	}
 	for _, f := range failed {
 		t.Error(f)
@@ -322,8 +323,7 @@ func TestUpgradeWindowToTheLetter(t *testing.T) {
 		t.Fatalf("import: %d", st)
 	}
 	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	stopPhone()
 	t.Logf("during the test: %d config fetches, %d registrations", fetchOK.Load(), regOK.Load())
 	if fetchFail.Load() != 0 || regFail.Load() != 0 || fetchOK.Load() == 0 || regOK.Load() == 0 {
 		t.Fatalf("phone side: %d/%d fetches, %d/%d registrations failed", fetchFail.Load(), fetchOK.Load(), regFail.Load(), regOK.Load())
