@@ -25,7 +25,8 @@
 # machine before each run) RESULTS=/tmp/phoneprov-bench PROFILE=0 (1: after
 # the runs, `perf record -g` phoneprov under the same load for DURATION s and
 # write the top symbols and syscalls per request to the results) KEEP=0 (1:
-# keep the temp dir) PHONEPROV_BIN= (a prebuilt phoneprov; default: build
+# keep the temp dir) DEBUG_ADDR= (e.g. 127.0.0.1:6060: phoneprov's --debug-addr, for
+# `go tool pprof` while a run is under way) PHONEPROV_BIN= (a prebuilt phoneprov; default: build
 # ./cmd/phoneprov from this checkout) SEED_ONLY=0 (1: stop after seeding and
 # the checks of its output against phoneprov and nginx, before any wrk run).
 # DEVICE_AUTH=network (phoneprov's --device-auth: "network" with --allow
@@ -148,7 +149,7 @@ fi
 mkdir -p "$W/data"
 "$W/phoneprov" serve --data "$W/data" --http-addr 127.0.0.1:0 --https-addr "" --sip-addr 127.0.0.1:0 \
   --sips-addr "" --stun-addr "" --dns-addr "" --public-host 127.0.0.1 \
-  --device-auth "${DEVICE_AUTH:-network}" --allow 127.0.0.0/8 >"$W/phoneprov.log" 2>&1 &
+  --device-auth "${DEVICE_AUTH:-network}" --allow 127.0.0.0/8 ${DEBUG_ADDR:+--debug-addr "$DEBUG_ADDR"} >"$W/phoneprov.log" 2>&1 &
 PP_PID=$!
 PP=""
 for ((i = 0; i < 600; i++)); do
