@@ -107,7 +107,15 @@ type Decision struct {
 	promote  bool // the device used its rotated credential
 	enrolled bool // the device used its enrollment token for the first time
 	frozen   bool
-	model    string // the device's model, once its file is rendered
+	model    string  // the device's model, once its file is rendered
+	buf      *[]byte // Body's pooled buffer (release)
+}
+
+// release gives Body's buffer back to the pool; the Decision's Body must no
+// longer be used. A Decision not released leaves its buffer to the GC.
+func (d *Decision) release() {
+	releaseBody(d.buf)
+	d.Body, d.buf = nil, nil
 }
 
 // enrollmentToken splits an enrollment prefix off a path.
@@ -291,7 +299,8 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		return
 	}
 	d.Status, d.Outcome, d.fetched = http.StatusOK, "ok", true
-	d.Body, d.ContentType, d.ETag, d.frozen, d.model = e.body, e.ctype, e.etag, e.frozen, e.model
+	d.Body, d.buf = e.bodyOf()
+	d.ContentType, d.ETag, d.frozen, d.model = e.ctype, e.etag, e.frozen, e.model
 	if e.frozen {
 		d.Outcome = "frozen"
 	}

@@ -268,6 +268,7 @@ func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer p.admit.leave()
 	d := p.Answer(r.Context(), phoneRequest(r))
 	p.write(w, r, &d)
+	d.release()
 	p.count(d.ID.Vendor, metricModel(d.ID), d.Outcome)
 }
 

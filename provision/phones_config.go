@@ -43,8 +43,10 @@ func legacyBinary(family, file string) bool {
 
 // rendered is one rendered file, cached until the store's generation moves.
 type rendered struct {
-	gen    uint64
+	gen uint64
+	// body is the file, or nil when delta holds it (bodyOf).
 	body   []byte
+	delta  *delta
 	etag   string
 	ctype  string
 	model  string // the device's catalog model, checked against the User-Agent
@@ -60,27 +62,43 @@ type rendered struct {
 	required                         bool
 }
 
-// configCache holds rendered files by MAC, kind and reported firmware.
+// entryOverhead is about what a cache entry costs besides its body: the
+// entry, its key and the map's slot.
+const entryOverhead = 256
+
+// size is about the memory e takes in the cache.
+func (e *rendered) size() int {
+	n := entryOverhead + len(e.body)
+	if e.delta != nil {
+		n += e.delta.size()
+	}
+	return n
+}
+
+// configCache holds rendered files by MAC, kind and reported firmware,
+// per-device files compacted against their model's base (compact.go).
 // Entries of an older store generation are stale and re-rendered. It holds
-// at most max entries and maxBytes of bodies (a boot storm of 100,000
-// phones must not keep every rendered file): past either, stale entries
-// and then about a tenth of the others are dropped.
+// at most max entries and maxBytes (entries with their bodies; a boot
+// storm of a million phones must not keep every rendered file): past
+// either, stale entries and then about a tenth of the others are dropped.
 type configCache struct {
 	mu       sync.RWMutex
 	m        map[cacheKey]*rendered
 	max      int
 	maxBytes int
 	bytes    int
+	bases    bases
 }
 
 // cacheKey names a rendered file: a device's (mac, kind, the firmware it
 // reports), or a model's shared file (model in fw, mac empty).
 type cacheKey struct{ mac, kind, fw, file string }
 
-// Default bounds of the rendered-file cache.
+// Default bounds of the rendered-file cache: 100,000 phones' configs and
+// boot files, compacted, take about 110 MiB (README "Performance").
 const (
-	cacheEntries = 50000
-	cacheBytes   = 32 << 20
+	cacheEntries = 300000
+	cacheBytes   = 192 << 20
 )
 
 func newConfigCache(max, maxBytes int) *configCache {
@@ -98,7 +116,7 @@ func (c *configCache) get(k cacheKey, gen uint64) *rendered {
 }
 
 func (c *configCache) put(k cacheKey, e *rendered) {
-	size := len(e.body)
+	size := e.size()
 	if size > c.maxBytes/8 {
 		return // one file may not take the cache
 	}
@@ -108,7 +126,7 @@ func (c *configCache) put(k cacheKey, e *rendered) {
 		n := 0
 		for k2, old := range c.m { // drop stale entries first, then any tenth
 			if old.gen != e.gen || n < len(c.m)/10+1 {
-				c.bytes -= len(old.body)
+				c.bytes -= old.size()
 				delete(c.m, k2)
 				n++
 			}
@@ -117,12 +135,12 @@ func (c *configCache) put(k cacheKey, e *rendered) {
 			if c.bytes+size <= c.maxBytes {
 				break
 			}
-			c.bytes -= len(old.body)
+			c.bytes -= old.size()
 			delete(c.m, k2)
 		}
 	}
 	if old, ok := c.m[k]; ok {
-		c.bytes -= len(old.body)
+		c.bytes -= old.size()
 	}
 	c.m[k] = e
 	c.bytes += size
@@ -135,7 +153,7 @@ func (c *configCache) dropMAC(mac string) {
 	defer c.mu.Unlock()
 	for k, e := range c.m {
 		if k.mac == mac {
-			c.bytes -= len(e.body)
+			c.bytes -= e.size()
 			delete(c.m, k)
 		}
 	}
@@ -152,6 +170,9 @@ func (p *Phones) config(ctx context.Context, id *ident.Identity, path ident.Path
 		var err error
 		if e, err = p.renderDevice(ctx, id, path, gen); err != nil {
 			return nil, err
+		}
+		if e.body != nil && !e.frozen {
+			p.cache.bases.compact(gen, e.model, id.Kind, e)
 		}
 		p.cache.put(key, e)
 	}
