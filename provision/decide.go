@@ -107,8 +107,9 @@ type Decision struct {
 	promote  bool // the device used its rotated credential
 	enrolled bool // the device used its enrollment token for the first time
 	frozen   bool
-	model    string  // the device's model, once its file is rendered
-	buf      *[]byte // Body's pooled buffer (release)
+	model    string       // the device's model, once its file is rendered
+	buf      *[]byte      // Body's pooled buffer (release)
+	hdr      *fileHeaders // Body's header values, when cached
 }
 
 // release gives Body's buffer back to the pool; the Decision's Body must no
@@ -214,11 +215,11 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		return
 	}
 	e, err := p.config(ctx, id, d.path)
-	var ns *notServed
+	ns := asNotServed(err)
 	switch {
 	case err == nil:
 		d.Device = true
-	case errors.As(err, &ns):
+	case ns != nil:
 		d.Device = !ns.noDevice
 		d.sighting = ns.noDevice && id.Vendor != ""
 	case errors.Is(err, errFileNotServed):
@@ -233,7 +234,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		return
 	}
 	switch {
-	case errors.As(err, &ns):
+	case ns != nil:
 		d.refused(ns.reason)
 		return
 	case errors.Is(err, errFileNotServed):
@@ -300,10 +301,19 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	}
 	d.Status, d.Outcome, d.fetched = http.StatusOK, "ok", true
 	d.Body, d.buf = e.bodyOf()
-	d.ContentType, d.ETag, d.frozen, d.model = e.ctype, e.etag, e.frozen, e.model
+	d.ContentType, d.ETag, d.frozen, d.model, d.hdr = e.ctype, e.etag, e.frozen, e.model, e.hdr
 	if e.frozen {
 		d.Outcome = "frozen"
 	}
+}
+
+// asNotServed is err as a *notServed, or nil.
+func asNotServed(err error) *notServed {
+	var ns *notServed
+	if err != nil && errors.As(err, &ns) {
+		return ns
+	}
+	return nil
 }
 
 // uaRefusal says why the User-Agent does not prove the device's model
@@ -424,7 +434,7 @@ func (p *Phones) decideShared(d *Decision) {
 		return
 	}
 	d.Status, d.Outcome = http.StatusOK, "shared"
-	d.Body, d.ContentType, d.ETag = e.body, e.ctype, e.etag
+	d.Body, d.ContentType, d.ETag, d.hdr = e.body, e.ctype, e.etag, e.hdr
 }
 
 // decideFirmware decides on a firmware image: the model comes from the

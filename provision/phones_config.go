@@ -47,6 +47,7 @@ type rendered struct {
 	// body is the file, or nil when delta holds it (bodyOf).
 	body   []byte
 	delta  *delta
+	hdr    *fileHeaders
 	etag   string
 	ctype  string
 	model  string // the device's catalog model, checked against the User-Agent
@@ -224,6 +225,7 @@ func (p *Phones) renderDevice(ctx context.Context, id *ident.Identity, path iden
 	}
 	e.body = buf.Bytes()
 	e.etag = etag(e.body)
+	e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 	return e, nil
 }
 
@@ -243,6 +245,7 @@ func (p *Phones) frozen(ctx context.Context, d *devicedb.Device, kind string, e 
 	}
 	e.body, e.ctype, e.frozen = []byte(f.Body), f.ContentType, true
 	e.etag = etag(e.body)
+	e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 	return e, nil
 }
 
@@ -266,6 +269,7 @@ func (p *Phones) shared(m templates.Model, id *ident.Identity) (*rendered, error
 			return nil, err
 		}
 		e = &rendered{gen: gen, body: buf.Bytes(), ctype: ct, etag: etag(buf.Bytes()), model: m.Model, family: m.Family}
+		e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 		p.cache.put(key, e)
 	}
 	return e, nil
@@ -315,17 +319,31 @@ func etag(b []byte) string {
 	return `"` + hex.EncodeToString(h[:16]) + `"`
 }
 
+// fileHeaders are a cached file's header values, made once: net/http
+// only reads them.
+type fileHeaders struct{ etag, ctype, length []string }
+
+func newFileHeaders(etag, ctype string, n int) *fileHeaders {
+	return &fileHeaders{etag: []string{etag}, ctype: []string{ctype}, length: []string{strconv.Itoa(n)}}
+}
+
+var noCache = []string{"no-cache"}
+
 // writeFile answers with a decided file, or 304 when the phone has it.
 func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
+	fh := d.hdr
+	if fh == nil {
+		fh = newFileHeaders(d.ETag, d.ContentType, len(d.Body))
+	}
 	h := w.Header()
-	h.Set("ETag", d.ETag)
-	h.Set("Cache-Control", "no-cache")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, d.ETag) {
+	h["Etag"] = fh.etag
+	h["Cache-Control"] = noCache
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 && etagMatch(inm[0], d.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", d.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(d.Body)))
+	h["Content-Type"] = fh.ctype
+	h["Content-Length"] = fh.length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(d.Body)
@@ -334,9 +352,11 @@ func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
 
 // etagMatch applies If-None-Match's list and weak comparison.
 func etagMatch(header, tag string) bool {
-	for _, part := range bytes.Split([]byte(header), []byte(",")) {
-		t := string(bytes.TrimSpace(part))
-		if t == "*" || t == tag || t == "W/"+tag {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
+		t = strings.TrimSpace(t)
+		if t == "*" || t == tag || (strings.HasPrefix(t, "W/") && t[2:] == tag) {
 			return true
 		}
 	}
