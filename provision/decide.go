@@ -309,8 +309,11 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 
 // asNotServed is err as a *notServed, or nil.
 func asNotServed(err error) *notServed {
+	if err == nil {
+		return nil // before ns: it escapes, and a hit allocates nothing
+	}
 	var ns *notServed
-	if err != nil && errors.As(err, &ns) {
+	if errors.As(err, &ns) {
 		return ns
 	}
 	return nil
