@@ -338,7 +338,7 @@ func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
 	h := w.Header()
 	h["Etag"] = fh.etag
 	h["Cache-Control"] = noCache
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 && etagMatch(inm[0], d.ETag) {
+	if inm := r.Header["If-None-Match"]; d.NotModified || (len(inm) > 0 && etagMatch(inm[0], d.ETag)) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
