@@ -38,7 +38,8 @@
 #                      server's RSS per connection
 #   COLD=0|1           at the end, restart phoneprov on the same database and
 #                      report the time from process start to the first
-#                      config served
+#                      config served, then its RSS after DURATION s of the
+#                      same load (without the seeding's garbage)
 # The server's RSS (VmRSS; nginx: master and workers) is sampled after
 # every run.
 # Environment (defaults): N=10000 DURATION=15 REPEATS=3 THREADS=2 CONNS=64
@@ -434,6 +435,12 @@ if [ "$COLD" = 1 ]; then
   t1=$(date +%s.%N)
   COLD_OUT=$(awk -v a="$t0" -v l="$tl" -v b="$t1" -v c="$code" -v n="$N" -v r="$(rss_mb "$PP_PID")" 'BEGIN {
     printf "cold start (%d devices in the database): listening %.2f s, first config (%s) %.2f s after process start; RSS %s MiB", n, l - a, c, b - a, r }')
+  echo "$COLD_OUT"
+  # the restarted server under the same load: its cache fills without the
+  # seeding's garbage in the heap
+  timeout $((DURATION + 20)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 5s -s "$HERE/targets.lua" \
+    "$SCHEME://$PPT" -- "$W/targets.tsv" "$REQ" >"$RUN/wrk-phoneprov-restarted.txt" 2>&1 || true
+  COLD_OUT="$COLD_OUT; then ${DURATION} s of the same load: $(awk '/^Requests\/sec:/ { printf "%.0f req/s", $2 }' "$RUN/wrk-phoneprov-restarted.txt"), RSS $(rss_mb "$PP_PID") MiB"
   echo "$COLD_OUT"
 fi
 
