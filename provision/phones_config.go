@@ -63,9 +63,10 @@ type rendered struct {
 	required                         bool
 }
 
-// entryOverhead is about what a cache entry costs besides its body: the
-// entry, its key and the map's slot.
-const entryOverhead = 256
+// entryOverhead is about what a cache entry costs besides its body and
+// delta: the entry with its credential and header values, its key and the
+// map's slot (about 1 KiB in all for a compacted config).
+const entryOverhead = 640
 
 // size is about the memory e takes in the cache.
 func (e *rendered) size() int {
@@ -95,11 +96,12 @@ type configCache struct {
 // reports), or a model's shared file (model in fw, mac empty).
 type cacheKey struct{ mac, kind, fw, file string }
 
-// Default bounds of the rendered-file cache: 100,000 phones' configs and
-// boot files, compacted, take about 110 MiB (README "Performance").
+// Default bounds of the rendered-file cache: 100,000 phones' configs,
+// compacted, take about 100 MiB (README "Performance"); the bounds hold
+// about 170,000 files.
 const (
 	cacheEntries = 300000
-	cacheBytes   = 192 << 20
+	cacheBytes   = 176 << 20
 )
 
 func newConfigCache(max, maxBytes int) *configCache {
