@@ -359,8 +359,11 @@ func (s *Store) PurgeRemovedLicenses(ctx context.Context) (int, error) {
 	var n int
 	err := s.write(ctx, "purge_licenses", func(t *tx) error {
 		ids, err := t.removedPastGrace()
-		if err != nil || len(ids) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(ids) == 0 {
+			return errNoChange // the scheduler's idle tick leaves Generation (and the config cache) alone
 		}
 		n = len(ids)
 		return t.purgeRemoved()

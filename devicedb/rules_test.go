@@ -145,12 +145,19 @@ func TestPurgeRemovedLicenses(t *testing.T) {
 	if _, err := s.RemoveLicense(ctx, l.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.PurgeRemovedLicenses(ctx); n != 0 {
-		t.Fatalf("purged %d inside the grace period", n)
+	gen := s.Generation()
+	if n, err := s.PurgeRemovedLicenses(ctx); n != 0 || err != nil {
+		t.Fatalf("purged %d (%v) inside the grace period", n, err)
+	}
+	if s.Generation() != gen {
+		t.Fatal("a purge with nothing to purge moved Generation (every cached config would be re-rendered)")
 	}
 	clk.Add(RemovalGrace)
 	if n, err := s.PurgeRemovedLicenses(ctx); n != 1 || err != nil {
 		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	if s.Generation() == gen {
+		t.Fatal("a purge did not move Generation")
 	}
 }
 

@@ -29,10 +29,28 @@ func (l coalescingListener) Accept() (net.Conn, error) {
 // heldSize is net/http's per-connection write buffer size.
 const heldSize = 4 << 10
 
+// heldBufs lend the held write to a connection only while it holds one:
+// an idle keep-alive connection keeps no buffer of ours.
+var heldBufs = sync.Pool{New: func() any { b := make([]byte, 0, heldSize); return &b }}
+
 type coalescingConn struct {
 	net.Conn
 	mu   sync.Mutex
 	held []byte
+	buf  *[]byte // held's pooled buffer, nil when nothing is held
+}
+
+// hold keeps a copy of b to send with the next write.
+func (c *coalescingConn) hold(b []byte) {
+	c.buf = heldBufs.Get().(*[]byte)
+	c.held = append((*c.buf)[:0], b...)
+}
+
+// release gives the held buffer back.
+func (c *coalescingConn) release() {
+	*c.buf = c.held[:0]
+	heldBufs.Put(c.buf)
+	c.buf, c.held = nil, nil
 }
 
 func (c *coalescingConn) Write(b []byte) (int, error) {
@@ -40,7 +58,7 @@ func (c *coalescingConn) Write(b []byte) (int, error) {
 	defer c.mu.Unlock()
 	if len(c.held) == 0 {
 		if len(b) == heldSize {
-			c.held = append(c.held, b...)
+			c.hold(b)
 			return len(b), nil
 		}
 		return c.Conn.Write(b)
@@ -55,7 +73,7 @@ func (c *coalescingConn) Write(b []byte) (int, error) {
 		m, err = c.Conn.Write(append(c.held, b...))
 		n = int64(m)
 	}
-	c.held = c.held[:0]
+	c.release()
 	if n -= heldSize; n < 0 {
 		n = 0
 	}
@@ -68,7 +86,7 @@ func (c *coalescingConn) flushLocked() error {
 		return nil
 	}
 	_, err := c.Conn.Write(c.held)
-	c.held = c.held[:0]
+	c.release()
 	return err
 }
 

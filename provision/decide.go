@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -66,7 +67,8 @@ type PhoneRequest struct {
 	// CertMAC is the MAC named by a verified client certificate (chaining
 	// to --device-ca); "" when none was presented.
 	CertMAC string
-	// IfNoneMatch is the If-None-Match header, if any.
+	// IfNoneMatch is the If-None-Match header, if any. A Decision to serve
+	// a file it names has NotModified set and no Body.
 	IfNoneMatch string
 
 	// proven skips the proof checks (the re-sync watcher re-renders what a
@@ -91,6 +93,9 @@ type Decision struct {
 	// Device is true when a device with the MAC is in the database.
 	Device bool
 	// Body, ContentType and ETag are the file served with 200.
+	// NotModified: the request's If-None-Match names the file's ETag, so
+	// the answer is 304 and Body is not filled.
+	NotModified bool
 	Body        []byte
 	ContentType string
 	ETag        string
@@ -107,7 +112,16 @@ type Decision struct {
 	promote  bool // the device used its rotated credential
 	enrolled bool // the device used its enrollment token for the first time
 	frozen   bool
-	model    string // the device's model, once its file is rendered
+	model    string       // the device's model, once its file is rendered
+	buf      *[]byte      // Body's pooled buffer (release)
+	hdr      *fileHeaders // Body's header values, when cached
+}
+
+// release gives Body's buffer back to the pool; the Decision's Body must no
+// longer be used. A Decision not released leaves its buffer to the GC.
+func (d *Decision) release() {
+	releaseBody(d.buf)
+	d.Body, d.buf = nil, nil
 }
 
 // enrollmentToken splits an enrollment prefix off a path.
@@ -206,11 +220,11 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		return
 	}
 	e, err := p.config(ctx, id, d.path)
-	var ns *notServed
+	ns := asNotServed(err)
 	switch {
 	case err == nil:
 		d.Device = true
-	case errors.As(err, &ns):
+	case ns != nil:
 		d.Device = !ns.noDevice
 		d.sighting = ns.noDevice && id.Vendor != ""
 	case errors.Is(err, errFileNotServed):
@@ -225,7 +239,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		return
 	}
 	switch {
-	case errors.As(err, &ns):
+	case ns != nil:
 		d.refused(ns.reason)
 		return
 	case errors.Is(err, errFileNotServed):
@@ -291,10 +305,27 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 		return
 	}
 	d.Status, d.Outcome, d.fetched = http.StatusOK, "ok", true
-	d.Body, d.ContentType, d.ETag, d.frozen, d.model = e.body, e.ctype, e.etag, e.frozen, e.model
+	if req.IfNoneMatch != "" && etagMatch(req.IfNoneMatch, e.etag) {
+		d.NotModified = true
+	} else {
+		d.Body, d.buf = e.bodyOf()
+	}
+	d.ContentType, d.ETag, d.frozen, d.model, d.hdr = e.ctype, e.etag, e.frozen, e.model, e.hdr
 	if e.frozen {
 		d.Outcome = "frozen"
 	}
+}
+
+// asNotServed is err as a *notServed, or nil.
+func asNotServed(err error) *notServed {
+	if err == nil {
+		return nil // before ns: it escapes, and a hit allocates nothing
+	}
+	var ns *notServed
+	if errors.As(err, &ns) {
+		return ns
+	}
+	return nil
 }
 
 // uaRefusal says why the User-Agent does not prove the device's model
@@ -336,24 +367,30 @@ func (p *Phones) checkCredential(req *PhoneRequest, e *rendered) (ok, stale, pro
 	if h == "" || e.httpUser == "" {
 		return false, false, false
 	}
-	pws := []string{e.httpPassword}
+	pws, npw := [2]string{e.httpPassword}, 1
 	if e.httpNext != "" {
-		pws = []string{e.httpNext, e.httpPassword}
+		pws, npw = [2]string{e.httpNext, e.httpPassword}, 2
 	}
 	if scheme, rest, _ := strings.Cut(h, " "); strings.EqualFold(scheme, "Basic") {
 		if !req.TLS {
 			return false, false, false
 		}
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+		// decoded on the stack: a credential fetch allocates nothing here
+		var buf [256]byte
+		rest = strings.TrimSpace(rest)
+		if base64.StdEncoding.DecodedLen(len(rest)) > len(buf) {
+			return false, false, false
+		}
+		n, err := base64.StdEncoding.Decode(buf[:], []byte(rest))
 		if err != nil {
 			return false, false, false
 		}
-		user, pw, _ := strings.Cut(string(raw), ":")
-		if subtle.ConstantTimeCompare([]byte(user), []byte(e.httpUser)) != 1 {
+		user, pw, _ := bytes.Cut(buf[:n], []byte(":"))
+		if subtle.ConstantTimeCompare(user, []byte(e.httpUser)) != 1 {
 			return false, false, false
 		}
-		for i, want := range pws {
-			if subtle.ConstantTimeCompare([]byte(pw), []byte(want)) == 1 {
+		for i, want := range pws[:npw] {
+			if subtle.ConstantTimeCompare(pw, []byte(want)) == 1 {
 				return true, false, e.httpNext != "" && i == 0
 			}
 		}
@@ -371,7 +408,7 @@ func (p *Phones) checkCredential(req *PhoneRequest, e *rendered) (ok, stale, pro
 	if err != nil || c.URI != uri || c.Username != e.httpUser {
 		return false, false, false
 	}
-	for i, pw := range pws {
+	for i, pw := range pws[:npw] {
 		res, _ := p.auth.Verify(method, c, func(user, alg string) (string, bool) {
 			return digest.HA1(alg, e.httpUser, p.auth.Realm(), pw), true
 		})
@@ -415,7 +452,7 @@ func (p *Phones) decideShared(d *Decision) {
 		return
 	}
 	d.Status, d.Outcome = http.StatusOK, "shared"
-	d.Body, d.ContentType, d.ETag = e.body, e.ctype, e.etag
+	d.Body, d.ContentType, d.ETag, d.hdr = e.body, e.ctype, e.etag, e.hdr
 }
 
 // decideFirmware decides on a firmware image: the model comes from the

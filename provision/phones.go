@@ -268,13 +268,15 @@ func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer p.admit.leave()
 	d := p.Answer(r.Context(), phoneRequest(r))
 	p.write(w, r, &d)
+	d.release()
 	p.count(d.ID.Vendor, metricModel(d.ID), d.Outcome)
 }
 
 // phoneRequest takes from an HTTP request what the decision needs.
 func phoneRequest(r *http.Request) PhoneRequest {
 	req := PhoneRequest{Method: r.Method, Path: r.URL.Path, RequestURI: r.URL.RequestURI(), UserAgent: r.UserAgent(),
-		Source: clientAddr(r), Authorization: r.Header.Get("Authorization"), TLS: r.TLS != nil}
+		Source: clientAddr(r), Authorization: r.Header.Get("Authorization"), TLS: r.TLS != nil,
+		IfNoneMatch: r.Header.Get("If-None-Match")}
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		req.CertMAC = certMAC(r.TLS.PeerCertificates[0])
 		if req.CertMAC == "" {

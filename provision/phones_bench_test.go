@@ -3,6 +3,7 @@ package provision
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
@@ -13,6 +14,9 @@ func BenchmarkPhoneFetch(b *testing.B) {
 	t := &testing.T{}
 	e := newPhoneEnv(t, ThrottleConfig{})
 	defer e.srv.Close()
+	// --device-auth network: the source's network is the proof, as in
+	// provision/bench/run-wrk.sh
+	e.phones.mode, e.phones.allow = DeviceAuthNetwork, []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
 	h := e.srv.Config.Handler
 	req := httptest.NewRequest("GET", "/"+yealinkMAC+".cfg", nil)
 	req.Header.Set("User-Agent", yealinkUA)

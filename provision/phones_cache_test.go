@@ -26,7 +26,7 @@ func TestConfigCacheBounds(t *testing.T) {
 				c.put(cacheKey{mac: fmt.Sprintf("%012x", i)}, &rendered{gen: 1, body: make([]byte, tc.size)})
 				sum := 0
 				for _, e := range c.m {
-					sum += len(e.body)
+					sum += e.size()
 				}
 				if sum != c.bytes {
 					t.Fatalf("after %d puts the cache counts %d bytes, holds %d", i+1, c.bytes, sum)

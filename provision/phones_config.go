@@ -43,8 +43,11 @@ func legacyBinary(family, file string) bool {
 
 // rendered is one rendered file, cached until the store's generation moves.
 type rendered struct {
-	gen    uint64
+	gen uint64
+	// body is the file, or nil when delta holds it (bodyOf).
 	body   []byte
+	delta  *delta
+	hdr    *fileHeaders
 	etag   string
 	ctype  string
 	model  string // the device's catalog model, checked against the User-Agent
@@ -60,27 +63,45 @@ type rendered struct {
 	required                         bool
 }
 
-// configCache holds rendered files by MAC, kind and reported firmware.
+// entryOverhead is about what a cache entry costs besides its body and
+// delta: the entry with its credential and header values, its key and the
+// map's slot (about 1 KiB in all for a compacted config).
+const entryOverhead = 640
+
+// size is about the memory e takes in the cache.
+func (e *rendered) size() int {
+	n := entryOverhead + len(e.body)
+	if e.delta != nil {
+		n += e.delta.size()
+	}
+	return n
+}
+
+// configCache holds rendered files by MAC, kind and reported firmware,
+// per-device files compacted against their model's base (compact.go).
 // Entries of an older store generation are stale and re-rendered. It holds
-// at most max entries and maxBytes of bodies (a boot storm of 100,000
-// phones must not keep every rendered file): past either, stale entries
-// and then about a tenth of the others are dropped.
+// at most max entries and maxBytes (entries with their bodies; a boot
+// storm of a million phones must not keep every rendered file): past
+// either, stale entries and then about a tenth of the others are dropped.
 type configCache struct {
 	mu       sync.RWMutex
 	m        map[cacheKey]*rendered
 	max      int
 	maxBytes int
 	bytes    int
+	bases    bases
 }
 
 // cacheKey names a rendered file: a device's (mac, kind, the firmware it
 // reports), or a model's shared file (model in fw, mac empty).
 type cacheKey struct{ mac, kind, fw, file string }
 
-// Default bounds of the rendered-file cache.
+// Default bounds of the rendered-file cache: 100,000 phones' configs,
+// compacted, take about 100 MiB (README "Performance"); the bounds hold
+// about 170,000 files.
 const (
-	cacheEntries = 50000
-	cacheBytes   = 32 << 20
+	cacheEntries = 300000
+	cacheBytes   = 176 << 20
 )
 
 func newConfigCache(max, maxBytes int) *configCache {
@@ -98,7 +119,7 @@ func (c *configCache) get(k cacheKey, gen uint64) *rendered {
 }
 
 func (c *configCache) put(k cacheKey, e *rendered) {
-	size := len(e.body)
+	size := e.size()
 	if size > c.maxBytes/8 {
 		return // one file may not take the cache
 	}
@@ -108,7 +129,7 @@ func (c *configCache) put(k cacheKey, e *rendered) {
 		n := 0
 		for k2, old := range c.m { // drop stale entries first, then any tenth
 			if old.gen != e.gen || n < len(c.m)/10+1 {
-				c.bytes -= len(old.body)
+				c.bytes -= old.size()
 				delete(c.m, k2)
 				n++
 			}
@@ -117,12 +138,12 @@ func (c *configCache) put(k cacheKey, e *rendered) {
 			if c.bytes+size <= c.maxBytes {
 				break
 			}
-			c.bytes -= len(old.body)
+			c.bytes -= old.size()
 			delete(c.m, k2)
 		}
 	}
 	if old, ok := c.m[k]; ok {
-		c.bytes -= len(old.body)
+		c.bytes -= old.size()
 	}
 	c.m[k] = e
 	c.bytes += size
@@ -135,7 +156,7 @@ func (c *configCache) dropMAC(mac string) {
 	defer c.mu.Unlock()
 	for k, e := range c.m {
 		if k.mac == mac {
-			c.bytes -= len(e.body)
+			c.bytes -= e.size()
 			delete(c.m, k)
 		}
 	}
@@ -152,6 +173,9 @@ func (p *Phones) config(ctx context.Context, id *ident.Identity, path ident.Path
 		var err error
 		if e, err = p.renderDevice(ctx, id, path, gen); err != nil {
 			return nil, err
+		}
+		if e.body != nil && !e.frozen {
+			p.cache.bases.compact(gen, e.model, id.Kind, e)
 		}
 		p.cache.put(key, e)
 	}
@@ -203,6 +227,7 @@ func (p *Phones) renderDevice(ctx context.Context, id *ident.Identity, path iden
 	}
 	e.body = buf.Bytes()
 	e.etag = etag(e.body)
+	e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 	return e, nil
 }
 
@@ -222,6 +247,7 @@ func (p *Phones) frozen(ctx context.Context, d *devicedb.Device, kind string, e 
 	}
 	e.body, e.ctype, e.frozen = []byte(f.Body), f.ContentType, true
 	e.etag = etag(e.body)
+	e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 	return e, nil
 }
 
@@ -245,6 +271,7 @@ func (p *Phones) shared(m templates.Model, id *ident.Identity) (*rendered, error
 			return nil, err
 		}
 		e = &rendered{gen: gen, body: buf.Bytes(), ctype: ct, etag: etag(buf.Bytes()), model: m.Model, family: m.Family}
+		e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 		p.cache.put(key, e)
 	}
 	return e, nil
@@ -294,17 +321,31 @@ func etag(b []byte) string {
 	return `"` + hex.EncodeToString(h[:16]) + `"`
 }
 
+// fileHeaders are a cached file's header values, made once: net/http
+// only reads them.
+type fileHeaders struct{ etag, ctype, length []string }
+
+func newFileHeaders(etag, ctype string, n int) *fileHeaders {
+	return &fileHeaders{etag: []string{etag}, ctype: []string{ctype}, length: []string{strconv.Itoa(n)}}
+}
+
+var noCache = []string{"no-cache"}
+
 // writeFile answers with a decided file, or 304 when the phone has it.
 func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
+	fh := d.hdr
+	if fh == nil {
+		fh = newFileHeaders(d.ETag, d.ContentType, len(d.Body))
+	}
 	h := w.Header()
-	h.Set("ETag", d.ETag)
-	h.Set("Cache-Control", "no-cache")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, d.ETag) {
+	h["Etag"] = fh.etag
+	h["Cache-Control"] = noCache
+	if inm := r.Header["If-None-Match"]; d.NotModified || (len(inm) > 0 && etagMatch(inm[0], d.ETag)) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", d.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(d.Body)))
+	h["Content-Type"] = fh.ctype
+	h["Content-Length"] = fh.length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(d.Body)
@@ -313,9 +354,11 @@ func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
 
 // etagMatch applies If-None-Match's list and weak comparison.
 func etagMatch(header, tag string) bool {
-	for _, part := range bytes.Split([]byte(header), []byte(",")) {
-		t := string(bytes.TrimSpace(part))
-		if t == "*" || t == tag || t == "W/"+tag {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
+		t = strings.TrimSpace(t)
+		if t == "*" || t == tag || (strings.HasPrefix(t, "W/") && t[2:] == tag) {
 			return true
 		}
 	}

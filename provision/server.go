@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -173,9 +174,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // they are the hot path during a boot storm.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.phones != nil && isPhonePath(r.URL.Path) {
-		sw := statusWriter{ResponseWriter: w}
-		s.phones.ServeHTTP(&sw, r)
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w}
+		s.phones.ServeHTTP(sw, r)
 		s.phoneReqs[sw.status/100%6].Inc()
+		*sw = statusWriter{}
+		statusWriters.Put(sw)
 		return
 	}
 	s.router.ServeHTTP(w, r)
@@ -188,6 +192,9 @@ func isPhonePath(p string) bool {
 	}
 	return true
 }
+
+// statusWriters keeps the phone route free of an allocation per request.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 // statusWriter remembers the status a handler wrote.
 type statusWriter struct {

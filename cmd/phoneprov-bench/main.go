@@ -72,6 +72,7 @@ func cli(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: phoneprov-bench seed --server URL --token-file F --devices N [--via api|import] [--out-… FILE]\n"+
 			"       phoneprov-bench storm --server URL --token-file F --sip HOST:PORT [flags]\n"+
 			"       phoneprov-bench soak --server URL --token-file F --sip HOST:PORT --duration 10m [flags]\n"+
+			"       phoneprov-bench idle --addr HOST:PORT --conns N --pids PID[,PID] [flags]\n"+
 			"       phoneprov-bench COMMAND -h   (lists the flags)")
 		return 2
 	}
@@ -82,8 +83,10 @@ func cli(args []string) int {
 		return stormCmd(args[1:], os.Stdout, os.Stderr)
 	case "soak":
 		return soakCmd(args[1:], os.Stdout, os.Stderr)
+	case "idle":
+		return idleCmd(args[1:], os.Stdout, os.Stderr)
 	default:
-		fmt.Fprintf(os.Stderr, "phoneprov-bench: unknown command %q (try seed, storm or soak)\n", args[0])
+		fmt.Fprintf(os.Stderr, "phoneprov-bench: unknown command %q (try seed, storm, soak or idle)\n", args[0])
 		return 2
 	}
 }

@@ -81,7 +81,7 @@ func (c *SeedConfig) flags(fs *flag.FlagSet, tokenFile *string) {
 	fs.BoolVar(&c.NoSeed, "no-seed", false, "the account exists: only check it and write the outputs")
 	fs.BoolVar(&c.NoVerify, "no-verify", false, "skip the identify check of every phone's config")
 	fs.DurationVar(&c.SeedTime, "seed-timeout", 30*time.Minute, "bound on the whole run")
-	fs.StringVar(&c.Targets, "out-targets", "", "write \"path<TAB>User-Agent\" of every phone's own config here")
+	fs.StringVar(&c.Targets, "out-targets", "", "write \"path<TAB>User-Agent<TAB>basic<TAB>ETag\" of every phone's own config here (basic: base64 of its HTTP credential)")
 	fs.StringVar(&c.WWW, "out-www", "", "write every phone's own config into this folder, named as its path")
 	fs.StringVar(&c.SippCSV, "out-sipp-csv", "", "write a SIPp injection file (user;auth user;password;[authentication …]) here")
 	fs.StringVar(&c.Creds, "out-creds", "", "write \"auth user<TAB>password<TAB>user\" lines here")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -89,18 +90,10 @@ func safeField(s string) bool {
 // writeOutputs writes the files the seed run was asked for, fetching each
 // phone's config once when the www folder or the credentials need it.
 func writeOutputs(ctx context.Context, a *admin, c SeedConfig, ds []device, progress io.Writer) error {
-	if c.Targets != "" {
-		var b strings.Builder
-		for _, d := range ds {
-			b.WriteString(d.main + "\t" + d.ua + "\n")
-		}
-		if err := os.WriteFile(c.Targets, []byte(b.String()), 0o644); err != nil {
-			return err
-		}
-	}
 	wantCreds := c.SippCSV != "" || c.Creds != ""
+	etags := make([]string, len(ds))
 	if c.WWW == "" && !wantCreds {
-		return nil
+		return writeTargets(c.Targets, ds, etags)
 	}
 	if c.WWW != "" {
 		if err := os.MkdirAll(c.WWW, 0o755); err != nil {
@@ -124,7 +117,7 @@ func writeOutputs(ctx context.Context, a *admin, c SeedConfig, ds []device, prog
 		if c.WWW == "" {
 			return nil
 		}
-		if h.Get("ETag") == "" {
+		if etags[d.i] = h.Get("ETag"); etags[d.i] == "" {
 			return fmt.Errorf("GET %s: no ETag: %w", d.main, ErrUnexpectedStatus)
 		}
 		return os.WriteFile(filepath.Join(c.WWW, filepath.Base(d.main)), body, 0o644)
@@ -134,6 +127,9 @@ func writeOutputs(ctx context.Context, a *admin, c SeedConfig, ds []device, prog
 	}
 	fmt.Fprintf(progress, "fetched %d configs in %.1f s\n", len(ds), time.Since(t0).Seconds())
 	fmt.Fprintf(progress, "configs: %d files, %d bytes, mean %d bytes\n", len(ds), total.Load(), total.Load()/int64(len(ds)))
+	if err := writeTargets(c.Targets, ds, etags); err != nil {
+		return err
+	}
 	if c.SippCSV != "" {
 		var b strings.Builder
 		b.WriteString("SEQUENTIAL\n")
@@ -155,4 +151,27 @@ func writeOutputs(ctx context.Context, a *admin, c SeedConfig, ds []device, prog
 		}
 	}
 	return nil
+}
+
+// writeTargets writes one "path<TAB>User-Agent<TAB>basic<TAB>ETag" line per
+// phone to file ("" writes nothing): basic is the base64 of the device's
+// "user:password" for an Authorization: Basic header ("-" when it has no
+// credential), ETag its config's as phoneprov sent it ("-" when the
+// configs were not fetched).
+func writeTargets(file string, ds []device, etags []string) error {
+	if file == "" {
+		return nil
+	}
+	var b strings.Builder
+	for _, d := range ds {
+		basic, etag := "-", "-"
+		if d.httpUser != "" {
+			basic = base64.StdEncoding.EncodeToString([]byte(d.httpUser + ":" + d.httpPass))
+		}
+		if etags[d.i] != "" {
+			etag = etags[d.i]
+		}
+		b.WriteString(d.main + "\t" + d.ua + "\t" + basic + "\t" + etag + "\n")
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o600)
 }

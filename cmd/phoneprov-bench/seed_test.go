@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -89,8 +90,13 @@ func checkSeedOutputs(t *testing.T, dir string, ds []device) {
 			len(kam), len(ds), len(ds)+1, len(ds))
 	}
 	for _, d := range ds {
-		if want := d.main + "\t" + d.ua; targets[d.i] != want {
-			t.Fatalf("target %d = %q, want %q", d.i, targets[d.i], want)
+		if want := d.main + "\t" + d.ua + "\t"; !strings.HasPrefix(targets[d.i], want) || len(strings.Split(targets[d.i], "\t")) != 4 {
+			t.Fatalf("target %d = %q, want %q and a credential and an ETag", d.i, targets[d.i], want)
+		}
+		if tf := strings.Split(targets[d.i], "\t"); !strings.HasPrefix(tf[3], `"`) {
+			t.Fatalf("target %d = %q: no ETag", d.i, targets[d.i])
+		} else if raw, err := base64.StdEncoding.DecodeString(tf[2]); tf[2] != "-" && (err != nil || !strings.Contains(string(raw), ":")) {
+			t.Fatalf("target %d = %q: basic credential %q is not base64 of user:password", d.i, targets[d.i], tf[2])
 		}
 		f := strings.Split(sipp[d.i+1], ";")
 		k := strings.Split(kam[d.i], "\t")
