@@ -29,7 +29,7 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	promReg.MustRegister(regs)
 	algs, _ := c.digestAlgorithms()
 	r, err := sip.New(sip.Config{Domain: c.Domain, AdvertiseHost: c.PublicHost, Logger: log.With("server", "sip"),
-		Auth:       sipauth.Config{Algorithms: algs},
+		Auth: sipauth.Config{Algorithms: algs}, ChallengeLimit: c.SIPChallengeLimit,
 		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc(); counts.add(outcome) }}, store)
 	if err != nil {
 		return nil, err
