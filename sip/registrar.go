@@ -64,6 +64,7 @@ type Registrar struct {
 	persist *persister
 	resyncs resyncStore
 	udp     *udpFast
+	dates   dateCache
 	// challenges limits UDP 401s per source; nil when off.
 	challenges *srclimit.Limiter
 	// refusals maps a MAC to its last Refusal (authenticated devices only,
