@@ -26,6 +26,8 @@
 #     the CPU other processes used. As in the shared method, each step first
 #     waits (<= QUIET_MAX s) for a quiet machine, and a step failing while
 #     other processes used > 25% of a core is re-run (at most 3 tries);
+#  4b. with OVERLOAD=1 (default), offers each server 1.5x its max rate and
+#     reports the achieved rate as a share of the max (graceful overload);
 #  5. with PROFILE=1, records phoneprov with perf (-g) under PROFILE_RATE/s
 #     and writes the top symbols (self and with children);
 #  6. prints the highest passing rate of each, the CPU per registration and
@@ -161,6 +163,22 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
   done
 done
 
+# 4b. overload: each server offered 1.5x its own max rate for DURATION s (one
+# try). Passing means the achieved rate of completed registrations stays
+# >= 90% of the max (phoneprov sheds new REGISTERs with 503 + Retry-After
+# past 250 ms of queued work; SIPp counts those as failed calls).
+if [ "${OVERLOAD:-1}" = 1 ]; then
+  for s in kamailio phoneprov; do
+    [ "${BEST[$s]}" -gt 0 ] || continue
+    orate=$(( BEST[$s] * 3 / 2 )); shed0=0
+    [ "$s" = phoneprov ] && shed0=$(pp_metric phoneprov_sip_udp_shed_total)
+    run_step "$s" ovl "$orate" 1
+    shed=nan; [ "$s" = phoneprov ] && shed=$(( $(pp_metric phoneprov_sip_udp_shed_total) - shed0 ))
+    ach=$(awk -F'\t' -v s="$s" -v r="$orate" '$1 == s && $2 == "ovl" && $3 == r { v = $10 } END { print v + 0 }' "$OUTF")
+    echo "overload $s: offered $orate/s (1.5x max ${BEST[$s]}), achieved $ach/s = $(awk -v a="$ach" -v m="${BEST[$s]}" 'BEGIN { printf "%.0f", 100 * a / m }')% of max, 503s sent $shed" | tee -a "$D/overload$SFX.txt"
+  done
+fi
+
 # 5. profile phoneprov under load
 if [ "$PROFILE" = 1 ]; then
   prate="${PROFILE_RATE:-$(( BEST[phoneprov] * 3 / 4 ))}"; [ "$prate" -ge 1000 ] || prate=1000
@@ -187,5 +205,6 @@ common=$(( mk < mp ? mk : mp )); rm -f "$D"/max*-*.$$
   echo "max rate, shared criterion (0 failed, 0 retrans, >=95% achieved): kamailio=$mk phoneprov=$mp ratio phoneprov/kamailio=$(awk -v a="$mp" -v b="$mk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
   echo "max rate with 0 failed/timed-out registrations: kamailio=$nk phoneprov=$np ratio=$(awk -v a="$np" -v b="$nk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
   echo "CPU-us per registration at each one's max: kamailio=$(us_at kamailio "$mk") phoneprov=$(us_at phoneprov "$mp"); at the common rate $common: kamailio=$(us_at kamailio "$common") phoneprov=$(us_at phoneprov "$common")"
+  [ -s "$D/overload$SFX.txt" ] && tail -2 "$D/overload$SFX.txt"
   echo "per step: $OUTF"
 } | tee -a "$D/sipp-summary.txt"

@@ -39,6 +39,9 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	promReg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "phoneprov_sip_udp_dropped_total",
 		Help: "UDP REGISTERs dropped because the registrar's queue was full (the phone retransmits)."},
 		func() float64 { return float64(r.UDPDropped()) }))
+	promReg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "phoneprov_sip_udp_shed_total",
+		Help: "UDP REGISTERs without credentials answered 503 with Retry-After because the registrar was overloaded."},
+		func() float64 { return float64(r.UDPShed()) }))
 	return r, nil
 }
 
