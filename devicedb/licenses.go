@@ -359,8 +359,13 @@ func (s *Store) PurgeRemovedLicenses(ctx context.Context) (int, error) {
 	var n int
 	err := s.write(ctx, "purge_licenses", func(t *tx) error {
 		ids, err := t.removedPastGrace()
-		if err != nil || len(ids) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(ids) == 0 {
+			// Nothing to purge: Generation stays, so caches keyed by it
+			// (credentials, rendered configs, the re-sync watcher) are kept.
+			return errNoChange
 		}
 		n = len(ids)
 		return t.purgeRemoved()

@@ -145,8 +145,14 @@ func TestPurgeRemovedLicenses(t *testing.T) {
 	if _, err := s.RemoveLicense(ctx, l.ID); err != nil {
 		t.Fatal(err)
 	}
+	gen := s.Generation()
 	if n, _ := s.PurgeRemovedLicenses(ctx); n != 0 {
 		t.Fatalf("purged %d inside the grace period", n)
+	}
+	// The scheduler runs this every minute: purging nothing must leave the
+	// caches keyed by Generation (registrar credentials, re-sync) alone.
+	if g := s.Generation(); g != gen {
+		t.Fatalf("purging nothing moved Generation %d -> %d", gen, g)
 	}
 	clk.Add(RemovalGrace)
 	if n, err := s.PurgeRemovedLicenses(ctx); n != 1 || err != nil {

@@ -260,10 +260,12 @@ func (c *regChange) newBinding(cr contactReq) binding {
 	}
 }
 
-// onlyExpiry reports whether b differs from old in its expiry and CSeq
-// only (a refresh by the same phone through the same path).
+// onlyExpiry reports whether b differs from old in its expiry, Call-ID
+// and CSeq only: a refresh by the same phone through the same path. The
+// Call-ID and CSeq written then lag too (they only order requests; a
+// graceful stop writes them, see persister.stop).
 func onlyExpiry(old, b *binding) bool {
-	return old.callID == b.callID && old.source == b.source && old.transport == b.transport &&
+	return old.source == b.source && old.transport == b.transport &&
 		old.userAgent == b.userAgent && old.authUser == b.authUser && old.mac == b.mac &&
 		old.userID == b.userID && old.line == b.line && old.instance == b.instance && old.regID == b.regID
 }
