@@ -110,7 +110,7 @@ sipp_run() {
   dur=$(( m / rate + 1 ))
   rm -f "$D/$tag".* "$D"/register_auth_*_rtt.csv
   (cd "$D" && exec timeout $((dur + 40)) sipp "127.0.0.1:$port" -sf "$SCEN" -inf "$csv" \
-      -t "${SIPP_T:-u1}" -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
+      -t "${SIPP_T:-u1}" ${SIPP_T:+$([ "$SIPP_T" = tn ] && echo "-max_socket 15000")} -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
       -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 \
       -key domain "$DOMAIN" -key expires "$expires" -auth_uri "$DOMAIN" \
       -timeout $((dur + 30))s -timeout_error -nostdin \
