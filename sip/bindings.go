@@ -28,8 +28,9 @@ func transportCode(s string) uint8 {
 	return 0
 }
 
-// binding is one contact of an AOR in memory: about 150 bytes plus its
-// strings. authUser and mac share the credential cache's strings.
+// binding is one contact of an AOR in memory: about 160 bytes plus its
+// strings. authUser and mac share the credential cache's strings, the
+// User-Agent is interned.
 type binding struct {
 	contact    string // URI of the Contact, parameters of the header excluded
 	authUser   string
@@ -229,11 +230,13 @@ func (t *table) len() int {
 }
 
 // load adds records, e.g. those persisted before a restart.
+// Only the User-Agent is interned: auth users and MACs are (nearly) one per
+// line, and interning them would fill the interner before the User-Agents.
 func (t *table) load(recs []devicedb.Binding, intern func(string) string) {
 	for i := range recs {
 		r := &recs[i]
 		b := fromRecord(r)
-		b.authUser, b.mac, b.userAgent = intern(b.authUser), intern(b.mac), intern(b.userAgent)
+		b.userAgent = intern(b.userAgent)
 		_ = t.update(r.AOR, func(cur []binding) ([]binding, error) {
 			out := slices.DeleteFunc(slices.Clone(cur), func(x binding) bool { return x.contact == b.contact })
 			return append(out, b), nil

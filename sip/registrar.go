@@ -94,7 +94,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	}
 	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
 	r.log = slog.New(quietHandler{cfg.Logger.Handler(), &rateGate{max: noisyPerSecond}})
-	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
+	r.creds = newCredCache(dir, cfg.Auth.Realm)
 	r.resyncs.m = make(map[string]*ResyncInfo)
 	r.udp = newUDPFast(r)
 	if cfg.ChallengeLimit > 0 {
@@ -252,6 +252,14 @@ func (r *Registrar) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
 		defer r.inflight.Done()
 		h(req, tx)
 	}
+}
+
+// BindingCount returns the number of live bindings, without copying them
+// (for a gauge scraped often: Bindings builds a record per binding).
+func (r *Registrar) BindingCount() int {
+	n := 0
+	r.table.each(r.cfg.Now().Unix(), func(string, *binding) { n++ })
+	return n
 }
 
 // Bindings returns the live bindings, of the device mac and/or of the user

@@ -35,7 +35,7 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 		return nil, err
 	}
 	promReg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_sip_bindings",
-		Help: "Live registrar bindings."}, func() float64 { return float64(len(r.Bindings("", 0))) }))
+		Help: "Live registrar bindings."}, func() float64 { return float64(r.BindingCount()) }))
 	promReg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "phoneprov_sip_udp_dropped_total",
 		Help: "UDP REGISTERs dropped because the registrar's queue was full (the phone retransmits)."},
 		func() float64 { return float64(r.UDPDropped()) }))
