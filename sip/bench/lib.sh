@@ -102,7 +102,9 @@ pp_metric() {
 rss_kib() { awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r + 0, h + 0 }' "/proc/$1/status"; }
 
 # sipp_run PORT CSV M RATE TAG EXPIRES [LIMIT] -> one bounded SIPp run of the
-# scenario over UDP (SIPP_T=u1; tn for TCP, one connection per call) from 127.0.0.1:$SIPP_PORT; files $D/TAG.{out,stat.csv,err,rtt.csv,time}
+# scenario over UDP (SIPP_T=u1; tn for TCP, one connection per call), with
+# -nd: SIPp aborts a failed registration without its default BYE (a BYE a
+# registrar can only refuse, which doubled the load of a run with 503s), from 127.0.0.1:$SIPP_PORT; files $D/TAG.{out,stat.csv,err,rtt.csv,time}
 # (time: wall, user and system seconds of SIPp). While it runs, $D/sipp.pid
 # holds the PID of its `timeout` wrapper, which stop_sipp signals.
 sipp_run() {
@@ -111,7 +113,7 @@ sipp_run() {
   rm -f "$D/$tag".* "$D"/register_auth_*_rtt.csv
   (cd "$D" && exec timeout $((dur + 40)) sipp "127.0.0.1:$port" -sf "$SCEN" -inf "$csv" \
       -t "${SIPP_T:-u1}" ${SIPP_T:+$([ "$SIPP_T" = tn ] && echo "-max_socket 15000")} -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
-      -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 \
+      -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 -nd \
       -key domain "$DOMAIN" -key expires "$expires" -auth_uri "$DOMAIN" \
       -timeout $((dur + 30))s -timeout_error -nostdin \
       -trace_stat -stf "$D/$tag.stat.csv" -fd 3600 -trace_err -error_file "$D/$tag.err" \
