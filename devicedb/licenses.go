@@ -363,7 +363,9 @@ func (s *Store) PurgeRemovedLicenses(ctx context.Context) (int, error) {
 			return err
 		}
 		if len(ids) == 0 {
-			return errNoChange // the scheduler's idle tick leaves Generation (and the config cache) alone
+			// Nothing to purge: Generation stays, so caches keyed by it
+			// (credentials, rendered configs, the re-sync watcher) are kept.
+			return errNoChange
 		}
 		n = len(ids)
 		return t.purgeRemoved()

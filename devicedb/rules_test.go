@@ -152,6 +152,11 @@ func TestPurgeRemovedLicenses(t *testing.T) {
 	if s.Generation() != gen {
 		t.Fatal("a purge with nothing to purge moved Generation (every cached config would be re-rendered)")
 	}
+	// The scheduler runs this every minute: purging nothing must leave the
+	// caches keyed by Generation (registrar credentials, re-sync) alone.
+	if g := s.Generation(); g != gen {
+		t.Fatalf("purging nothing moved Generation %d -> %d", gen, g)
+	}
 	clk.Add(RemovalGrace)
 	if n, err := s.PurgeRemovedLicenses(ctx); n != 1 || err != nil {
 		t.Fatalf("purged %d, %v; want 1", n, err)

@@ -28,8 +28,9 @@ func transportCode(s string) uint8 {
 	return 0
 }
 
-// binding is one contact of an AOR in memory: about 150 bytes plus its
-// strings. authUser and mac share the credential cache's strings.
+// binding is one contact of an AOR in memory: about 160 bytes plus its
+// strings. authUser and mac share the credential cache's strings, the
+// User-Agent is interned.
 type binding struct {
 	contact    string // URI of the Contact, parameters of the header excluded
 	authUser   string
@@ -41,10 +42,14 @@ type binding struct {
 	userID     int64
 	expires    int64 // Unix seconds
 	registered int64 // Unix seconds of the first REGISTER of this contact
-	cseq       uint32
-	regID      int32
-	line       int32
-	transport  uint8
+	// saved is the expiry written to the Directory, or queued to be: a
+	// refresh that only moves expires is not written while saved covers
+	// half its grant (see regChange.apply, persister.catchUp).
+	saved     int64
+	cseq      uint32
+	regID     int32
+	line      int32
+	transport uint8
 }
 
 // record returns b as the devicedb type.
@@ -61,7 +66,7 @@ func (b *binding) record(aor string) devicedb.Binding {
 func fromRecord(r *devicedb.Binding) binding {
 	return binding{
 		contact: r.Contact, authUser: r.AuthUser, mac: r.MAC, callID: r.CallID, instance: r.Instance,
-		source: r.Source, userAgent: r.UserAgent, userID: r.UserID, expires: r.Expires.Unix(),
+		source: r.Source, userAgent: r.UserAgent, userID: r.UserID, expires: r.Expires.Unix(), saved: r.Expires.Unix(),
 		registered: r.RegisteredAt.Unix(), cseq: r.CSeq, regID: int32(r.RegID), line: int32(r.Line),
 		transport: transportCode(r.Transport),
 	}
@@ -163,6 +168,28 @@ func (t *table) each(now int64, fn func(aor string, b *binding)) {
 	}
 }
 
+// lagging returns the keys of the live bindings whose saved expiry is
+// earlier than their expiry and at or before horizon, and marks them
+// saved: the caller writes them.
+func (t *table) lagging(now, horizon int64) []devicedb.BindingKey {
+	var keys []devicedb.BindingKey
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		for aor, list := range s.m {
+			for j := range list {
+				if b := &list[j]; b.expires > now && b.saved < b.expires && b.saved <= horizon {
+					// Only saved changes, in place: readers copy bindings under the lock.
+					b.saved = b.expires
+					keys = append(keys, devicedb.BindingKey{AOR: aor, Contact: b.contact})
+				}
+			}
+		}
+		s.mu.Unlock()
+	}
+	return keys
+}
+
 // sweep removes the bindings expired at now and returns how many.
 func (t *table) sweep(now int64) int {
 	n := 0
@@ -203,11 +230,13 @@ func (t *table) len() int {
 }
 
 // load adds records, e.g. those persisted before a restart.
+// Only the User-Agent is interned: auth users and MACs are (nearly) one per
+// line, and interning them would fill the interner before the User-Agents.
 func (t *table) load(recs []devicedb.Binding, intern func(string) string) {
 	for i := range recs {
 		r := &recs[i]
 		b := fromRecord(r)
-		b.authUser, b.mac, b.userAgent = intern(b.authUser), intern(b.mac), intern(b.userAgent)
+		b.userAgent = intern(b.userAgent)
 		_ = t.update(r.AOR, func(cur []binding) ([]binding, error) {
 			out := slices.DeleteFunc(slices.Clone(cur), func(x binding) bool { return x.contact == b.contact })
 			return append(out, b), nil

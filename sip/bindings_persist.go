@@ -113,7 +113,8 @@ func (p *persister) flush(ctx context.Context) error {
 	return nil
 }
 
-// stop ends the loop and writes what is still dirty.
+// stop ends the loop and writes what is still dirty, the expiries of
+// refreshes included.
 func (p *persister) stop(ctx context.Context) error {
 	close(p.quit)
 	select {
@@ -121,7 +122,22 @@ func (p *persister) stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	p.catchUp(1<<62 - 1)
 	return p.flush(ctx)
+}
+
+// catchUp marks dirty the bindings whose written expiry lags their
+// expiry and comes at or before horizon (Unix seconds).
+func (p *persister) catchUp(horizon int64) {
+	keys := p.r.table.lagging(p.r.cfg.Now().Unix(), horizon)
+	if len(keys) == 0 {
+		return
+	}
+	p.mu.Lock()
+	for _, k := range keys {
+		p.dirty[k] = struct{}{}
+	}
+	p.mu.Unlock()
 }
 
 // pending returns the number of bindings waiting to be written.
@@ -132,8 +148,14 @@ func (p *persister) pending() int {
 }
 
 // sweep removes the bindings expired now from memory and the Directory.
+// First it writes the expiries of refreshes whose written row would lapse
+// before the next sweep, so no live binding's row is deleted.
 func (r *Registrar) sweep(ctx context.Context) error {
 	now := r.cfg.Now()
+	r.persist.catchUp(now.Add(2 * r.cfg.SweepInterval).Unix())
+	if err := r.persist.flush(ctx); err != nil {
+		return err
+	}
 	r.table.sweep(now.Unix())
 	_, err := r.dir.DeleteExpiredBindings(ctx, now)
 	return err

@@ -35,17 +35,16 @@ const credCacheMax = 20000
 // not cached: they are bounded by the auth throttle instead, and caching
 // them would let a scanner fill memory.
 type credCache struct {
-	dir    Directory
-	realm  string
-	intern func(string) string
+	dir   Directory
+	realm string
 
 	mu  sync.RWMutex
 	gen uint64
 	m   map[string]*credential
 }
 
-func newCredCache(dir Directory, realm string, intern func(string) string) *credCache {
-	return &credCache{dir: dir, realm: realm, intern: intern, gen: dir.Generation(), m: make(map[string]*credential)}
+func newCredCache(dir Directory, realm string) *credCache {
+	return &credCache{dir: dir, realm: realm, gen: dir.Generation(), m: make(map[string]*credential)}
 }
 
 // cached returns the credential of authUser if it is cached and current.
@@ -78,8 +77,6 @@ func (c *credCache) get(ctx context.Context, authUser string) (*credential, erro
 		return nil, err
 	}
 	cr := &credential{LineCredential: *lc}
-	cr.AuthUser = c.intern(lc.AuthUser)
-	cr.MAC = c.intern(lc.MAC)
 	cr.ha1MD5 = digest.HA1(digest.MD5, lc.AuthUser, c.realm, lc.Password)
 	cr.ha1SHA256 = digest.HA1(digest.SHA256, lc.AuthUser, c.realm, lc.Password)
 	c.mu.Lock()

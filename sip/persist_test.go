@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -168,5 +169,81 @@ func TestRestartKeepsKnownLines(t *testing.T) {
 	}
 	if v := again.auth.PeerStatus(digest.Peer{Addr: src, UDP: true, User: "newcomer"}); v != digest.Reject {
 		t.Errorf("unknown auth user after a sweep: %v, want reject", v)
+	}
+}
+
+// TestRefreshNotRewritten: a refresh that only moves the expiry writes no
+// row while the written one covers half the new grant; one from another
+// source is written; Shutdown writes the expiries held back.
+func TestRefreshNotRewritten(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, func(c *Config) { c.FlushInterval = time.Hour })
+	p := newPhone(t, "udp")
+	c := contactURI("1001", 1)
+	p.register(t, reg{line: ln, server: srv.udp, contacts: []string{c}, expires: "300", callID: "refresh-1", cseq: 10})
+	if err := srv.persist.flush(bg); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := st.LoadBindings(bg, time.Now())
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("stored %+v, %v", stored, err)
+	}
+	p.register(t, reg{line: ln, server: srv.udp, contacts: []string{c}, expires: "600", callID: "refresh-1", cseq: 20})
+	if n := srv.persist.pending(); n != 0 {
+		t.Fatalf("%d bindings pending after a refresh moving the expiry only, want 0", n)
+	}
+	mem := srv.Bindings("", 0)
+	if len(mem) != 1 || !mem[0].Expires.After(stored[0].Expires) {
+		t.Fatalf("in memory %+v, stored %+v: want a later expiry in memory", mem, stored)
+	}
+
+	q := newPhone(t, "udp") // another source port: where to reach the phone changed
+	q.register(t, reg{line: ln, server: srv.udp, contacts: []string{c}, expires: "600", callID: "refresh-1", cseq: 30})
+	if n := srv.persist.pending(); n != 1 {
+		t.Fatalf("%d bindings pending after a refresh from another source, want 1", n)
+	}
+	if err := srv.persist.flush(bg); err != nil {
+		t.Fatal(err)
+	}
+	q.register(t, reg{line: ln, server: srv.udp, contacts: []string{c}, expires: "900", callID: "refresh-1", cseq: 40})
+	mem = srv.Bindings("", 0)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := st.LoadBindings(bg, time.Now())
+	if err != nil || len(after) != 1 {
+		t.Fatalf("stored after Shutdown %+v, %v", after, err)
+	}
+	if !after[0].Expires.Equal(mem[0].Expires) || after[0].CSeq != mem[0].CSeq || after[0].Source != mem[0].Source {
+		t.Errorf("stored after Shutdown %+v, want the binding in memory %+v", after[0], mem[0])
+	}
+}
+
+// TestLagging: the bindings whose written expiry lags and falls before the
+// horizon are returned once, and marked written.
+func TestLagging(t *testing.T) {
+	tb := newTable(4)
+	now := int64(1000)
+	add := func(aor, contact string, expires, saved int64) {
+		_ = tb.update(aor, func(cur []binding) ([]binding, error) {
+			return append(slices.Clone(cur), binding{contact: contact, expires: expires, saved: saved}), nil
+		})
+	}
+	add("sip:1@d", "sip:a", 2000, 2000) // written
+	add("sip:1@d", "sip:b", 2000, 1100) // lagging, saved before the horizon
+	add("sip:2@d", "sip:c", 2000, 1600) // lagging, saved past the horizon
+	add("sip:3@d", "sip:d", 900, 800)   // expired
+	got := tb.lagging(now, 1500)
+	if len(got) != 1 || got[0] != (devicedb.BindingKey{AOR: "sip:1@d", Contact: "sip:b"}) {
+		t.Fatalf("lagging = %+v, want sip:b only", got)
+	}
+	if again := tb.lagging(now, 1500); len(again) != 0 {
+		t.Fatalf("lagging again = %+v, want none", again)
+	}
+	if all := tb.lagging(now, 1<<62); len(all) != 1 || all[0].Contact != "sip:c" {
+		t.Fatalf("lagging with no horizon = %+v, want sip:c", all)
 	}
 }

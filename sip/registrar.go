@@ -65,6 +65,7 @@ type Registrar struct {
 	persist *persister
 	resyncs resyncStore
 	udp     *udpFast
+	dates   dateCache
 	// challenges limits UDP 401s per source; nil when off.
 	challenges *srclimit.Limiter
 	// refusals maps a MAC to its last Refusal (authenticated devices only,
@@ -105,7 +106,7 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 	r := &Registrar{cfg: cfg, dir: dir, auth: auth, table: newTable(defaultShards), strs: newInterner(1 << 16)}
 	r.log = slog.New(quietHandler{cfg.Logger.Handler(), &rateGate{max: noisyPerSecond}})
 	r.work, r.cancelWork = context.WithCancel(context.Background())
-	r.creds = newCredCache(dir, cfg.Auth.Realm, r.strs.intern)
+	r.creds = newCredCache(dir, cfg.Auth.Realm)
 	r.resyncs.m = make(map[string]*devicedb.ResyncInfo)
 	r.udp = newUDPFast(r)
 	if cfg.ChallengeLimit > 0 {
@@ -279,6 +280,14 @@ func (r *Registrar) enter() bool {
 
 // leave ends a request admitted by enter.
 func (r *Registrar) leave() { r.inflight.Done() }
+
+// BindingCount returns the number of live bindings, without copying them
+// (for a gauge scraped often: Bindings builds a record per binding).
+func (r *Registrar) BindingCount() int {
+	n := 0
+	r.table.each(r.cfg.Now().Unix(), func(string, *binding) { n++ })
+	return n
+}
 
 // Bindings returns the live bindings, of the device mac and/or of the user
 // userID (a zero value matches any), sorted by AOR and contact.

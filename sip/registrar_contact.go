@@ -187,16 +187,24 @@ func (c *regChange) apply(cur []binding) ([]binding, error) {
 			continue
 		}
 		nb := c.newBinding(cr)
+		written[cr.uri] = true
 		if i >= 0 {
-			nb.registered = out[i].registered
-			if out[i].callID == nb.callID {
-				nb.callID = out[i].callID // keep one copy of the string
+			old := &out[i]
+			nb.registered = old.registered
+			if old.callID == nb.callID {
+				nb.callID = old.callID // keep one copy of the string
+			}
+			if onlyExpiry(old, &nb) && old.saved-c.now >= int64(cr.expires)/2 {
+				// A refresh: the row written keeps the binding alive for
+				// half the grant at least; the new expiry is written later.
+				nb.saved = old.saved
+				out[i] = nb
+				continue
 			}
 			out[i] = nb
 		} else {
 			out = append(out, nb)
 		}
-		written[cr.uri] = true
 		c.changed = append(c.changed, cr.uri)
 	}
 	for len(out) > c.max {
@@ -248,7 +256,18 @@ func (c *regChange) newBinding(cr contactReq) binding {
 		contact: cr.uri, authUser: c.cred.AuthUser, mac: c.cred.MAC, callID: c.callID, instance: cr.instance,
 		source: c.source, userAgent: c.userAgent, userID: c.cred.UserID, expires: c.now + int64(cr.expires),
 		registered: c.now, cseq: c.cseq, regID: cr.regID, line: int32(c.cred.Line), transport: c.transport,
+		saved: c.now + int64(cr.expires),
 	}
+}
+
+// onlyExpiry reports whether b differs from old in its expiry, Call-ID
+// and CSeq only: a refresh by the same phone through the same path. The
+// Call-ID and CSeq written then lag too (they only order requests; a
+// graceful stop writes them, see persister.stop).
+func onlyExpiry(old, b *binding) bool {
+	return old.source == b.source && old.transport == b.transport &&
+		old.userAgent == b.userAgent && old.authUser == b.authUser && old.mac == b.mac &&
+		old.userID == b.userID && old.line == b.line && old.instance == b.instance && old.regID == b.regID
 }
 
 // asContactError returns err as a *contactError, if it is one.

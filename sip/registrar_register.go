@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -119,7 +118,7 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 	for _, b := range r.table.live(aor, now) {
 		res.AppendHeader(contactHeader(&b, now))
 	}
-	res.AppendHeader(sipmsg.NewHeader("Date", r.cfg.Now().UTC().Format(http.TimeFormat)))
+	res.AppendHeader(sipmsg.NewHeader("Date", r.dates.format(r.cfg.Now())))
 	r.send(tx, res)
 	return OutcomeOK
 }
@@ -227,20 +226,24 @@ func (r *Registrar) challenge(req *sipmsg.Request, tx responder, src netip.Addr,
 }
 
 // contactHeader renders a binding for a 200: its URI, remaining expiry and
-// RFC 5626 parameters.
-func contactHeader(b *binding, now int64) *sipmsg.ContactHeader {
-	h := &sipmsg.ContactHeader{}
-	if err := sipmsg.ParseUri(b.contact, &h.Address); err != nil {
-		h.Address = sipmsg.Uri{Scheme: "sip", Host: "invalid"}
-	}
-	h.Params.Add("expires", strconv.FormatInt(b.expires-now, 10))
+// RFC 5626 parameters. The URI is written as stored (parsed and
+// re-serialized when it was bound), not parsed again.
+func contactHeader(b *binding, now int64) sipmsg.Header {
+	v := make([]byte, 0, len(b.contact)+len(b.instance)+48)
+	v = append(v, '<')
+	v = append(v, b.contact...)
+	v = append(v, ">;expires="...)
+	v = strconv.AppendInt(v, b.expires-now, 10)
 	if b.instance != "" {
-		h.Params.Add("+sip.instance", `"`+b.instance+`"`)
+		v = append(v, `;+sip.instance="`...)
+		v = append(v, b.instance...)
+		v = append(v, '"')
 		if b.regID != 0 {
-			h.Params.Add("reg-id", strconv.Itoa(int(b.regID)))
+			v = append(v, ";reg-id="...)
+			v = strconv.AppendInt(v, int64(b.regID), 10)
 		}
 	}
-	return h
+	return sipmsg.NewHeader("Contact", string(v))
 }
 
 // response builds a response to req carrying the Server header.

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"hash/maphash"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -93,4 +94,22 @@ func (s *answeredShard) rotate(now time.Time, period time.Duration) {
 		s.prev = nil // nothing recent
 	}
 	s.rotated = now
+}
+
+// dateCache keeps the Date header value of the current second, so that a
+// burst of 200s formats it once.
+type dateCache struct {
+	mu   sync.Mutex
+	sec  int64
+	text string
+}
+
+func (d *dateCache) format(now time.Time) string {
+	sec := now.Unix()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if sec != d.sec || d.text == "" {
+		d.sec, d.text = sec, now.UTC().Format(http.TimeFormat)
+	}
+	return d.text
 }

@@ -31,6 +31,7 @@ type udpFast struct {
 
 	dropped atomic.Uint64 // queue full
 	answers *answered     // final answers, for retransmissions
+	shed    shedState     // overload: see udpshed.go
 }
 
 // udpJob is one datagram waiting for a worker.
@@ -38,6 +39,7 @@ type udpJob struct {
 	data []byte
 	src  *net.UDPAddr
 	pc   net.PacketConn
+	at   time.Time // when it was queued
 }
 
 func newUDPFast(r *Registrar) *udpFast {
@@ -80,6 +82,21 @@ func (u *udpFast) add(pc net.PacketConn) {
 
 var registerPrefix = []byte("REGISTER ")
 
+// registerHeaderParsers are the headers the UDP fast path parses into
+// typed headers, those a REGISTER needs; any other header is kept as its
+// raw name and value (Authorization, Expires, User-Agent and Require are
+// read from those), so Content-Type, Route, Record-Route, Refer-To and
+// Referred-By cost no parse.
+var registerHeaderParsers = func() map[string]sipmsg.HeaderParser {
+	all := sipmsg.DefaultHeadersParser()
+	m := make(map[string]sipmsg.HeaderParser)
+	for _, k := range []string{"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact", "m",
+		"max-forwards", "content-length", "l"} {
+		m[k] = all[k]
+	}
+	return m
+}()
+
 // filter is sipgo's transport read filter: it takes UDP REGISTERs (and
 // returns nil so sipgo skips them) and passes everything else on.
 func (u *udpFast) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, error) {
@@ -99,8 +116,13 @@ func (u *udpFast) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, erro
 	if len(data) > u.r.cfg.MaxMessageSize {
 		return nil, nil
 	}
+	now := time.Now()
+	if u.shed.backlog(len(u.queue), u.r.cfg.UDPWorkers) > shedNewAfter && !hasAuthorization(data) {
+		u.shedNew(data, src, pc)
+		return nil, nil
+	}
 	// sipgo reuses its read buffer: the worker needs its own copy.
-	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc}
+	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc, at: now}
 	select {
 	case u.queue <- job:
 	default:
@@ -111,14 +133,20 @@ func (u *udpFast) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, erro
 
 func (u *udpFast) work() {
 	defer u.wg.Done()
-	parser := sipmsg.NewParser()
+	parser := sipmsg.NewParser(sipmsg.WithHeadersParsers(registerHeaderParsers))
 	parser.MaxMessageLength = u.r.cfg.MaxMessageSize
 	for {
 		select {
 		case <-u.done:
 			return
 		case job := <-u.queue:
+			start := time.Now()
+			if start.Sub(job.at) > dropAfter {
+				u.shed.late.Add(1) // its sender has retransmitted it
+				continue
+			}
 			u.handle(parser, job)
+			u.shed.observe(time.Since(start))
 		}
 	}
 }
@@ -220,6 +248,25 @@ func (u *udpReply) dest() *net.UDPAddr {
 	return &dst
 }
 
+// shedNew answers a REGISTER without credentials 503 with Retry-After
+// while the workers are overloaded (see udpshed.go).
+func (u *udpFast) shedNew(data []byte, src *net.UDPAddr, pc net.PacketConn) {
+	u.shed.shed.Add(1)
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	buf.Grow(1024)
+	out, dst, ok := serviceUnavailable(buf.AvailableBuffer(), data, src, u.r.cfg.UserAgent)
+	if ok {
+		_, _ = pc.WriteTo(out, dst)
+	}
+}
+
 // UDPDropped returns how many UDP REGISTERs were dropped because the
-// queue in front of the workers was full (Config.UDPQueue).
-func (r *Registrar) UDPDropped() uint64 { return r.udp.dropped.Load() }
+// queue in front of the workers was full (Config.UDPQueue) or because
+// they waited past T1 in it.
+func (r *Registrar) UDPDropped() uint64 { return r.udp.dropped.Load() + r.udp.shed.late.Load() }
+
+// UDPShed returns how many UDP REGISTERs without credentials were answered
+// 503 with Retry-After because the workers were overloaded.
+func (r *Registrar) UDPShed() uint64 { return r.udp.shed.shed.Load() }

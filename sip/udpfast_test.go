@@ -164,7 +164,7 @@ func TestRawHeadersClean(t *testing.T) {
 func TestCredCacheBound(t *testing.T) {
 	st := openStore(t)
 	ln := newLine(t, st, "1001", lineOpts{})
-	c := newCredCache(st, testDomain, func(s string) string { return s })
+	c := newCredCache(st, testDomain)
 	for i := 0; i < credCacheMax+credCacheMax/4; i++ {
 		c.mu.Lock()
 		c.m[fmt.Sprintf("fake%d", i)] = &credential{}

@@ -63,13 +63,16 @@ build_tools() {
 # start_phoneprov DATA SIP_PORT -> starts phoneprov on loopback (SIP over UDP
 # and TCP on SIP_PORT, HTTP on an ephemeral port, nothing else), PID in
 # $D/phoneprov.pid; sets PP_PID and PP_HTTP (host:port of the HTTP server).
-# PP_ENV: extra environment for phoneprov only (e.g. GODEBUG=gctrace=1).
+# PP_ENV: extra environment for phoneprov only (e.g. GODEBUG=gctrace=1);
+# All SIPp traffic comes from one address: --sip-challenge-limit -1 lifts
+# the per-source 401 limit, as for phones behind one NAT.
+# PP_ARGS: extra flags (e.g. --debug-addr 127.0.0.1:6062 for pprof).
 start_phoneprov() {
   local data="$1" port="$2" i
   mkdir -p "$data"; rm -f "$data/ports.json"
   env ${PP_ENV:-} "$D/phoneprov" serve --data "$data" --sip-addr "127.0.0.1:$port" --http-addr 127.0.0.1:0 \
     --public-host 127.0.0.1 --domain "$DOMAIN" --https-addr "" --sips-addr "" --dns-addr "" --stun-addr "" \
-    --log-level warn > "$D/phoneprov.log" 2>&1 &
+    --log-level warn --sip-challenge-limit -1 ${PP_ARGS:-} > "$D/phoneprov.log" 2>&1 &
   echo $! > "$D/phoneprov.pid"; PP_PID=$!
   for ((i = 0; i < 300; i++)); do [ -s "$data/ports.json" ] && break; sleep 0.1; done
   PP_HTTP="$(sed -n 's/.*"http": *"\([^"]*\)".*/\1/p' "$data/ports.json" 2>/dev/null || true)"
@@ -99,7 +102,9 @@ pp_metric() {
 rss_kib() { awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r + 0, h + 0 }' "/proc/$1/status"; }
 
 # sipp_run PORT CSV M RATE TAG EXPIRES [LIMIT] -> one bounded SIPp run of the
-# scenario over UDP from 127.0.0.1:$SIPP_PORT; files $D/TAG.{out,stat.csv,err,rtt.csv,time}
+# scenario over UDP (SIPP_T=u1; tn for TCP, one connection per call), with
+# -nd: SIPp aborts a failed registration without its default BYE (a BYE a
+# registrar can only refuse, which doubled the load of a run with 503s), from 127.0.0.1:$SIPP_PORT; files $D/TAG.{out,stat.csv,err,rtt.csv,time}
 # (time: wall, user and system seconds of SIPp). While it runs, $D/sipp.pid
 # holds the PID of its `timeout` wrapper, which stop_sipp signals.
 sipp_run() {
@@ -107,9 +112,9 @@ sipp_run() {
   dur=$(( m / rate + 1 ))
   rm -f "$D/$tag".* "$D"/register_auth_*_rtt.csv
   (cd "$D" && exec timeout $((dur + 40)) sipp "127.0.0.1:$port" -sf "$SCEN" -inf "$csv" \
-      -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
-      -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 \
-      -key domain "$DOMAIN" -key expires "$expires" \
+      -t "${SIPP_T:-u1}" ${SIPP_T:+$([ "$SIPP_T" = tn ] && echo "-max_socket 15000")} -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
+      -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 -nd \
+      -key domain "$DOMAIN" -key expires "$expires" -auth_uri "$DOMAIN" \
       -timeout $((dur + 30))s -timeout_error -nostdin \
       -trace_stat -stf "$D/$tag.stat.csv" -fd 3600 -trace_err -error_file "$D/$tag.err" \
       -trace_rtt -rtt_freq 1000) > "$D/$tag.out" 2>&1 &

@@ -26,6 +26,8 @@
 #     the CPU other processes used. As in the shared method, each step first
 #     waits (<= QUIET_MAX s) for a quiet machine, and a step failing while
 #     other processes used > 25% of a core is re-run (at most 3 tries);
+#  4b. with OVERLOAD=1 (default), offers each server 1.5x its max rate and
+#     reports the achieved rate as a share of the max (graceful overload);
 #  5. with PROFILE=1, records phoneprov with perf (-g) under PROFILE_RATE/s
 #     and writes the top symbols (self and with children);
 #  6. prints the highest passing rate of each, the CPU per registration and
@@ -34,7 +36,9 @@
 #   sip/bench/run-sipp.sh
 #   RATES="1000 2000 4000" DURATION=5 PROFILE=0 sip/bench/run-sipp.sh
 #
-# Env: N_LINES=10000 RATES DURATION=10 REPEATS=1 CHILDREN=2 QUIET_MAX=60
+# Env: TRANSPORT=udp (or tcp: SIPp -t tn, Kamailio with -A WITH_TCP; TLS is
+#      not scripted: Kamailio's tls module and a certificate are not set up)
+#      N_LINES=10000 RATES DURATION=10 REPEATS=1 CHILDREN=2 QUIET_MAX=60
 #      PROFILE=1 PROFILE_RATE (default: 3/4 of phoneprov's best, >= 1000)
 #      PP_BIN (a phoneprov binary to test instead of building one) and
 #      LABEL (suffix of the output files, e.g. the candidate's name)
@@ -47,6 +51,12 @@ source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 N_LINES="${N_LINES:-10000}"; DURATION="${DURATION:-10}"; REPEATS="${REPEATS:-1}"; CHILDREN="${CHILDREN:-2}"
 RATES="${RATES:-1000 2000 4000 6000 8000 10000 12000 14000 16000}"
 QUIET_MAX="${QUIET_MAX:-60}"; PROFILE="${PROFILE:-1}"; SFX="${LABEL:+-$LABEL}"
+TRANSPORT="${TRANSPORT:-udp}"   # udp or tcp (SIPp -t tn: a TCP connection per registration)
+case "$TRANSPORT" in
+  udp) export SIPP_T=u1; KAM_TCP=() ;;
+  tcp) export SIPP_T=tn; KAM_TCP=(-A WITH_TCP); ulimit -n 65536 || true ;;
+  *) echo "TRANSPORT must be udp or tcp" >&2; exit 2 ;;
+esac
 PP_PORT="${PP_PORT:-15070}"; KAM_PORT="${KAM_PORT:-15060}"; SIPP_PORT="${SIPP_PORT:-15080}"
 KAMMOD=/usr/lib/x86_64-linux-gnu/kamailio/modules
 
@@ -81,10 +91,10 @@ S=/usr/share/kamailio/db_sqlite
 } | sqlite3 "$D/kamailio.db"
 rm -f "$D/kamailio_ctl"
 kamailio -f "$BENCH/kamailio-registrar.cfg" -DD -E -n "$CHILDREN" -m 256 -M 16 \
-  -A "DBURL=\"sqlite://$D/kamailio.db\"" -A "CTLSOCK=\"unix:$D/kamailio_ctl\"" -A "LISTEN=udp:127.0.0.1:$KAM_PORT" \
+  -A "DBURL=\"sqlite://$D/kamailio.db\"" -A "CTLSOCK=\"unix:$D/kamailio_ctl\"" -A "LISTEN=$TRANSPORT:127.0.0.1:$KAM_PORT" "${KAM_TCP[@]}" \
   > "$D/kamailio.log" 2>&1 &
 echo $! > "$D/kamailio.pid"; KAM_PID=$!
-wait_port udp "$KAM_PORT" 10 || { echo "kamailio did not start:"; tail -20 "$D/kamailio.log"; exit 1; }
+wait_port "$TRANSPORT" "$KAM_PORT" 10 || { echo "kamailio did not start:"; tail -20 "$D/kamailio.log"; exit 1; }
 sleep 0.5
 echo "kamailio $(kamailio -v | head -1 | cut -d' ' -f2-3) children=$CHILDREN pid=$KAM_PID procs=$(pids_tree "$KAM_PID" | wc -l) htable rows=$(sqlite3 "$D/kamailio.db" 'select count(*) from htable')"
 
@@ -161,6 +171,22 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
   done
 done
 
+# 4b. overload: each server offered 1.5x its own max rate for DURATION s (one
+# try). Passing means the achieved rate of completed registrations stays
+# >= 90% of the max (phoneprov sheds new REGISTERs with 503 + Retry-After
+# past 250 ms of queued work; SIPp counts those as failed calls).
+if [ "${OVERLOAD:-1}" = 1 ]; then
+  for s in kamailio phoneprov; do
+    [ "${BEST[$s]}" -gt 0 ] || continue
+    orate=$(( BEST[$s] * 3 / 2 )); shed0=0
+    [ "$s" = phoneprov ] && shed0=$(pp_metric phoneprov_sip_udp_shed_total)
+    run_step "$s" ovl "$orate" 1
+    shed=nan; [ "$s" = phoneprov ] && shed=$(( $(pp_metric phoneprov_sip_udp_shed_total) - shed0 ))
+    ach=$(awk -F'\t' -v s="$s" -v r="$orate" '$1 == s && $2 == "ovl" && $3 == r { v = $10 } END { print v + 0 }' "$OUTF")
+    echo "overload $s: offered $orate/s (1.5x max ${BEST[$s]}), achieved $ach/s = $(awk -v a="$ach" -v m="${BEST[$s]}" 'BEGIN { printf "%.0f", 100 * a / m }')% of max, 503s sent $shed" | tee -a "$D/overload$SFX.txt"
+  done
+fi
+
 # 5. profile phoneprov under load
 if [ "$PROFILE" = 1 ]; then
   prate="${PROFILE_RATE:-$(( BEST[phoneprov] * 3 / 4 ))}"; [ "$prate" -ge 1000 ] || prate=1000
@@ -183,9 +209,10 @@ mk=$(stats $(cat "$D/max-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/'); mp=$(
 nk=$(stats $(cat "$D/maxnf-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/'); np=$(stats $(cat "$D/maxnf-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
 common=$(( mk < mp ? mk : mp )); rm -f "$D"/max*-*.$$
 {
-  echo "== SIPp REGISTER (digest MD5, UDP)${LABEL:+ [$LABEL]} $(date -u +%FT%TZ): phoneprov ${PP_BIN:-built from $REPO}; lines=$N_LINES duration=${DURATION}s/step repeats=$REPEATS rates=\"$RATES\" kamailio children=$CHILDREN; load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "== SIPp REGISTER (digest MD5, ${TRANSPORT^^})${LABEL:+ [$LABEL]} $(date -u +%FT%TZ): phoneprov ${PP_BIN:-built from $REPO}; lines=$N_LINES duration=${DURATION}s/step repeats=$REPEATS rates=\"$RATES\" kamailio children=$CHILDREN; load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "max rate, shared criterion (0 failed, 0 retrans, >=95% achieved): kamailio=$mk phoneprov=$mp ratio phoneprov/kamailio=$(awk -v a="$mp" -v b="$mk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
   echo "max rate with 0 failed/timed-out registrations: kamailio=$nk phoneprov=$np ratio=$(awk -v a="$np" -v b="$nk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
   echo "CPU-us per registration at each one's max: kamailio=$(us_at kamailio "$mk") phoneprov=$(us_at phoneprov "$mp"); at the common rate $common: kamailio=$(us_at kamailio "$common") phoneprov=$(us_at phoneprov "$common")"
+  [ -s "$D/overload$SFX.txt" ] && tail -2 "$D/overload$SFX.txt"
   echo "per step: $OUTF"
 } | tee -a "$D/sipp-summary.txt"

@@ -36,6 +36,9 @@ type serveConfig struct {
 	// TemplatesDir, --templates-dir, PHONEPROV_TEMPLATES_DIR: override
 	// templates (device > model > family); empty: embedded only.
 	TemplatesDir string
+	// SIPChallengeLimit, --sip-challenge-limit, PHONEPROV_SIP_CHALLENGE_LIMIT:
+	// 401s per second per UDP source, 200 (negative: no limit).
+	SIPChallengeLimit int
 	// NTPServer, --ntp-server, PHONEPROV_NTP_SERVER: pool.ntp.org
 	NTPServer string
 	// Allow, --allow, PHONEPROV_ALLOW: comma-separated networks phones may
@@ -110,6 +113,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		return nil, fmt.Errorf("PHONEPROV_RESYNC_INTERVAL: %v", err)
 	}
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", resync, "how often phones re-check their config (env PHONEPROV_RESYNC_INTERVAL)")
+	chl, err := strconv.Atoi(envOr("PHONEPROV_SIP_CHALLENGE_LIMIT", "200"))
+	if err != nil {
+		return nil, fmt.Errorf("PHONEPROV_SIP_CHALLENGE_LIMIT: %v", err)
+	}
+	fs.IntVar(&c.SIPChallengeLimit, "sip-challenge-limit", chl, "SIP 401 answers per second to one UDP source; phones behind one NAT share it; negative: no limit (env PHONEPROV_SIP_CHALLENGE_LIMIT)")
 	sched, err := time.ParseDuration(envOr("PHONEPROV_SCHEDULER_INTERVAL", "1m"))
 	if err != nil {
 		return nil, fmt.Errorf("PHONEPROV_SCHEDULER_INTERVAL: %v", err)

@@ -30,16 +30,19 @@ func newRegistrar(c *serveConfig, ls *listeners, store *devicedb.Store, promReg 
 	promReg.MustRegister(regs)
 	algs, _ := c.digestAlgorithms()
 	r, err := sip.New(sip.Config{Domain: c.Domain, AdvertiseHost: c.PublicHost, Logger: log.With("server", "sip"),
-		Auth:       digest.Config{Algorithms: algs},
+		Auth: digest.Config{Algorithms: algs}, ChallengeLimit: c.SIPChallengeLimit,
 		OnRegister: func(outcome string) { regs.WithLabelValues(outcome).Inc(); counts.add(outcome) }}, store)
 	if err != nil {
 		return nil, err
 	}
 	promReg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phoneprov_sip_bindings",
-		Help: "Live registrar bindings."}, func() float64 { return float64(len(r.Bindings("", 0))) }))
+		Help: "Live registrar bindings."}, func() float64 { return float64(r.BindingCount()) }))
 	promReg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "phoneprov_sip_udp_dropped_total",
 		Help: "UDP REGISTERs dropped because the registrar's queue was full (the phone retransmits)."},
 		func() float64 { return float64(r.UDPDropped()) }))
+	promReg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "phoneprov_sip_udp_shed_total",
+		Help: "UDP REGISTERs without credentials answered 503 with Retry-After because the registrar was overloaded."},
+		func() float64 { return float64(r.UDPShed()) }))
 	return r, nil
 }
 
