@@ -41,32 +41,11 @@ func (t *task) step(line string) {
 }
 
 // tasks keeps the last maxJobs bulk actions.
-type tasks struct {
-	mu   sync.Mutex
-	byID map[string]*task
-	ids  []string
-}
+type tasks = recent[*task]
 
-func (ts *tasks) add(t *task) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.byID == nil {
-		ts.byID = map[string]*task{}
-	}
-	if len(ts.ids) >= maxJobs {
-		delete(ts.byID, ts.ids[0])
-		ts.ids = ts.ids[1:]
-	}
-	ts.byID[t.id] = t
-	ts.ids = append(ts.ids, t.id)
-}
-
-func (ts *tasks) get(id string) (*task, bool) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	t, ok := ts.byID[id]
-	return t, ok
-}
+// evictable: a bulk action may be forgotten once newer ones push it out,
+// finished or not (its NOTIFYs go on; only its page is gone).
+func (t *task) evictable() bool { return true }
 
 func (c *Console) bulkRoutes(r chi.Router) {
 	r.Post("/ui/devices/bulk", c.handle(c.bulkDevices))
@@ -124,7 +103,7 @@ func (c *Console) bulkDevices(w http.ResponseWriter, r *http.Request) error {
 			return fail("the SIP registrar is off: there is nothing to send a re-sync with")
 		}
 		t := &task{id: randomToken()[:16], title: fmt.Sprintf("Re-sync of %d devices", len(ds)), total: len(ds)}
-		c.tasks.add(t)
+		c.tasks.add(t.id, t)
 		c.cfg.Jobs.GoFrom(r.Context(), func(ctx context.Context) { c.bulkResync(ctx, t, ds) })
 		http.Redirect(w, r, "/ui/bulk/"+t.id, http.StatusSeeOther)
 		return nil

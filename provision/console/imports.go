@@ -32,37 +32,14 @@ type importJob struct {
 	err      error
 }
 
-type importJobs struct {
-	mu   sync.Mutex
-	byID map[string]*importJob
-	ids  []string
-}
+// importJobs keeps the last maxJobs uploads.
+type importJobs = recent[*importJob]
 
-func (j *importJobs) add(job *importJob) {
+// evictable: an import running for real is never forgotten.
+func (j *importJob) evictable() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.byID == nil {
-		j.byID = map[string]*importJob{}
-	}
-	if len(j.ids) >= maxJobs {
-		old := j.byID[j.ids[0]]
-		old.mu.Lock()
-		busy := old.running && !old.done
-		old.mu.Unlock()
-		if !busy {
-			delete(j.byID, j.ids[0])
-			j.ids = j.ids[1:]
-		}
-	}
-	j.byID[job.id] = job
-	j.ids = append(j.ids, job.id)
-}
-
-func (j *importJobs) get(id string) (*importJob, bool) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	job, ok := j.byID[id]
-	return job, ok
+	return !j.running || j.done
 }
 
 func (c *Console) importRoutes(r chi.Router) {
@@ -109,7 +86,7 @@ func (c *Console) uploadImport(w http.ResponseWriter, r *http.Request) error {
 		return c.renderImportError(w, r, err)
 	}
 	job.dry = rep
-	c.jobs.add(job)
+	c.jobs.add(job.id, job)
 	http.Redirect(w, r, "/ui/import/"+job.id, http.StatusSeeOther)
 	return nil
 }
