@@ -139,7 +139,10 @@ func (b *browser) try(method, path string, body, out any) error {
 			} `json:"value"`
 		}
 		msg := fmt.Sprintf("webdriver %s %s: %d %.500s", method, path, resp.StatusCode, raw)
-		if json.Unmarshal(raw, &e) == nil && (e.Value.Error == "stale element reference" || e.Value.Error == "no such element") {
+		// Chromium also says a replaced page's node "does not belong to the
+		// document" (an "unknown error"): the same stale element.
+		if json.Unmarshal(raw, &e) == nil && (e.Value.Error == "stale element reference" || e.Value.Error == "no such element" ||
+			strings.Contains(string(raw), "does not belong to the document")) {
 			return errStale{msg}
 		}
 		return errors.New(msg)
