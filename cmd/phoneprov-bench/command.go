@@ -65,10 +65,11 @@ func checkServer(flagName, v string) error {
 	return nil
 }
 
-// checkSIP accepts a registrar address on loopback only.
-func checkSIP(addr string) error {
+// checkSIP accepts a registrar's (or DNS responder's) address on loopback
+// only.
+func checkSIP(flagName, addr string) error {
 	if host, _, err := net.SplitHostPort(addr); err != nil || !loopback(host) {
-		return fmt.Errorf("--sip %q: %w (127.0.0.1:PORT)", addr, ErrNotLoopback)
+		return fmt.Errorf("%s %q: %w (127.0.0.1:PORT)", flagName, addr, ErrNotLoopback)
 	}
 	return nil
 }

@@ -10,9 +10,10 @@ import (
 
 // Config is one storm run.
 type Config struct {
-	Server    string        // phoneprov base URL on loopback, http://127.0.0.1:PORT (required)
+	Server    string        // phoneprov base URL on loopback, http://127.0.0.1:PORT (required); several, comma-separated, for the nodes of a cluster: phones take them in turn, the first seeds
 	Token     string        // admin API bearer token (required; the CLI reads it from --token-file)
-	SIP       string        // registrar address on loopback, HOST:PORT (required)
+	SIP       string        // registrar address on loopback, HOST:PORT (required unless DNS)
+	DNS       string        // phoneprov's DNS responder on loopback, HOST:PORT: each phone finds its registrar through _sip._udp/_tcp.<Domain> SRV (RFC 2782 choice) instead of SIP
 	Domain    string        // SIP domain (digest realm, AOR host); default "phoneprov.test"
 	Devices   int           // phones to boot, 1..1,000,000; default 1000
 	Base      int           // offset of the MACs and user names, so runs can use distinct accounts; default 0
@@ -30,6 +31,8 @@ type Config struct {
 	SIPConns  int           // SIP client sockets shared by the phones (one per phone costs a UA each); default 64
 	PID       int           // server process to sample; 0: found from the HTTP port
 	SeedTime  time.Duration // bound on seeding and verification; default 20m
+
+	servers []string // Server split at commas
 }
 
 func (c *Config) applyDefaults() {
@@ -72,18 +75,35 @@ func (c *Config) applyDefaults() {
 		c.SeedChunk = defaultChunk
 	}
 	c.SeedVia = seedVia(c.SeedVia, c.Devices)
-	c.Server = strings.TrimRight(c.Server, "/")
+	c.servers = nil
+	for _, s := range strings.Split(c.Server, ",") {
+		if s = strings.TrimRight(strings.TrimSpace(s), "/"); s != "" {
+			c.servers = append(c.servers, s)
+		}
+	}
+	if len(c.servers) > 0 {
+		c.Server = c.servers[0]
+	}
 }
 
 func (c *Config) validate() error {
-	if c.Server == "" || c.Token == "" || c.SIP == "" {
-		return fmt.Errorf("%w: --server, --token-file and --sip", ErrMissingFlag)
+	if c.Server == "" || c.Token == "" || (c.SIP == "" && c.DNS == "") {
+		return fmt.Errorf("%w: --server, --token-file and --sip (or --dns)", ErrMissingFlag)
 	}
-	if err := checkServer("--server", c.Server); err != nil {
-		return err
+	for _, s := range c.servers {
+		if err := checkServer("--server", s); err != nil {
+			return err
+		}
 	}
-	if err := checkSIP(c.SIP); err != nil {
-		return err
+	if c.SIP != "" {
+		if err := checkSIP("--sip", c.SIP); err != nil {
+			return err
+		}
+	}
+	if c.DNS != "" {
+		if err := checkSIP("--dns", c.DNS); err != nil {
+			return err
+		}
 	}
 	switch {
 	case c.Devices < 1 || c.Devices > 1000000:
@@ -113,9 +133,10 @@ const maxSources = 254 * 255
 // from *tokenFile by the caller, the report goes to *jsonOut.
 func (c *Config) flags(fs *flag.FlagSet, tokenFile, jsonOut *string) {
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.Server, "server", "", "phoneprov base URL on loopback, http://127.0.0.1:PORT (required)")
+	fs.StringVar(&c.Server, "server", "", "phoneprov base URL on loopback, http://127.0.0.1:PORT (required); a comma-separated list for the nodes of a cluster")
 	fs.StringVar(tokenFile, "token-file", "", "admin token file, DATA/admin.token (required)")
-	fs.StringVar(&c.SIP, "sip", "", "registrar address, 127.0.0.1:PORT (required)")
+	fs.StringVar(&c.SIP, "sip", "", "registrar address, 127.0.0.1:PORT (required unless --dns)")
+	fs.StringVar(&c.DNS, "dns", "", "phoneprov's DNS responder, 127.0.0.1:PORT: phones find the registrar through SRV of --domain")
 	fs.StringVar(&c.Domain, "domain", "phoneprov.test", "SIP domain of the server")
 	fs.IntVar(&c.Devices, "devices", 1000, "phones to boot")
 	fs.IntVar(&c.Base, "base", 0, "offset of MACs and user names (distinct accounts per run)")

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"sort"
@@ -53,11 +55,17 @@ func rssMB(pid int) (float64, error) {
 	return float64(st.VmRSS) / (1 << 20), nil
 }
 
+// tcpListener is one listening TCP socket: its local address and port.
+type tcpListener struct {
+	ip   net.IP
+	port int
+}
+
 // tcpListeners maps the socket inode ("socket:[N]") of every listening TCP
-// socket to its port, from /proc/net/tcp and tcp6 (read by hand: procfs
+// socket to its address, from /proc/net/tcp and tcp6 (read by hand: procfs
 // deprecates its reader of them for netlink).
-func tcpListeners() map[string]int {
-	out := map[string]int{}
+func tcpListeners() map[string]tcpListener {
+	out := map[string]tcpListener{}
 	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -68,21 +76,36 @@ func tcpListeners() map[string]int {
 			if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
 				continue
 			}
-			_, hexPort, _ := strings.Cut(f[1], ":")
+			hexIP, hexPort, _ := strings.Cut(f[1], ":")
 			if p, err := strconv.ParseInt(hexPort, 16, 32); err == nil {
-				out["socket:["+f[9]+"]"] = int(p)
+				out["socket:["+f[9]+"]"] = tcpListener{ip: procIP(hexIP), port: int(p)}
 			}
 		}
 	}
 	return out
 }
 
-// listenerPID finds the process with a TCP socket listening on the port,
-// by the socket's inode and the processes' fds.
-func listenerPID(port int) (int, error) {
+// procIP decodes an address of /proc/net/tcp: 32-bit words in host
+// (little-endian) order.
+func procIP(h string) net.IP {
+	b, err := hex.DecodeString(h)
+	if err != nil || (len(b) != 4 && len(b) != 16) {
+		return nil
+	}
+	for i := 0; i+4 <= len(b); i += 4 {
+		b[i], b[i+1], b[i+2], b[i+3] = b[i+3], b[i+2], b[i+1], b[i]
+	}
+	return net.IP(b)
+}
+
+// listenerPID finds the process with a TCP socket listening on the port
+// (and on host, or on every address, when host is an IP), by the socket's
+// inode and the processes' fds.
+func listenerPID(host string, port int) (int, error) {
 	inodes := map[string]bool{}
-	for ino, p := range tcpListeners() {
-		if p == port {
+	want := net.ParseIP(host)
+	for ino, l := range tcpListeners() {
+		if l.port == port && (want == nil || l.ip == nil || l.ip.IsUnspecified() || l.ip.Equal(want)) {
 			inodes[ino] = true
 		}
 	}
@@ -121,9 +144,9 @@ func listeningPorts(pid int) ([]int, error) {
 	seen := map[int]bool{}
 	var out []int
 	for _, l := range targets {
-		if p, ok := ls[l]; ok && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+		if l, ok := ls[l]; ok && !seen[l.port] {
+			seen[l.port] = true
+			out = append(out, l.port)
 		}
 	}
 	sort.Ints(out)
@@ -140,7 +163,7 @@ func serverPID(base string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%q: no port", base)
 	}
-	return listenerPID(port)
+	return listenerPID(u.Hostname(), port)
 }
 
 // selfCPU is this process's user+system CPU time in seconds.

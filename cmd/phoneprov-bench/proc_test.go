@@ -21,8 +21,12 @@ func TestProcReaders(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	if pid, err := listenerPID(port); err != nil || pid != os.Getpid() {
-		t.Errorf("listenerPID(%d) = %d, %v; want %d", port, pid, err, os.Getpid())
+	if pid, err := listenerPID("127.0.0.1", port); err != nil || pid != os.Getpid() {
+		t.Errorf("listenerPID(127.0.0.1, %d) = %d, %v; want %d", port, pid, err, os.Getpid())
+	}
+	// the same port on another address is another server's
+	if pid, err := listenerPID("127.0.0.9", port); err == nil {
+		t.Errorf("listenerPID(127.0.0.9, %d) = %d; want no listener", port, pid)
 	}
 	if ports, err := listeningPorts(os.Getpid()); err != nil || !slices.Contains(ports, port) {
 		t.Errorf("listeningPorts = %v, %v; want %d among them", ports, err, port)

@@ -82,6 +82,7 @@ type regOpts struct {
 	CSeq    uint32 // CSeq of the first request (the digest retry takes the next); 0: 1
 	Expires int    // seconds asked for; 0: 600, unless Remove
 	Remove  bool   // unregister: Expires 0
+	Dest    string // the registrar, HOST:PORT; empty: the pool's
 }
 
 // register sends REGISTER for line 1 of the device and answers the digest
@@ -114,7 +115,11 @@ func (p *sipPool) register(ctx context.Context, d device, c creds, o regOpts) (u
 	}
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: max(o.CSeq, 1), MethodName: sip.REGISTER})
 	req.SetTransport(p.transport)
-	req.SetDestination(p.dest)
+	dest := p.dest
+	if o.Dest != "" {
+		dest = o.Dest
+	}
+	req.SetDestination(dest)
 	res, err := cl.Do(ctx, req)
 	if err == nil && (res.StatusCode == 401 || res.StatusCode == 407) {
 		res, err = cl.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: c.AuthUser, Password: c.Password})

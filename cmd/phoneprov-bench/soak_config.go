@@ -83,7 +83,7 @@ func (c *SoakConfig) validate() error {
 			return err
 		}
 	}
-	if err := checkSIP(c.SIP); err != nil {
+	if err := checkSIP("--sip", c.SIP); err != nil {
 		return err
 	}
 	switch {

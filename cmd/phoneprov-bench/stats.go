@@ -110,6 +110,8 @@ type Report struct {
 	Failures     map[string]int `json:"failures"`
 	Examples     []string       `json:"failure_examples,omitempty"`
 	Server       *ServerStats   `json:"server,omitempty"`
+	Servers      []*ServerStats `json:"servers,omitempty"`             // every --server's process, with several
+	Nodes        map[string]int `json:"registered_per_node,omitempty"` // with --dns: phones registered per SRV target
 	BenchCPU     float64        `json:"bench_cpu_seconds"`
 	TimedOut     bool           `json:"timed_out"`
 	Warnings     []string       `json:"warnings,omitempty"`
@@ -152,9 +154,21 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, msg := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", msg)
 	}
-	if s := r.Server; s != nil {
+	servers := r.Servers
+	if len(servers) == 0 && r.Server != nil {
+		servers = []*ServerStats{r.Server}
+	}
+	for _, s := range servers {
 		fmt.Fprintf(w, "server pid %d: CPU %.1f s (%.0f%% of one core), RSS %.1f MB before, %.1f MB max, %.1f MB after\n",
 			s.PID, s.CPUSeconds, s.CPUPercent, s.RSSBeforeMB, s.RSSMaxMB, s.RSSAfterMB)
+	}
+	nodes := make([]string, 0, len(r.Nodes))
+	for n := range r.Nodes {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	for _, n := range nodes {
+		fmt.Fprintf(w, "registered through SRV at %s: %d\n", n, r.Nodes[n])
 	}
 	fmt.Fprintf(w, "bench CPU over the storm: %.1f s (it shares the machine with the server)\n", r.BenchCPU)
 }

@@ -84,30 +84,46 @@ func Run(ctx context.Context, c Config, progress io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer pool.close()
-	smp, err := serverSampler(c)
-	if err != nil {
-		fmt.Fprintf(progress, "no server CPU/RSS figures: %v\n", err)
-	}
-	s := &storm{c: c, rec: newRecorder(), want: want, sip: pool}
+	smps := serverSamplers(c, progress)
+	s := &storm{c: c, rec: newRecorder(), want: want, sip: pool, nodes: map[string]int{}}
 	rep := s.run(ctx, ds)
 	rep.SeedSeconds, rep.Warnings = seedSecs, warnings
-	if smp != nil {
-		rep.Server = smp.finish()
+	for i, smp := range smps {
+		if smp == nil {
+			continue
+		}
+		st := smp.finish()
+		if i == 0 {
+			rep.Server = st
+		}
+		if len(c.servers) > 1 {
+			rep.Servers = append(rep.Servers, st)
+		}
+	}
+	if c.DNS != "" {
+		rep.Nodes = s.nodes
 	}
 	return rep, nil
 }
 
-// serverSampler follows the server given by --pid, else the process
-// listening on the --server port.
-func serverSampler(c Config) (*sampler, error) {
-	pid := c.PID
-	if pid == 0 {
+// serverSamplers follow the server given by --pid, else the process
+// listening on each --server address (nil where none is found).
+func serverSamplers(c Config, progress io.Writer) []*sampler {
+	out := make([]*sampler, len(c.servers))
+	for i, base := range c.servers {
+		pid := c.PID
 		var err error
-		if pid, err = serverPID(c.Server); err != nil {
-			return nil, err
+		if pid == 0 || i > 0 {
+			pid, err = serverPID(base)
+		}
+		if err == nil {
+			out[i], err = startSampler(pid)
+		}
+		if err != nil {
+			fmt.Fprintf(progress, "no server CPU/RSS figures for %s: %v\n", base, err)
 		}
 	}
-	return startSampler(pid)
+	return out
 }
 
 // storm boots the devices.
@@ -117,6 +133,9 @@ type storm struct {
 	want     map[*vendor][]bool
 	sip      *sipPool
 	requests atomic.Int64
+
+	mu    sync.Mutex
+	nodes map[string]int // with --dns: phones registered per SRV target
 }
 
 func (s *storm) run(parent context.Context, ds []device) *Report {
@@ -127,6 +146,9 @@ func (s *storm) run(parent context.Context, ds []device) *Report {
 		for _, f := range v.files {
 			s.rec.declare(v.name + " " + f)
 		}
+	}
+	if s.c.DNS != "" {
+		s.rec.declare("dns srv")
 	}
 	s.rec.declare("register "+s.c.Transport, "boot (arrival to registered)")
 	cpu0 := selfCPU()
@@ -180,12 +202,13 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 		MaxIdleConnsPerHost: 1, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	hc := d.client(&http.Client{Transport: tr, Timeout: s.c.Step})
+	base := s.c.servers[d.i%len(s.c.servers)]
 	var cr creds
 	found := false
 	for i, p := range d.paths {
 		step := d.v.name + " " + d.v.files[i]
 		t := time.Now()
-		code, body, retry, err := s.fetch(ctx, hc, p, d.ua)
+		code, body, retry, err := s.fetch(ctx, hc, base, p, d.ua)
 		s.requests.Add(1)
 		// A phone told 503 (the server is shedding a storm) waits the
 		// Retry-After it was given and asks again, up to maxBusyRetries.
@@ -196,7 +219,7 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 			case <-ctx.Done():
 			}
 			s.rec.ok("retry after 503 (wait)", time.Since(w))
-			code, body, retry, err = s.fetch(ctx, hc, p, d.ua)
+			code, body, retry, err = s.fetch(ctx, hc, base, p, d.ua)
 			s.requests.Add(1)
 		}
 		want := http.StatusNotFound
@@ -225,14 +248,30 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.c.Step)
 	defer cancel()
+	dest, node := s.c.SIP, ""
+	if s.c.DNS != "" {
+		t := time.Now()
+		pick, err := lookupSRV(rctx, s.c.DNS, local.IP, s.c.Domain, s.c.Transport, randFloat())
+		if err != nil {
+			s.rec.fail("dns srv", fmt.Sprintf("%s %s: %v", d.v.name, d.mac, err))
+			return false
+		}
+		s.rec.ok("dns srv", time.Since(t))
+		dest, node = pick.Addr, pick.Name+" "+pick.Addr
+	}
 	t := time.Now()
-	_, err := s.sip.register(rctx, d, cr, regOpts{})
+	_, err := s.sip.register(rctx, d, cr, regOpts{Dest: dest})
 	s.requests.Add(1)
 	if err != nil {
 		s.rec.fail(sipKind(rctx, err), fmt.Sprintf("%s %s user %s: %v", d.v.name, d.mac, cr.User, err))
 		return false
 	}
 	s.rec.ok("register "+s.c.Transport, time.Since(t))
+	if node != "" {
+		s.mu.Lock()
+		s.nodes[node]++
+		s.mu.Unlock()
+	}
 	s.rec.ok("boot (arrival to registered)", time.Since(t0))
 	return true
 }
@@ -247,8 +286,8 @@ const maxBusyRetries = 3
 
 // fetch asks for one file with the phone's User-Agent. retry is the
 // Retry-After of a 503 (at most 30 s; 5 s when absent).
-func (s *storm) fetch(ctx context.Context, hc *http.Client, path, ua string) (code int, body []byte, retry time.Duration, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.c.Server+path, nil)
+func (s *storm) fetch(ctx context.Context, hc *http.Client, base, path, ua string) (code int, body []byte, retry time.Duration, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return 0, nil, 0, err
 	}

@@ -29,7 +29,12 @@ type lockedBuffer = testbin.Buffer
 // listeners (and the extra flags) and returns its ports, token and pid.
 func startServer(t *testing.T, extra ...string) (ports map[string]string, token string, pid int) {
 	t.Helper()
-	data := filepath.Join(t.TempDir(), "data")
+	return startServerIn(t, filepath.Join(t.TempDir(), "data"), extra...)
+}
+
+// startServerIn is startServer on the data dir given.
+func startServerIn(t *testing.T, data string, extra ...string) (ports map[string]string, token string, pid int) {
+	t.Helper()
 	args := append([]string{"serve", "--data", data, "--http-addr", "127.0.0.1:0", "--https-addr", "",
 		"--sip-addr", "127.0.0.1:0", "--sips-addr", "", "--stun-addr", "", "--dns-addr", "", "--public-host", "127.0.0.1",
 		"--log-level", "warn"}, extra...)
