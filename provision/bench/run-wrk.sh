@@ -51,6 +51,8 @@
 # `go tool pprof` while a run is under way) PHONEPROV_BIN= (a prebuilt phoneprov; default: build
 # ./cmd/phoneprov from this checkout) SEED_ONLY=0 (1: stop after seeding and
 # the checks of its output against phoneprov and nginx, before any wrk run).
+# DATABASE= (phoneprov's --database: empty for SQLite in the temp data dir,
+# postgres://… for PostgreSQL; devicedb/bench/run-postgres.sh compares them)
 # DEVICE_AUTH=network (phoneprov's --device-auth: "network" with --allow
 # 127.0.0.0/8, so wrk's plain GETs are phones proven by their network and go
 # through the whole decision; "open" for a plain-fetch comparison. wrk cannot
@@ -190,7 +192,8 @@ start_phoneprov() {
   rm -f "$W/data/ports.json"
   "$W/phoneprov" serve --data "$W/data" --http-addr 127.0.0.1:0 --https-addr "$([ "$SCHEME" = https ] && echo 127.0.0.1:0)" \
     --sip-addr 127.0.0.1:0 --sips-addr "" --stun-addr "" --dns-addr "" --public-host 127.0.0.1 \
-    --device-auth "${DEVICE_AUTH:-network}" --allow 127.0.0.0/8 ${DEBUG_ADDR:+--debug-addr "$DEBUG_ADDR"} >>"$W/phoneprov.log" 2>&1 &
+    --device-auth "${DEVICE_AUTH:-network}" --allow 127.0.0.0/8 ${DEBUG_ADDR:+--debug-addr "$DEBUG_ADDR"} \
+    ${DATABASE:+--database "$DATABASE"} >>"$W/phoneprov.log" 2>&1 &
   PP_PID=$!
   PP=""; PPT=""
   local i
@@ -453,7 +456,7 @@ RATIO=$(awk -v a="$PP_RPS" -v b="$NG_RPS" 'BEGIN { if (b > 0) printf "%.2f", a /
 MET=$(awk -v r="$RATIO" -v p="$PP_P99" -v n="$PP_NON2XX" -v e="$PP_SERR" \
   'BEGIN { print (r >= 1.0 && p < 5 && n == 0 && e == 0) ? "MET" : "NOT MET" }')
 {
-  echo "== phoneprov vs nginx $STAMP: $SCHEME $REQ, $N phones (Yealink T46U, Poly VVX 410, Fanvil X4U, Cisco CP-8841-3PCC, Grandstream GRP2614, Snom D735), wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEATS repeats, $(nproc) cores"
+  echo "== phoneprov ($(case "${DATABASE:-}" in postgres*) echo PostgreSQL ;; *) echo SQLite ;; esac)) vs nginx $STAMP: $SCHEME $REQ, $N phones (Yealink T46U, Poly VVX 410, Fanvil X4U, Cisco CP-8841-3PCC, Grandstream GRP2614, Snom D735), wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEATS repeats, $(nproc) cores"
   echo "seeding: $SEED_S s total; $(grep -E '^seeded' "$RUN/seed.txt" || true)"
   for s in phoneprov nginx; do
     printf "%-9s rps median %s [%s] | p50 ms %s | p99 ms %s | cpu us/req %s | server cpu %% %s | non2xx %s | sock err %s | load1 [%s] | other cpu %% [%s] | rss MiB [%s]\n" \
