@@ -119,9 +119,15 @@ func (s *Store) scanDevice(sc interface{ Scan(...any) error }) (*Device, error) 
 }
 
 // lineCols reads a device's lines with what decides whether each works.
+// licensedExpr is true when user u holds an active license. A scalar
+// subquery, not EXISTS: PostgreSQL may plan an EXISTS as a hashed scan of
+// every license (11 ms a line in a large import, whose tables grew since
+// their statistics), while this one always takes licenses_user.
+const licensedExpr = `((SELECT 1 FROM licenses x WHERE x.user_id = u.id AND x.suspended = '' LIMIT 1) IS NOT NULL)`
+
 const lineCols = `SELECT l.mac, l.line, l.user_id, u.username, coalesce(e.number, ''), coalesce(e.kind, ''),
 	u.first_name, u.last_name, u.status, l.auth_user, l.password_enc, u.time_zone, u.language,
-	EXISTS (SELECT 1 FROM licenses x WHERE x.user_id = u.id AND x.suspended = '')
+	` + licensedExpr + `
 	FROM device_lines l JOIN users u ON u.id = l.user_id LEFT JOIN extensions e ON e.user_id = u.id
 	WHERE l.mac = ? ORDER BY l.line`
 

@@ -26,7 +26,7 @@ type LineCredential struct {
 }
 
 const credentialQuery = `SELECT l.mac, l.line, d.model, d.status, l.user_id, u.username, coalesce(e.number, ''), coalesce(e.kind, ''),
-	u.status, l.password_enc, EXISTS (SELECT 1 FROM licenses x WHERE x.user_id = u.id AND x.suspended = '')
+	u.status, l.password_enc, ` + licensedExpr + `
 	FROM device_lines l JOIN devices d ON d.mac = l.mac JOIN users u ON u.id = l.user_id
 	LEFT JOIN extensions e ON e.user_id = u.id WHERE l.auth_user = ?`
 
