@@ -100,6 +100,38 @@ func registerUDP(conn *net.UDPConn, addr string, ph phone) error {
 	return nil
 }
 
+// okTo is the 200 a phone answers a SIP request with (its Via, From,
+// To with a tag, Call-ID and CSeq).
+func okTo(req string) string {
+	var b strings.Builder
+	b.WriteString("SIP/2.0 200 OK\r\n")
+	for _, l := range strings.Split(req, "\r\n") {
+		k, _, _ := strings.Cut(l, ":")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "via", "v", "from", "f", "call-id", "i", "cseq":
+			b.WriteString(l + "\r\n")
+		case "to", "t":
+			if !strings.Contains(l, "tag=") {
+				l += ";tag=phone"
+			}
+			b.WriteString(l + "\r\n")
+		}
+	}
+	b.WriteString("Content-Length: 0\r\n\r\n")
+	return b.String()
+}
+
+// portOf is the port of HOST:PORT.
+func portOf(t *testing.T, addr string) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	if err != nil || n == 0 {
+		t.Fatalf("address %q has no port", addr)
+	}
+	return n
+}
+
 // srvTargets asks the DNS responder at addr for the _sip._udp SRV records.
 func srvTargets(t *testing.T, addr string) []string {
 	t.Helper()
@@ -210,6 +242,33 @@ func TestClusterThreeNodes(t *testing.T) {
 	}
 	if !strings.Contains(notify, "check-sync") {
 		t.Fatalf("NOTIFY without the re-sync event:\n%s", notify)
+	}
+	// The phone answers 200; node C, which asked, shows the outcome B saw,
+	// and the confirming fetch (made on A) too.
+	if _, err := conn.WriteToUDP([]byte(okTo(notify)), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 3), Port: portOf(t, b.ports["sip"])}); err != nil {
+		t.Fatal(err)
+	}
+	var st devicedb.ResyncInfo
+	if !within(5*time.Second, func() bool {
+		st = devicedb.ResyncInfo{}
+		return json.Unmarshal(c.raw(t, "GET", "/api/v1/devices/"+ph.mac+"/resync"), &st) == nil &&
+			len(st.Results) == 1 && st.Results[0].Status == 200
+	}) {
+		t.Fatalf("node C's re-sync status of the phone re-synced by node B: %s", c.raw(t, "GET", "/api/v1/devices/"+ph.mac+"/resync"))
+	}
+	if !st.ConfirmedAt.IsZero() {
+		t.Fatalf("re-sync confirmed before the phone fetched: %+v", st)
+	}
+	if code, _, err := fetchConfig(a, hc, "http://"+a.ports["http"], ph.mac); code != 200 {
+		t.Fatalf("the re-synced phone's fetch on node A: %d %v", code, err)
+	}
+	for _, n := range []*proc{a, b, c} {
+		if !within(3*time.Second, func() bool {
+			st = devicedb.ResyncInfo{}
+			return json.Unmarshal(n.raw(t, "GET", "/api/v1/devices/"+ph.mac+"/resync"), &st) == nil && !st.ConfirmedAt.IsZero()
+		}) {
+			t.Fatalf("node %s does not show the re-sync confirmed by the fetch on node A: %+v", n.ports["http"], st)
+		}
 	}
 
 	// DNS on any node lists the live nodes.

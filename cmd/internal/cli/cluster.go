@@ -78,6 +78,7 @@ func heartbeat(ctx context.Context, store *devicedb.Store, host string, ports ma
 type nodeRegistrar struct {
 	r     *sip.Registrar
 	store *devicedb.Store
+	share *resyncShare // re-sync outcomes of every node; nil alone
 }
 
 func (n nodeRegistrar) shared() bool { return n.store != nil && n.store.Shared() }
@@ -120,18 +121,24 @@ func (n nodeRegistrar) bindings(mac string, userID int64) []devicedb.Binding {
 // registration, else asks the node that does (over the change feed).
 func (n nodeRegistrar) resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
 	if !n.shared() || len(n.r.Bindings(mac, 0)) > 0 {
-		return n.r.Resync(ctx, mac, event)
+		res, err := n.r.Resync(ctx, mac, event)
+		if err == nil {
+			if info, ok := n.r.ResyncState(mac); ok {
+				n.share.sent(ctx, mac, info)
+			}
+		}
+		return res, err
 	}
 	if err := n.store.Broadcast(ctx, "resync", mac+" "+event); err != nil {
 		return nil, err
 	}
-	// Its answer is seen on that node (GET .../resync there).
+	// Its outcome reaches every node (resyncShare): GET .../resync.
 	return []devicedb.NotifyResult{{Error: "forwarded to the node holding the registration"}}, nil
 }
 
 // serveResyncs sends the re-syncs other nodes ask for to the devices
 // registered on this node.
-func serveResyncs(store *devicedb.Store, reg *sip.Registrar, log *slog.Logger) {
+func serveResyncs(store *devicedb.Store, reg *sip.Registrar, share *resyncShare, log *slog.Logger) {
 	store.Subscribe("resync", func(p string) {
 		mac, event, _ := strings.Cut(p, " ")
 		if len(reg.Bindings(mac, 0)) == 0 {
@@ -142,8 +149,11 @@ func serveResyncs(store *devicedb.Store, reg *sip.Registrar, log *slog.Logger) {
 			defer cancel()
 			if _, err := reg.Resync(ctx, mac, event); err != nil {
 				log.Warn("re-sync asked by another node", "mac", mac, "err", err)
-			} else {
-				log.Info("re-sync asked by another node sent", "mac", mac, "event", event)
+				return
+			}
+			log.Info("re-sync asked by another node sent", "mac", mac, "event", event)
+			if info, ok := reg.ResyncState(mac); ok {
+				share.sent(ctx, mac, info)
 			}
 		}()
 	})

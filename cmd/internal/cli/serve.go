@@ -112,7 +112,8 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 	if store.Shared() {
 		walks = newWalkShare(store, log)
 	}
-	phones, err := newPhones(c, ls, store, renderer, fw, reg, walks, promReg, log)
+	resyncs := newResyncShare(store, log) // the other nodes' re-sync outcomes; nil alone
+	phones, err := newPhones(c, ls, store, renderer, fw, reg, walks, resyncs, promReg, log)
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 			return err
 		}
 	}
-	ac := apiConfig(fw, reg, phones, store, welcomeLinkBase(ls.phoneURL(c.PublicHost)), log, bg)
+	ac := apiConfig(fw, reg, phones, store, resyncs, welcomeLinkBase(ls.phoneURL(c.PublicHost)), log, bg)
 	ac.ProvisionURL = ls.phoneURL(c.PublicHost)
 	h, err := provision.New(provision.Config{Store: store, AdminToken: token, Logger: log, Registry: promReg,
 		Phones: phones, CACert: ls.caPEM, AdminHTTPSOnly: c.AdminHTTPSOnly, API: ac, Jobs: bg})
@@ -148,7 +149,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer stopNet()
-	if err := startJobs(bg, c, ls, store, phones, reg, log); err != nil {
+	if err := startJobs(bg, c, ls, store, phones, reg, resyncs, log); err != nil {
 		return err
 	}
 	if c.Demo {
@@ -202,9 +203,15 @@ func openFirmware(data string, promReg *prometheus.Registry, log *slog.Logger) (
 // newPhones builds the config server for phones from the flags and the
 // listeners (the URLs and ports rendered into configs).
 func newPhones(c *serveConfig, ls *listeners, store *devicedb.Store, renderer *templates.Renderer, fw *firmware.Store,
-	reg *sip.Registrar, walks *walkShare, promReg *prometheus.Registry, log *slog.Logger) (*provision.Phones, error) {
+	reg *sip.Registrar, walks *walkShare, resyncs *resyncShare, promReg *prometheus.Registry, log *slog.Logger) (*provision.Phones, error) {
 	var onFetch func(string, time.Time)
-	if reg != nil {
+	switch {
+	case reg != nil && resyncs != nil:
+		onFetch = func(mac string, at time.Time) {
+			reg.NoteFetch(mac, at)
+			resyncs.fetched(mac, at)
+		}
+	case reg != nil:
 		onFetch = reg.NoteFetch
 	}
 	algs, _ := c.digestAlgorithms()
@@ -222,11 +229,13 @@ func newPhones(c *serveConfig, ls *listeners, store *devicedb.Store, renderer *t
 // startJobs starts the long-running background jobs in bg: the re-sync
 // watcher (with the registrar), the scheduler and the outbox sender
 // (with --smtp-url).
-func startJobs(bg *jobs.Group, c *serveConfig, ls *listeners, store *devicedb.Store, phones *provision.Phones, reg *sip.Registrar, log *slog.Logger) error {
+func startJobs(bg *jobs.Group, c *serveConfig, ls *listeners, store *devicedb.Store, phones *provision.Phones, reg *sip.Registrar, resyncs *resyncShare, log *slog.Logger) error {
 	if reg != nil {
-		bg.Go(func(ctx context.Context) { phones.WatchChanges(ctx, pusher{nodeRegistrar{reg, store}}, 2*time.Second) })
+		bg.Go(func(ctx context.Context) {
+			phones.WatchChanges(ctx, pusher{nodeRegistrar{reg, store, resyncs}}, 2*time.Second)
+		})
 		if store.Shared() {
-			serveResyncs(store, reg, log)
+			serveResyncs(store, reg, resyncs, log)
 		}
 	}
 	bg.Go(scheduler{store: store, interval: c.SchedulerInterval, log: log.With("component", "scheduler"),

@@ -79,6 +79,23 @@ func (a apiRegistrar) Bindings(mac string, userID int64) []devicedb.Binding {
 	return a.node.bindings(mac, userID)
 }
 
+// ResyncState is the last re-sync of the device sent by any node: this
+// node's own, or a newer one another node told of.
+func (a apiRegistrar) ResyncState(mac string) (devicedb.ResyncInfo, bool) {
+	local, lok := a.Registrar.ResyncState(mac)
+	remote, rok := a.node.share.state(mac)
+	switch {
+	case !rok:
+		return local, lok
+	case !lok || remote.SentAt.After(local.SentAt):
+		return remote, true
+	}
+	if local.ConfirmedAt.IsZero() && remote.SentAt.Equal(local.SentAt) {
+		local.ConfirmedAt = remote.ConfirmedAt // the confirming fetch came to another node
+	}
+	return local, true
+}
+
 // Resync goes out from the node holding the device's registration.
 func (a apiRegistrar) Resync(ctx context.Context, mac, event string) ([]devicedb.NotifyResult, error) {
 	return a.node.resync(ctx, mac, event)
@@ -97,12 +114,12 @@ func (a apiRegistrar) LastRefusal(mac string) (time.Time, int, string, bool) {
 // apiConfig wires the admin API's hooks: firmware, the registrar, the
 // frozen configs of imported unsupported devices, welcome links, and what
 // follows a device replacement.
-func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, linkBase string, log *slog.Logger, bg *jobs.Group) api.Config {
+func apiConfig(fw *firmware.Store, reg *sip.Registrar, phones *provision.Phones, store *devicedb.Store, share *resyncShare, linkBase string, log *slog.Logger, bg *jobs.Group) api.Config {
 	c := api.Config{Firmware: fw, Freeze: phones.Freeze, WelcomeLinkBase: linkBase, Jobs: bg}
 	if reg == nil {
 		return c
 	}
-	c.Registrar = apiRegistrar{reg, nodeRegistrar{reg, store}}
+	c.Registrar = apiRegistrar{reg, nodeRegistrar{reg, store, share}}
 	// The old device's registrations end with it; both devices are told to
 	// re-fetch (the old one then finds nothing, the new one its lines).
 	c.OnReplaced = func(ctx context.Context, oldMAC, newMAC string) {
