@@ -25,7 +25,7 @@
 #
 # Env (defaults): PARTS="fetch register storm" N=10000 (fetch: phones; also
 # the import's users) REPEATS=1 DURATION=15 (run-wrk.sh) N_LINES=10000
-# RATES="1000 2000 3000 4000 6000 8000" (run-sipp.sh, DURATION 5 s a step)
+# RATES="2000 4000 6000 8000 10000 12000 14000 16000" (run-sipp.sh, DURATION 5 s a step)
 # STORM=10000 STORM_WINDOW=30s RESULTS=/tmp/phoneprov-bench KEEP=0.
 # Needs: Go, root (apt-get: postgresql; the two scripts install their own
 # peers). Loopback only; every server started here is stopped on exit, every
@@ -34,7 +34,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 PARTS="${PARTS:-fetch register storm}"; N="${N:-10000}"; REPEATS="${REPEATS:-1}"; DURATION="${DURATION:-15}"
-N_LINES="${N_LINES:-10000}"; RATES="${RATES:-1000 2000 3000 4000 6000 8000}"
+N_LINES="${N_LINES:-10000}"; RATES="${RATES:-2000 4000 6000 8000 10000 12000 14000 16000}"
 STORM="${STORM:-10000}"; STORM_WINDOW="${STORM_WINDOW:-30s}"
 RESULTS="${RESULTS:-/tmp/phoneprov-bench}"; KEEP="${KEEP:-0}"
 for v in N REPEATS DURATION N_LINES STORM; do
@@ -73,12 +73,24 @@ done
 as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres --auth=trust -E UTF8 --locale=C >"$OUT/initdb.log" 2>&1
 as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $PGPORT -c unix_socket_directories='$PG' -c shared_buffers=256MB -c max_connections=300" start >/dev/null
-echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $NF }') on 127.0.0.1:$PGPORT (fsync on, synchronous_commit on)"
-# newdb NAME -> the URL of a fresh database
+echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }') on 127.0.0.1:$PGPORT (fsync on, synchronous_commit on)"
+# newdb NAME -> sets DBURL to a fresh database's URL (exits on failure)
 newdb() {
-  as_pg "$PGBIN/psql" -q -h "$PG" -p "$PGPORT" -U postgres -c "CREATE DATABASE $1 TEMPLATE template0" >/dev/null
-  echo "postgres://postgres@127.0.0.1:$PGPORT/$1?sslmode=disable"
+  as_pg "$PGBIN/psql" -q -h "$PG" -p "$PGPORT" -U postgres -c "CREATE DATABASE pp_$1 TEMPLATE template0" >/dev/null ||
+    { echo "cannot create database pp_$1"; exit 1; }
+  DBURL="postgres://postgres@127.0.0.1:$PGPORT/pp_$1?sslmode=disable"
 }
+# pg_ticks -> CPU ticks of this cluster's PostgreSQL: the postmaster's own
+# and its reaped children's (utime+stime+cutime+cstime), plus the live
+# children's (utime+stime)
+pg_ticks() {
+  local pm; pm="$(head -1 "$PG/data/postmaster.pid" 2>/dev/null)" || { echo 0; return; }
+  { sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+    for c in $(pgrep -P "$pm"); do sed 's/^.*) //' "/proc/$c/stat" | awk '{ print $12 + $13 }'; done; } 2>/dev/null |
+    awk '{ s += $1 } END { print s + 0 }'
+}
+CLK_TCK="$(getconf CLK_TCK)"
+pg_cpu_since() { awk -v a="$1" -v b="$(pg_ticks)" -v h="$CLK_TCK" 'BEGIN { printf "%.1f", (b - a) / h }'; }
 
 SUMMARY=("== phoneprov on PostgreSQL vs SQLite $STAMP, $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg)")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
@@ -86,8 +98,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 if [[ " $PARTS " == *" fetch "* ]]; then
   declare -A RPS US IMP
   for db in sqlite postgres; do
-    url=""; [ "$db" = postgres ] && url="$(newdb fetch)"
+    url=""; if [ "$db" = postgres ]; then newdb fetch; url="$DBURL"; fi
     echo "== fetch on $db"
+    t0=$(pg_ticks)
     DATABASE="$url" RESULTS="$OUT/fetch-$db" N="$N" REPEATS="$REPEATS" DURATION="$DURATION" \
       "$REPO/provision/bench/run-wrk.sh" 2>&1 | tee "$OUT/fetch-$db.txt" | grep -E '^(seeded|phoneprov|nginx|ratio)' || true
     s="$OUT/fetch-$db/summary.txt"
@@ -95,7 +108,8 @@ if [[ " $PARTS " == *" fetch "* ]]; then
     RPS[$db]=$(awk '$1 == "phoneprov" && $2 == "rps" { print $4 }' "$s" | tail -1)
     US[$db]=$(awk -F'|' '$1 ~ /^phoneprov / { for (i = 1; i <= NF; i++) if ($i ~ /cpu us\/req/) { split($i, f, " "); print f[3] } }' "$s" | tail -1)
     IMP[$db]=$(sed -n 's/.*seeded [0-9]* devices in \([0-9.]*\) s.*/\1/p' "$s" | tail -1)
-    SUMMARY+=("fetch $db: $(grep -E '^phoneprov ' "$s" | tail -1)")
+    SUMMARY+=("fetch $db: $(grep -E '^phoneprov +rps' "$s" | tail -1)")
+    [ "$db" = postgres ] && SUMMARY+=("  PostgreSQL's own CPU over that run (seeding, checks, wrk): $(pg_cpu_since "$t0") s")
     SUMMARY+=("import $db: $(grep -E 'seeded' "$s" | tail -1)")
   done
   SUMMARY+=("config fetch, $N phones rotating: PostgreSQL ${RPS[postgres]} req/s (${US[postgres]} us/req) vs SQLite ${RPS[sqlite]} req/s (${US[sqlite]} us/req): $(ratio "${RPS[postgres]}" "${RPS[sqlite]}")x (target >= 0.9)")
@@ -105,13 +119,15 @@ fi
 if [[ " $PARTS " == *" register "* ]]; then
   declare -A REG CPU
   for db in sqlite postgres; do
-    args=""; [ "$db" = postgres ] && args="--database $(newdb register)"
+    args=""; if [ "$db" = postgres ]; then newdb register; args="--database $DBURL"; fi
     echo "== register on $db"
+    t0=$(pg_ticks)
     WORK="$OUT/sipp-$db" PP_ARGS="$args" LABEL="$db" N_LINES="$N_LINES" RATES="$RATES" DURATION=5 QUIET_MAX=5 PROFILE=0 OVERLOAD=0 \
       "$REPO/sip/bench/run-sipp.sh" 2>&1 | tee "$OUT/register-$db.txt" | grep -E '^(max rate|CPU-us)' || true
     REG[$db]=$(sed -n 's/^max rate, shared criterion.* phoneprov=\([0-9]*\).*/\1/p' "$OUT/register-$db.txt" | tail -1)
     CPU[$db]=$(sed -n "s/^CPU-us per registration at each one's max: .*phoneprov=\([0-9.na]*\).*/\1/p" "$OUT/register-$db.txt" | head -1)
     SUMMARY+=("register $db: $(grep -E '^(max rate|CPU-us)' "$OUT/register-$db.txt" | paste -sd' ')")
+    [ "$db" = postgres ] && SUMMARY+=("  PostgreSQL's own CPU over that run (seeding, warm-up, ramp): $(pg_cpu_since "$t0") s; registrations sent: $(awk -F'\t' 'NR > 1 && $1 == "phoneprov" { s += $6 } END { print s + 0 }' "$OUT/sipp-$db/sipp-bench/"*"$db"*.tsv 2>/dev/null || echo '?')")
   done
   SUMMARY+=("authenticated REGISTER, UDP, $N_LINES lines: PostgreSQL max ${REG[postgres]:-?}/s (${CPU[postgres]:-?} us/reg) vs SQLite ${REG[sqlite]:-?}/s (${CPU[sqlite]:-?} us/reg): $(ratio "${REG[postgres]:-0}" "${REG[sqlite]:-0}")x (target >= 0.8)")
 fi
@@ -120,7 +136,7 @@ if [[ " $PARTS " == *" storm "* ]]; then
   echo "== storm: $STORM phones over three nodes on PostgreSQL, registrar found through DNS SRV"
   B="$PG/bin"; mkdir -p "$B"
   (cd "$REPO" && go build -o "$B/phoneprov" ./cmd/phoneprov && go build -o "$B/phoneprov-bench" ./cmd/phoneprov-bench)
-  url="$(newdb storm)"
+  newdb storm; url="$DBURL"; t0=$(pg_ticks)
   SERVERS=(); DNS=""
   for i in 2 3 4; do
     ip="127.0.0.$i"; data="$PG/node$i"; mkdir -m 700 -p "$data"
@@ -139,6 +155,7 @@ if [[ " $PARTS " == *" storm "* ]]; then
     --token-file "$PG/node2/admin.token" --devices "$STORM" --arrival poisson --window "$STORM_WINDOW" \
     --sources 200 --timeout 10m --json "$OUT/storm.json" 2>&1 | tee "$OUT/storm.txt" || true
   SUMMARY+=("storm through DNS SRV, three nodes on PostgreSQL: $(grep -E '^booted' "$OUT/storm.txt" || echo 'no report')")
+  SUMMARY+=("  PostgreSQL's own CPU over the storm (with its seeding): $(pg_cpu_since "$t0") s")
   while read -r l; do SUMMARY+=("  $l"); done < <(grep -E '^(registered through SRV|server pid|seeded)' "$OUT/storm.txt")
 fi
 
