@@ -156,6 +156,8 @@ if [[ " $PARTS " == *" storm "* ]]; then
     --sources 200 --timeout 10m --json "$OUT/storm.json" 2>&1 | tee "$OUT/storm.txt" || true
   SUMMARY+=("storm through DNS SRV, three nodes on PostgreSQL: $(grep -E '^booted' "$OUT/storm.txt" || echo 'no report')")
   SUMMARY+=("  PostgreSQL's own CPU over the storm (with its seeding): $(pg_cpu_since "$t0") s")
+  SUMMARY+=("  database size after the storm ($STORM phones registered): $(as_pg "$PGBIN/psql" -h "$PG" -p "$PGPORT" -U postgres -d pp_storm -Atc \
+    "SELECT pg_size_pretty(pg_database_size(current_database())) || '; largest tables: ' || string_agg(t, ', ') FROM (SELECT relname || ' ' || pg_size_pretty(pg_total_relation_size(relid)) AS t FROM pg_statio_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 6) x")")
   while read -r l; do SUMMARY+=("  $l"); done < <(grep -E '^(registered through SRV|server pid|seeded)' "$OUT/storm.txt")
 fi
 
