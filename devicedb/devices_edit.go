@@ -41,15 +41,22 @@ func (t *tx) insertDevice(mac, vendor, model, status string, frozen []byte) erro
 	if !noRows(err) {
 		return err
 	}
-	_, err = t.ExecContext(t.ctx, `INSERT INTO devices (mac, vendor, model, status, frozen_config, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?)`, mac, vendor, model, status, frozen, t.now.Unix(), t.now.Unix())
+	// with its credential and web-UI password (newDeviceSecrets), in one
+	// statement: an import inserts thousands
+	_, err = t.ExecContext(t.ctx, `INSERT INTO devices (mac, vendor, model, status, frozen_config, created_at, updated_at,
+		http_user, http_password_enc, web_ui_password_enc) VALUES (?,?,?,?,?,?,?,?,?,?)`, mac, vendor, model, status, frozen,
+		t.now.Unix(), t.now.Unix(), deviceUser(mac), t.s.box.seal(randomString(20)), t.s.box.seal(randomString(12)))
 	if isUnique(err) {
 		return conflict("device %s exists already", mac)
 	}
 	if err != nil {
 		return err
 	}
-	return t.newDeviceSecrets(mac)
+	if t.fresh == nil {
+		t.fresh = map[string]bool{}
+	}
+	t.fresh[mac] = true
+	return nil
 }
 
 // DeleteDevice removes a device and its lines. An unsupported device that
@@ -192,17 +199,20 @@ func (t *tx) checkLineUser(userID int64) error {
 }
 
 // putLine writes a line with new credentials (replacing any previous user).
+// The auth user is the user's extension, "x" and 8 random characters.
 func (t *tx) putLine(mac string, n int, userID int64) error {
 	var ext string
 	if err := t.QueryRowContext(t.ctx, `SELECT number FROM extensions WHERE user_id = ?`, userID).Scan(&ext); err != nil {
 		return err
 	}
-	authUser := ext + "x" + randomString(8)
 	_, err := t.ExecContext(t.ctx, `INSERT INTO device_lines (mac, line, user_id, auth_user, password_enc) VALUES (?,?,?,?,?)
 		ON CONFLICT (mac, line) DO UPDATE SET user_id = excluded.user_id, auth_user = excluded.auth_user,
-		password_enc = excluded.password_enc`, mac, n, userID, authUser, t.s.box.seal(randomString(20)))
+		password_enc = excluded.password_enc`, mac, n, userID, ext+"x"+randomString(8), t.s.box.seal(randomString(20)))
 	if err != nil {
 		return err
+	}
+	if t.fresh[mac] {
+		return nil // inserted by this transaction: updated_at is now
 	}
 	_, err = t.ExecContext(t.ctx, `UPDATE devices SET updated_at = ? WHERE mac = ?`, t.now.Unix(), mac)
 	return err

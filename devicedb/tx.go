@@ -52,6 +52,7 @@ type tx struct {
 	ctx   context.Context
 	actor string
 	now   time.Time
+	fresh map[string]bool // devices inserted by this transaction (their updated_at is now already)
 }
 
 // write runs fn in one IMMEDIATE transaction on the writer connection
