@@ -64,15 +64,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 [ "$(id -u)" = 0 ] && chown postgres: "$PG"
-PGPORT=""
-for _ in $(seq 100); do
-  p=$((20000 + RANDOM % 40000))
-  ss -Hltn "sport = :$p" | grep -q . || { PGPORT=$p; break; }
-done
-[ -n "$PGPORT" ] || { echo "no free port for PostgreSQL"; exit 1; }
 as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres --auth=trust -E UTF8 --locale=C >"$OUT/initdb.log" 2>&1
-as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -c unix_socket_directories='$PG' -c shared_buffers=256MB -c max_connections=300" start >/dev/null
+# a port below the ephemeral range that no socket uses; another try if it
+# is taken meanwhile
+PGPORT=""
+for _ in $(seq 5); do
+  p=$((16000 + RANDOM % 4000))
+  ss -Htan "sport = :$p" | grep -q . && continue
+  if as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories='$PG' -c shared_buffers=256MB -c max_connections=300" start >/dev/null; then
+    PGPORT=$p; break
+  fi
+done
+[ -n "$PGPORT" ] || { echo "PostgreSQL did not start:"; tail -5 "$PG/log"; exit 1; }
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }') on 127.0.0.1:$PGPORT (fsync on, synchronous_commit on)"
 # newdb NAME -> sets DBURL to a fresh database's URL (exits on failure)
 newdb() {
