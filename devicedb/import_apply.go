@@ -49,6 +49,11 @@ type applier struct {
 	licState    map[string]licenseState
 	// objBatch and audits buffer import_objects and audit rows.
 	objBatch, audits *rowBatch
+	// extBatch and numBatch buffer the users' new extensions and phone
+	// numbers while the users are created (nothing reads those tables
+	// then); flushPending writes them before anything else may.
+	extBatch, numBatch *rowBatch
+	batching           bool
 	hot              *txHot
 	done             int
 	feat             *featureState
@@ -64,8 +69,12 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 	a.objBatch = newRowBatch(`INSERT INTO import_objects (kind, key, run_id, local_id) VALUES `, 4)
 	a.objBatch.tail = ` ON CONFLICT (kind, key) DO UPDATE SET run_id = excluded.run_id, local_id = excluded.local_id`
 	a.audits = newRowBatch(`INSERT INTO audit (at, actor, action, entity, entity_id, before, after) VALUES `, 7)
+	a.extBatch = newRowBatch(`INSERT INTO extensions (number, kind, user_id) VALUES `, 3)
+	a.numBatch = newRowBatch(`INSERT INTO phone_numbers (number, user_id, routing) VALUES `, 3)
 	defer a.objBatch.close()
 	defer a.audits.close()
+	defer a.extBatch.close()
+	defer a.numBatch.close()
 	a.hot = &txHot{t: t, stmts: map[string]*sql.Stmt{}}
 	defer a.hot.close()
 	a.rep = &ImportReport{DryRun: o.DryRun, StartedAt: o.Now, Actor: t.actor, Account: p.account, Digest: p.digest,
@@ -110,11 +119,16 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 	if err := a.featuresBefore(); err != nil {
 		return nil, err
 	}
+	a.batching = true
 	for i := range p.users {
 		if err := a.user(i); err != nil {
 			return nil, err
 		}
 		a.progress()
+	}
+	a.batching = false
+	if err := a.flushPending(); err != nil {
+		return nil, err
 	}
 	for i := range p.devices {
 		if err := a.device(i); err != nil {

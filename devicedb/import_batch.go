@@ -72,6 +72,16 @@ func (a *applier) audit(action, entity, id string, after any) error {
 	return a.audits.add(a.t, a.t.now.Unix(), a.t.actor, action, entity, id, nil, string(raw))
 }
 
+// flushPending writes the buffered extensions and phone numbers.
+func (a *applier) flushPending() error {
+	for _, b := range []*rowBatch{a.extBatch, a.numBatch} {
+		if err := b.flush(a.t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // flushAll writes the buffered rows.
 func (a *applier) flushAll() error {
 	for _, b := range []*rowBatch{a.objBatch, a.audits} {

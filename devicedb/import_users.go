@@ -231,9 +231,14 @@ func (a *applier) createProfile(pu *planUser, e planExt, pr *ProfileReport, key 
 	if e.Number == "" {
 		return nil
 	}
-	if _, ok := a.exts[e.Number]; ok {
-		_, err = t.ExecContext(t.ctx, `UPDATE extensions SET user_id = ?, kind = ? WHERE number = ?`, id, pr.ExtensionKind, e.Number)
-	} else {
+	switch _, ok := a.exts[e.Number]; {
+	case ok:
+		if err = a.flushPending(); err == nil {
+			_, err = t.ExecContext(t.ctx, `UPDATE extensions SET user_id = ?, kind = ? WHERE number = ?`, id, pr.ExtensionKind, e.Number)
+		}
+	case a.batching:
+		err = a.extBatch.add(t, e.Number, pr.ExtensionKind, id)
+	default:
 		_, err = t.ExecContext(t.ctx, `INSERT INTO extensions (number, kind, user_id) VALUES (?,?,?)`, e.Number, pr.ExtensionKind, id)
 	}
 	if err != nil {
@@ -273,9 +278,14 @@ func (a *applier) phoneNumber(n string, owner int64, routing string) error {
 		uid = owner
 	}
 	var err error
-	if _, ok := a.numbers[n]; ok {
-		_, err = t.ExecContext(t.ctx, `UPDATE phone_numbers SET user_id = ?, routing = ? WHERE number = ?`, uid, routing, n)
-	} else {
+	switch _, ok := a.numbers[n]; {
+	case ok:
+		if err = a.flushPending(); err == nil {
+			_, err = t.ExecContext(t.ctx, `UPDATE phone_numbers SET user_id = ?, routing = ? WHERE number = ?`, uid, routing, n)
+		}
+	case a.batching:
+		err = a.numBatch.add(t, n, uid, routing)
+	default:
 		_, err = t.ExecContext(t.ctx, `INSERT INTO phone_numbers (number, user_id, routing) VALUES (?,?,?)`, n, uid, routing)
 	}
 	if err != nil {
