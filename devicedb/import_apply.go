@@ -53,6 +53,7 @@ type applier struct {
 	// numbers while the users are created (nothing reads those tables
 	// then); flushPending writes them before anything else may.
 	extBatch, numBatch *rowBatch
+	licBatch           *rowBatch // new licenses given to the new users
 	batching           bool
 	hot              *txHot
 	done             int
@@ -73,6 +74,12 @@ func (t *tx) applyImport(p *importPlan, o ImportOptions) (*ImportReport, error) 
 	a.numBatch = newRowBatch(`INSERT INTO phone_numbers (number, user_id, routing) VALUES `, 3)
 	defer a.objBatch.close()
 	defer a.audits.close()
+	// UPDATE … FROM a VALUES list, whose columns are column1, column2 on
+	// both engines
+	a.licBatch = newRowBatch(`UPDATE licenses SET user_id = v.column2 FROM (VALUES `, 2)
+	a.licBatch.tuple = `(?, CAST(? AS BIGINT))`
+	a.licBatch.tail = `) AS v WHERE licenses.id = v.column1`
+	defer a.licBatch.close()
 	defer a.extBatch.close()
 	defer a.numBatch.close()
 	a.hot = &txHot{t: t, stmts: map[string]*sql.Stmt{}}

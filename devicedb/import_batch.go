@@ -72,9 +72,10 @@ func (a *applier) audit(action, entity, id string, after any) error {
 	return a.audits.add(a.t, a.t.now.Unix(), a.t.actor, action, entity, id, nil, string(raw))
 }
 
-// flushPending writes the buffered extensions and phone numbers.
+// flushPending writes the buffered extensions, phone numbers and license
+// holders.
 func (a *applier) flushPending() error {
-	for _, b := range []*rowBatch{a.extBatch, a.numBatch} {
+	for _, b := range []*rowBatch{a.extBatch, a.numBatch, a.licBatch} {
 		if err := b.flush(a.t); err != nil {
 			return err
 		}

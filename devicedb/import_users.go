@@ -251,7 +251,12 @@ func (a *applier) createProfile(pu *planUser, e planExt, pr *ProfileReport, key 
 	}
 	if l := e.LicenseID; l != "" {
 		if a.newLicense[l] {
-			if _, err := t.ExecContext(t.ctx, `UPDATE licenses SET user_id = ? WHERE id = ?`, id, l); err != nil {
+			if a.batching {
+				err = a.licBatch.add(t, l, id)
+			} else {
+				_, err = t.ExecContext(t.ctx, `UPDATE licenses SET user_id = ? WHERE id = ?`, id, l)
+			}
+			if err != nil {
 				return err
 			}
 			a.licenseUser[l] = id
