@@ -15,7 +15,9 @@
 #  4. storm: three nodes on one PostgreSQL database (127.0.0.2-4, DNS on
 #     each) and `phoneprov-bench storm` with STORM phones arriving over
 #     STORM_WINDOW, each fetching its files from the nodes in turn and
-#     finding its registrar through the DNS SRV records of node 1;
+#     finding its registrar through the DNS SRV records of node 1; then
+#     the same phones boot again (--reuse), PostgreSQL's CPU measured
+#     over that second boot alone;
 #  5. prints the ratios PostgreSQL/SQLite (targets: fetch >= 0.9,
 #     REGISTER >= 0.8; the import of 10,000 users < 15 s; the storm 0
 #     failures) and appends the summary to $RESULTS/postgres-summary.txt.
@@ -158,7 +160,14 @@ if [[ " $PARTS " == *" storm "* ]]; then
   timeout 1800 "$B/phoneprov-bench" storm --server "$(IFS=,; echo "${SERVERS[*]}")" --dns "$DNS" \
     --token-file "$PG/node2/admin.token" --devices "$STORM" --arrival poisson --window "$STORM_WINDOW" \
     --sources 200 --timeout 10m --json "$OUT/storm.json" 2>&1 | tee "$OUT/storm.txt" || true
+  # the same phones boot again (power back after an outage): the account
+  # is there, only verified (--reuse)
+  t1=$(pg_ticks)
+  timeout 1800 "$B/phoneprov-bench" storm --server "$(IFS=,; echo "${SERVERS[*]}")" --dns "$DNS" --reuse \
+    --token-file "$PG/node2/admin.token" --devices "$STORM" --arrival poisson --window "$STORM_WINDOW" \
+    --sources 200 --timeout 10m --json "$OUT/storm-reboot.json" 2>&1 | tee "$OUT/storm-reboot.txt" || true
   SUMMARY+=("storm through DNS SRV, three nodes on PostgreSQL: $(grep -E '^booted' "$OUT/storm.txt" || echo 'no report')")
+  SUMMARY+=("  the same phones booting again (--reuse): $(grep -E '^booted' "$OUT/storm-reboot.txt" || echo 'no report'); PostgreSQL's own CPU over it (with the verification): $(pg_cpu_since "$t1") s")
   SUMMARY+=("  PostgreSQL's own CPU over the storm (with its seeding): $(pg_cpu_since "$t0") s")
   SUMMARY+=("  database size after the storm ($STORM phones registered): $(as_pg "$PGBIN/psql" -h "$PG" -p "$PGPORT" -U postgres -d pp_storm -Atc \
     "SELECT pg_size_pretty(pg_database_size(current_database())) || '; largest tables: ' || string_agg(t, ', ') FROM (SELECT relname || ' ' || pg_size_pretty(pg_total_relation_size(relid)) AS t FROM pg_statio_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 6) x")")
