@@ -216,3 +216,50 @@ func TestUDPQueueFull(t *testing.T) {
 		t.Fatalf("dropped %d of 20 REGISTERs with a queue of one, want 19", got)
 	}
 }
+
+// TestUDPDirectAnswers: a REGISTER parseRegister reads is answered from
+// the raw request (its To tag is a hash of the request, the same for a
+// repeated request), and one it leaves to sipgo (two Vias) is answered as
+// before, with every Via copied; both carry what sipgo's Response would.
+func TestUDPDirectAnswers(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	c, err := net.Dial("udp", srv.udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().(*net.UDPAddr)
+	toTag := func(res string) string {
+		for _, l := range strings.Split(res, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "To: "); ok {
+				_, tag, _ := strings.Cut(v, ";tag=")
+				return tag
+			}
+		}
+		return ""
+	}
+	first := rawRegister(ln.ext, "")
+	if _, ok := parseRegister([]byte(first)); !ok {
+		t.Fatalf("parseRegister refused %q", first)
+	}
+	a, b := rawSend(t, c, first), rawSend(t, c, first)
+	wantVia := fmt.Sprintf(";rport=%d;received=127.0.0.1\r\n", local.Port)
+	if firstLine(a) != "SIP/2.0 401 Unauthorized" || !strings.Contains(a, wantVia) || !strings.Contains(a, "WWW-Authenticate: ") ||
+		!strings.Contains(a, "\r\nServer: ") || !strings.HasSuffix(a, "\r\n\r\n") {
+		t.Fatalf("first REGISTER: %q", a)
+	}
+	if tag := toTag(a); tag == "" || tag != toTag(b) || strings.Contains(tag, "-") {
+		t.Fatalf("To tags %q and %q: want one hash for one request", toTag(a), toTag(b))
+	}
+	twoVias := strings.Replace(first, "Max-Forwards:", "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK-second\r\nMax-Forwards:", 1)
+	if _, ok := parseRegister([]byte(twoVias)); ok {
+		t.Fatalf("parseRegister read a REGISTER with two Vias")
+	}
+	res := rawSend(t, c, twoVias)
+	if firstLine(res) != "SIP/2.0 401 Unauthorized" || !strings.Contains(res, wantVia) ||
+		!strings.Contains(res, "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK-second\r\n") || !strings.Contains(toTag(res), "-") {
+		t.Fatalf("REGISTER with two Vias (sipgo's answer, uuid To tag): %q", res)
+	}
+}
