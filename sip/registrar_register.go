@@ -79,7 +79,7 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 		r.answer(tx, req, 400, "Bad Request (missing To, From, Call-ID or CSeq)")
 		return OutcomeBadRequest
 	}
-	if h := req.GetHeader("Require"); h != nil {
+	if h := req.GetHeader("require"); h != nil {
 		r.answer(tx, req, 420, "Bad Extension", hdr{"Unsupported", h.Value()})
 		return OutcomeBadRequest
 	}
@@ -111,7 +111,7 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 			wildcard: wildcard, contacts: contacts, cred: cred, callID: callID.Value(), cseq: cseq.SeqNo,
 			source: req.Source(), transport: transportCode(req.Transport()), now: now, max: r.cfg.MaxContactsPerAOR,
 		}
-		if h := req.GetHeader("User-Agent"); h != nil {
+		if h := req.GetHeader("user-agent"); h != nil {
 			ch.userAgent = r.strs.intern(clip(h.Value(), 256))
 		}
 		if err := r.table.update(aor, ch.apply); err != nil {
@@ -136,7 +136,7 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 // throttled) with the outcome. Failures count against (src, transport,
 // auth user): see digest.
 func (r *Registrar) authenticate(ctx context.Context, req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
-	hdrs := req.GetHeaders("Authorization")
+	hdrs := req.GetHeaders("authorization")
 	if len(hdrs) == 0 {
 		return nil, r.challenge(req, tx, src, false, OutcomeChallenge)
 	}

@@ -17,40 +17,46 @@ const (
 	hdrContact
 	hdrMaxForwards
 	hdrContentLength
-	hdrKept // Authorization, Expires, User-Agent, Require: generic headers
+	hdrKept // read by the registrar as a generic header: see regHeaders
 )
 
+// regHeaders are the headers parseRegister reads. The generic ones are
+// kept under their lower-case name: sipgo lower-cases every header name
+// it compares in GetHeader unless it already is (an allocation each), and
+// the registrar asks for them in lower case.
+var regHeaders = [...]struct {
+	name string
+	kind int
+}{{"via", hdrVia}, {"from", hdrFrom}, {"to", hdrTo}, {"call-id", hdrCallID}, {"cseq", hdrCSeq},
+	{"contact", hdrContact}, {"max-forwards", hdrMaxForwards}, {"content-length", hdrContentLength},
+	{"authorization", hdrKept}, {"expires", hdrKept}, {"user-agent", hdrKept}, {"require", hdrKept}}
+
 // headerKind names the header called name, in any case and in compact
-// form, without allocating.
-func headerKind(name []byte) int {
+// form, without allocating; lower is its lower-case full name.
+func headerKind(name []byte) (kind int, lower string) {
 	if len(name) == 1 {
 		switch name[0] | 0x20 {
 		case 'v':
-			return hdrVia
+			return hdrVia, "via"
 		case 'f':
-			return hdrFrom
+			return hdrFrom, "from"
 		case 't':
-			return hdrTo
+			return hdrTo, "to"
 		case 'i':
-			return hdrCallID
+			return hdrCallID, "call-id"
 		case 'm':
-			return hdrContact
+			return hdrContact, "contact"
 		case 'l':
-			return hdrContentLength
+			return hdrContentLength, "content-length"
 		}
-		return hdrOther
+		return hdrOther, ""
 	}
-	for _, k := range [...]struct {
-		name string
-		kind int
-	}{{"Via", hdrVia}, {"From", hdrFrom}, {"To", hdrTo}, {"Call-ID", hdrCallID}, {"CSeq", hdrCSeq},
-		{"Contact", hdrContact}, {"Max-Forwards", hdrMaxForwards}, {"Content-Length", hdrContentLength},
-		{"Authorization", hdrKept}, {"Expires", hdrKept}, {"User-Agent", hdrKept}, {"Require", hdrKept}} {
-		if len(name) == len(k.name) && asciiEqualFold(name, k.name) {
-			return k.kind
+	for _, h := range regHeaders {
+		if len(name) == len(h.name) && asciiEqualFold(name, h.name) {
+			return h.kind, h.name
 		}
 	}
-	return hdrOther
+	return hdrOther, ""
 }
 
 func asciiEqualFold(b []byte, s string) bool {
@@ -89,8 +95,9 @@ var (
 // Via, From, To, Call-ID, CSeq, Contact, Max-Forwards and Content-Length
 // with sipgo's own header parsers (so their fields are what sipgo's
 // message parser gives), Authorization, Expires, User-Agent and Require
-// as generic headers; every other header is skipped unread. Header names
-// are matched in any case and in compact form without allocating.
+// as generic headers named in lower case; every other header is skipped
+// unread. Header names are matched in any case and in compact form
+// without allocating.
 //
 // It returns ok false for anything it does not handle with certainty —
 // a body or bytes after the header section, folded lines, a bare CR or
@@ -135,12 +142,12 @@ func parseRegister(b []byte) (req *sipmsg.Request, ok bool) {
 			return nil, false
 		}
 		value := bytes.TrimSpace(line[c+1:])
-		kind := headerKind(line[:c])
+		kind, lower := headerKind(line[:c])
 		switch kind {
 		case hdrOther:
 			continue
 		case hdrKept:
-			req.AppendHeader(sipmsg.NewHeader(string(line[:c]), string(value)))
+			req.AppendHeader(sipmsg.NewHeader(lower, string(value)))
 			continue
 		case hdrVia:
 			if viaSeen || bytes.IndexByte(value, ',') >= 0 {

@@ -177,7 +177,7 @@ func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
 	reply.req = req
 	// Only an answered challenge can earn an answer worth remembering: a
 	// first REGISTER gets a fresh 401 each time, at no cost.
-	if req.GetHeader("Authorization") != nil {
+	if req.GetHeader("authorization") != nil {
 		reply.key = txKey(req)
 	}
 	if reply.key != "" {
