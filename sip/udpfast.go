@@ -39,7 +39,7 @@ type udpJob struct {
 	data []byte
 	src  *net.UDPAddr
 	pc   net.PacketConn
-	at   time.Time // when it was queued
+	at   time.Time // when the kernel received it (else when it was queued)
 }
 
 func newUDPFast(r *Registrar) *udpFast {
@@ -117,12 +117,21 @@ func (u *udpFast) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, erro
 		return nil, nil
 	}
 	now := time.Now()
-	if u.shed.backlog(len(u.queue), u.r.cfg.UDPWorkers) > shedNewAfter && !hasAuthorization(data) {
+	at := now
+	if sc, ok := pc.(*stampedConn); ok {
+		at = sc.received(now)
+	}
+	waited := now.Sub(at) // in the socket's receive buffer
+	if waited > dropAfter {
+		u.shed.late.Add(1) // its sender has retransmitted it
+		return nil, nil
+	}
+	if waited+u.shed.backlog(len(u.queue), u.r.cfg.UDPWorkers) > shedNewAfter && !hasAuthorization(data) {
 		u.shedNew(data, src, pc)
 		return nil, nil
 	}
 	// sipgo reuses its read buffer: the worker needs its own copy.
-	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc, at: now}
+	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc, at: at}
 	select {
 	case u.queue <- job:
 	default:

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	sipmsg "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 )
 
@@ -261,5 +262,76 @@ func TestUDPDirectAnswers(t *testing.T) {
 	if firstLine(res) != "SIP/2.0 401 Unauthorized" || !strings.Contains(res, wantVia) ||
 		!strings.Contains(res, "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK-second\r\n") || !strings.Contains(toTag(res), "-") {
 		t.Fatalf("REGISTER with two Vias (sipgo's answer, uuid To tag): %q", res)
+	}
+}
+
+// TestUDPReceiveStamp: the registrar's UDP socket records the kernel's
+// receive time of each datagram — before the read, not when it is read —
+// and the read filter drops, without answering, a REGISTER that waited in
+// the receive buffer past T1 (its sender has retransmitted it).
+func TestUDPReceiveStamp(t *testing.T) {
+	uc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	sc, ok := stampConn(uc).(*stampedConn)
+	if !ok {
+		t.Skip("no kernel receive timestamps on this platform")
+	}
+	c, err := net.Dial("udp", uc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Linux turns receive stamping on a moment after the first socket asks
+	// (a deferred static key); until then it stamps at read time. So try
+	// a few datagrams: one must carry its receive time.
+	var stamps []string
+	for range 20 {
+		before := time.Now()
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // the datagram waits in the buffer
+		read := time.Now()
+		_ = sc.SetReadDeadline(time.Now().Add(answerWait))
+		buf := make([]byte, 16)
+		if n, from, err := sc.ReadFrom(buf); err != nil || n != 1 || from == nil {
+			t.Fatalf("read: %d %v %v", n, from, err)
+		}
+		at := sc.received(time.Now())
+		if !at.Before(before.Add(-time.Second)) && at.Before(read) {
+			stamps = nil
+			break
+		}
+		stamps = append(stamps, fmt.Sprintf("%s (sent %s, read %s)", at.Format(time.StampNano),
+			before.Format(time.StampNano), read.Format(time.StampNano)))
+	}
+	if stamps != nil {
+		t.Fatalf("no datagram stamped between its send and its read: %v", stamps)
+	}
+
+	st := openStore(t)
+	newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	stale := &stampedConn{UDPConn: uc, at: time.Now().Add(-2 * dropAfter)}
+	srv.Registrar.udp.mu.Lock()
+	srv.Registrar.udp.conns[uc.LocalAddr().String()] = stale
+	srv.Registrar.udp.mu.Unlock()
+	props := sipmsg.TransportReadProps{Transport: "UDP", LocalAddr: uc.LocalAddr(), RemoteAddr: c.LocalAddr()}
+	lateBefore := srv.Registrar.udp.shed.late.Load()
+	if out, err := srv.Registrar.udp.filter(props, []byte(rawRegister("1001", ""))); out != nil || err != nil {
+		t.Fatalf("filter passed a REGISTER on: %q %v", out, err)
+	}
+	if got := srv.Registrar.udp.shed.late.Load() - lateBefore; got != 1 || len(srv.Registrar.udp.queue) != 0 {
+		t.Fatalf("stale REGISTER: %d counted late, %d queued; want 1 and 0", got, len(srv.Registrar.udp.queue))
+	}
+	stale.at = time.Now()
+	if out, err := srv.Registrar.udp.filter(props, []byte(rawRegister("1001", ""))); out != nil || err != nil {
+		t.Fatalf("filter passed a REGISTER on: %q %v", out, err)
+	}
+	if got := srv.Registrar.udp.shed.late.Load() - lateBefore; got != 1 {
+		t.Fatalf("a fresh REGISTER was counted late")
 	}
 }
