@@ -3,6 +3,8 @@ package sip
 import (
 	"bytes"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,6 +130,9 @@ func FuzzParseRegister(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Add([]byte(rawRegister("1001", "Expires: 600\r\n")))
+	for _, seed := range registerSeeds(f) {
+		f.Add(seed)
+	}
 	parser := fallbackParser()
 	r := &Registrar{cfg: Config{UserAgent: "phoneprov"}}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -160,6 +165,34 @@ func FuzzParseRegister(f *testing.F) {
 			t.Fatalf("answers differ for\n%q\nwritten: %q\nsipgo:   %q", data, raw.Bytes(), b.Bytes())
 		}
 	})
+}
+
+// registerSeeds returns the inputs of FuzzRegister's corpus (files of
+// "go test fuzz v1" with one []byte value), so the REGISTERs written for
+// the registrar's own fuzz target seed this one too.
+func registerSeeds(t testing.TB) [][]byte {
+	files, err := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzRegister", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("FuzzRegister's corpus: %v (%d files)", err, len(files))
+	}
+	var out [][]byte
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, v, ok := strings.Cut(string(b), "\n")
+		v = strings.TrimSpace(v)
+		if !ok || !strings.HasPrefix(v, "[]byte(") || !strings.HasSuffix(v, ")") {
+			t.Fatalf("%s: not one []byte value", name)
+		}
+		q, err := strconv.Unquote(v[len("[]byte(") : len(v)-1])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, []byte(q))
+	}
+	return out
 }
 
 // requestFields lists what the registrar reads of a REGISTER, as text.
