@@ -80,7 +80,13 @@
 // 4-8 s gets the final answer sent the first time; later it is a new
 // request: its nonce count is spent, so it gets 401 stale=true and changes
 // nothing. Each UDP socket asks for a
-// Config.UDPReadBuffer receive buffer. Everything else, and REGISTERs over
+// Config.UDPReadBuffer receive buffer and, on 64-bit Linux, the kernel's
+// receive timestamp of each datagram: a REGISTER that waited in that
+// buffer past T1 is dropped unparsed, as its sender has retransmitted it.
+// The fast path reads a REGISTER with a parser of its own (parseRegister:
+// only the headers the registrar reads, falling back to sipgo's parser
+// for anything unusual) and writes the answer into a pooled buffer
+// without building sipgo's Response. Everything else, and REGISTERs over
 // TCP and TLS, go through sipgo's transaction layer.
 //
 // # Hygiene

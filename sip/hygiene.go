@@ -56,7 +56,7 @@ func (r *Registrar) silenced(req *sipmsg.Request) bool {
 // isScanner reports whether the User-Agent of req contains one of the
 // configured scanner fragments, in any case.
 func (r *Registrar) isScanner(req *sipmsg.Request) bool {
-	h := req.GetHeader("User-Agent")
+	h := req.GetHeader("user-agent")
 	if h == nil || len(r.cfg.ScannerUserAgents) == 0 {
 		return false
 	}

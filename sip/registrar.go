@@ -181,6 +181,7 @@ func (r *Registrar) ServeUDP(pc net.PacketConn) error {
 			r.log.Warn("registrar: UDP receive buffer", "bytes", r.cfg.UDPReadBuffer, "error", err)
 		}
 	}
+	pc = stampConn(pc)
 	r.udp.add(pc)
 	return r.serve(pc, func() error { return r.srv.ServeUDP(pc) })
 }

@@ -43,12 +43,12 @@ var (
 // each asks for, per RFC 3261 section 10.3 step 6. No contact at all is a
 // query (nil, false, nil).
 func (r *Registrar) parseContacts(req *sipmsg.Request) (cs []contactReq, wildcard bool, err error) {
-	hdrs := req.GetHeaders("Contact")
+	hdrs := req.GetHeaders("contact")
 	if len(hdrs) == 0 {
 		return nil, false, nil
 	}
 	def, headerSet := r.cfg.DefaultExpires, false
-	if h := req.GetHeader("Expires"); h != nil {
+	if h := req.GetHeader("expires"); h != nil {
 		if v, ok := parseExpires(h.Value()); ok {
 			def, headerSet = v, true
 		}

@@ -13,17 +13,26 @@ import (
 	"github.com/phoneprov/phoneprov/sip/digest"
 )
 
-// responder sends the answer to a request: a sipgo server transaction, or
-// udpReply for the stateless UDP path.
+// responder sends the answer to a REGISTER: txResponder through a sipgo
+// server transaction, or udpReply for the stateless UDP path. The answer
+// is the code and reason with the headers every answer copies from the
+// request and Server, then extra.
 type responder interface {
-	Respond(res *sipmsg.Response) error
+	answer(r *Registrar, req *sipmsg.Request, code int, reason string, extra []hdr) error
 }
 
 var (
-	_ responder  = sipmsg.ServerTransaction(nil)
+	_ responder  = txResponder{}
 	_ responder  = (*udpReply)(nil)
 	_ rawChecker = (*udpReply)(nil)
 )
+
+// txResponder answers through a sipgo server transaction.
+type txResponder struct{ tx sipmsg.ServerTransaction }
+
+func (t txResponder) answer(r *Registrar, req *sipmsg.Request, code int, reason string, extra []hdr) error {
+	return t.tx.Respond(r.toResponse(req, code, reason, extra))
+}
 
 // rawChecker is a responder that has seen the raw message: headersClean
 // reports that its header section holds no bare CR or LF and nothing
@@ -35,7 +44,7 @@ type rawChecker interface {
 // onRegister handles a REGISTER (RFC 3261 section 10.3) and reports its
 // outcome.
 func (r *Registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	r.handleRegister(r.work, req, tx)
+	r.handleRegister(r.work, req, txResponder{tx})
 }
 
 // handleRegister answers a REGISTER through tx and reports its outcome;
@@ -61,19 +70,17 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 		if drop, bad := r.unsafeHeaders(req); drop {
 			return OutcomeDropped
 		} else if bad {
-			r.reply(req, tx, 400, "Bad Request (CR or LF in a header)")
+			r.answer(tx, req, 400, "Bad Request (CR or LF in a header)")
 			return OutcomeBadRequest
 		}
 	}
 	to, from, callID, cseq := req.To(), req.From(), req.CallID(), req.CSeq()
 	if to == nil || from == nil || callID == nil || cseq == nil || cseq.MethodName != sipmsg.REGISTER {
-		r.reply(req, tx, 400, "Bad Request (missing To, From, Call-ID or CSeq)")
+		r.answer(tx, req, 400, "Bad Request (missing To, From, Call-ID or CSeq)")
 		return OutcomeBadRequest
 	}
-	if h := req.GetHeader("Require"); h != nil {
-		res := r.response(req, 420, "Bad Extension")
-		res.AppendHeader(sipmsg.NewHeader("Unsupported", h.Value()))
-		r.send(tx, res)
+	if h := req.GetHeader("require"); h != nil {
+		r.answer(tx, req, 420, "Bad Extension", hdr{"Unsupported", h.Value()})
 		return OutcomeBadRequest
 	}
 
@@ -84,18 +91,18 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 	if why := r.refusal(cred, to.Address); why != "" {
 		r.log.Debug("registrar: REGISTER refused", "mac", cred.MAC, "line", cred.Line, "aor", clip(to.Address.User+"@"+to.Address.Host, 128), "reason", why)
 		r.refusals.Store(cred.MAC, Refusal{At: r.cfg.Now(), Line: cred.Line, Reason: why})
-		r.reply(req, tx, 403, "Forbidden ("+why+")")
+		r.answer(tx, req, 403, "Forbidden ("+why+")")
 		return OutcomeForbidden
 	}
 	aor := devicedb.AOR(cred.Extension, r.cfg.Domain)
 	contacts, wildcard, err := r.parseContacts(req)
 	if err != nil {
 		ce, _ := asContactError(err)
-		res := r.response(req, ce.code, ce.reason)
 		if ce == errTooBrief {
-			res.AppendHeader(sipmsg.NewHeader("Min-Expires", strconv.Itoa(r.cfg.MinExpires)))
+			r.answer(tx, req, ce.code, ce.reason, hdr{"Min-Expires", strconv.Itoa(r.cfg.MinExpires)})
+		} else {
+			r.answer(tx, req, ce.code, ce.reason)
 		}
-		r.send(tx, res)
 		return ce.outcome
 	}
 	now := r.cfg.Now().Unix()
@@ -104,22 +111,23 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 			wildcard: wildcard, contacts: contacts, cred: cred, callID: callID.Value(), cseq: cseq.SeqNo,
 			source: req.Source(), transport: transportCode(req.Transport()), now: now, max: r.cfg.MaxContactsPerAOR,
 		}
-		if h := req.GetHeader("User-Agent"); h != nil {
+		if h := req.GetHeader("user-agent"); h != nil {
 			ch.userAgent = r.strs.intern(clip(h.Value(), 256))
 		}
 		if err := r.table.update(aor, ch.apply); err != nil {
 			ce, _ := asContactError(err)
-			r.reply(req, tx, ce.code, ce.reason)
+			r.answer(tx, req, ce.code, ce.reason)
 			return ce.outcome
 		}
 		r.persist.mark(aor, ch.changed)
 	}
-	res := r.response(req, 200, "OK")
-	for _, b := range r.table.live(aor, now) {
-		res.AppendHeader(contactHeader(&b, now))
+	live := r.table.live(aor, now)
+	extra := make([]hdr, 0, len(live)+1)
+	for _, b := range live {
+		extra = append(extra, contactHeader(&b, now))
 	}
-	res.AppendHeader(sipmsg.NewHeader("Date", r.dates.format(r.cfg.Now())))
-	r.send(tx, res)
+	extra = append(extra, hdr{"Date", r.dates.format(r.cfg.Now())})
+	r.answer(tx, req, 200, "OK", extra...)
 	return OutcomeOK
 }
 
@@ -128,7 +136,7 @@ func (r *Registrar) register(ctx context.Context, req *sipmsg.Request, tx respon
 // throttled) with the outcome. Failures count against (src, transport,
 // auth user): see digest.
 func (r *Registrar) authenticate(ctx context.Context, req *sipmsg.Request, tx responder, src netip.Addr) (*credential, string) {
-	hdrs := req.GetHeaders("Authorization")
+	hdrs := req.GetHeaders("authorization")
 	if len(hdrs) == 0 {
 		return nil, r.challenge(req, tx, src, false, OutcomeChallenge)
 	}
@@ -155,18 +163,18 @@ func (r *Registrar) authenticate(ctx context.Context, req *sipmsg.Request, tx re
 		return nil, OutcomeThrottled
 	case digest.Reject:
 		r.failure(peer)
-		r.reply(req, tx, 403, "Forbidden")
+		r.answer(tx, req, 403, "Forbidden")
 		return nil, OutcomeThrottled
 	}
 	if err != nil {
 		r.failure(peer)
-		r.reply(req, tx, 400, "Bad Request (Authorization)")
+		r.answer(tx, req, 400, "Bad Request (Authorization)")
 		return nil, OutcomeBadRequest
 	}
 	if !sameURI(c.URI, &req.Recipient) {
 		// RFC 3261 section 22.4: the digest covers the Request-URI.
 		r.failure(peer)
-		r.reply(req, tx, 400, "Bad Request (digest uri is not the Request-URI)")
+		r.answer(tx, req, 400, "Bad Request (digest uri is not the Request-URI)")
 		return nil, OutcomeBadRequest
 	}
 	var cred *credential
@@ -186,7 +194,7 @@ func (r *Registrar) authenticate(ctx context.Context, req *sipmsg.Request, tx re
 	switch {
 	case dbErr != nil:
 		r.log.Warn("registrar: reading line credentials", "auth_user", c.Username, "error", dbErr)
-		r.reply(req, tx, 500, "Server Internal Error")
+		r.answer(tx, req, 500, "Server Internal Error")
 		return nil, OutcomeError
 	case res == digest.Stale:
 		return nil, r.challenge(req, tx, src, true, OutcomeStale)
@@ -217,18 +225,19 @@ func (r *Registrar) challenge(req *sipmsg.Request, tx responder, src netip.Addr,
 	if r.challenges != nil && req.Transport() == "UDP" && !r.challenges.Allow(src) {
 		return OutcomeThrottled
 	}
-	res := r.response(req, 401, "Unauthorized")
-	for _, v := range r.auth.Challenges(stale) {
-		res.AppendHeader(sipmsg.NewHeader("WWW-Authenticate", v))
+	chals := r.auth.Challenges(stale)
+	extra := make([]hdr, len(chals))
+	for i, v := range chals {
+		extra[i] = hdr{"WWW-Authenticate", v}
 	}
-	r.send(tx, res)
+	r.answer(tx, req, 401, "Unauthorized", extra...)
 	return outcome
 }
 
 // contactHeader renders a binding for a 200: its URI, remaining expiry and
 // RFC 5626 parameters. The URI is written as stored (parsed and
 // re-serialized when it was bound), not parsed again.
-func contactHeader(b *binding, now int64) sipmsg.Header {
+func contactHeader(b *binding, now int64) hdr {
 	v := make([]byte, 0, len(b.contact)+len(b.instance)+48)
 	v = append(v, '<')
 	v = append(v, b.contact...)
@@ -243,7 +252,7 @@ func contactHeader(b *binding, now int64) sipmsg.Header {
 			v = strconv.AppendInt(v, int64(b.regID), 10)
 		}
 	}
-	return sipmsg.NewHeader("Contact", string(v))
+	return hdr{"Contact", string(v)}
 }
 
 // response builds a response to req carrying the Server header.
@@ -253,13 +262,22 @@ func (r *Registrar) response(req *sipmsg.Request, code int, reason string) *sipm
 	return res
 }
 
-func (r *Registrar) reply(req *sipmsg.Request, tx responder, code int, reason string) {
+func (r *Registrar) reply(req *sipmsg.Request, tx sipmsg.ServerTransaction, code int, reason string) {
 	r.send(tx, r.response(req, code, reason))
+}
+
+// answer sends an answer to the REGISTER req through tx; a failure means
+// the phone is gone, which it learns by itself, so it is only logged at
+// debug level.
+func (r *Registrar) answer(tx responder, req *sipmsg.Request, code int, reason string, extra ...hdr) {
+	if err := tx.answer(r, req, code, reason, extra); err != nil {
+		r.log.Debug("registrar: sending response", "status", code, "error", err)
+	}
 }
 
 // send writes res; a failure means the phone is gone, which it learns by
 // itself, so it is only logged at debug level.
-func (r *Registrar) send(tx responder, res *sipmsg.Response) {
+func (r *Registrar) send(tx sipmsg.ServerTransaction, res *sipmsg.Response) {
 	if err := tx.Respond(res); err != nil {
 		r.log.Debug("registrar: sending response", "status", res.StatusCode, "error", err)
 	}

@@ -39,7 +39,7 @@ type udpJob struct {
 	data []byte
 	src  *net.UDPAddr
 	pc   net.PacketConn
-	at   time.Time // when it was queued
+	at   time.Time // when the kernel received it (else when it was queued)
 }
 
 func newUDPFast(r *Registrar) *udpFast {
@@ -117,12 +117,21 @@ func (u *udpFast) filter(p sipmsg.TransportReadProps, data []byte) ([]byte, erro
 		return nil, nil
 	}
 	now := time.Now()
-	if u.shed.backlog(len(u.queue), u.r.cfg.UDPWorkers) > shedNewAfter && !hasAuthorization(data) {
+	at := now
+	if sc, ok := pc.(*stampedConn); ok {
+		at = sc.received(now)
+	}
+	waited := now.Sub(at) // in the socket's receive buffer
+	if waited > dropAfter {
+		u.shed.late.Add(1) // its sender has retransmitted it
+		return nil, nil
+	}
+	if waited+u.shed.backlog(len(u.queue), u.r.cfg.UDPWorkers) > shedNewAfter && !hasAuthorization(data) {
 		u.shedNew(data, src, pc)
 		return nil, nil
 	}
 	// sipgo reuses its read buffer: the worker needs its own copy.
-	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc, at: now}
+	job := udpJob{data: append([]byte(nil), data...), src: src, pc: pc, at: at}
 	select {
 	case u.queue <- job:
 	default:
@@ -152,13 +161,20 @@ func (u *udpFast) work() {
 }
 
 func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
-	msg, err := parser.ParseSIP(job.data)
-	if err != nil {
-		return // junk: no answer, as sipgo does
-	}
-	req, ok := msg.(*sipmsg.Request)
-	if !ok || req.Method != sipmsg.REGISTER {
-		return
+	reply := &udpReply{pc: job.pc, src: job.src, fast: u}
+	req := (*sipmsg.Request)(nil)
+	if parsed, ok := parseRegister(job.data); ok {
+		req, reply.direct, reply.clean = parsed, true, true
+	} else {
+		msg, err := parser.ParseSIP(job.data)
+		if err != nil {
+			return // junk: no answer, as sipgo does
+		}
+		var ok bool
+		if req, ok = msg.(*sipmsg.Request); !ok || req.Method != sipmsg.REGISTER {
+			return
+		}
+		reply.clean = rawHeadersClean(job.data)
 	}
 	r := u.r
 	if !r.enter() {
@@ -167,10 +183,10 @@ func (u *udpFast) handle(parser *sipmsg.Parser, job udpJob) {
 	defer r.leave()
 	req.SetTransport("UDP")
 	req.SetSource(job.src.String())
-	reply := &udpReply{pc: job.pc, req: req, src: job.src, fast: u, clean: rawHeadersClean(job.data)}
+	reply.req = req
 	// Only an answered challenge can earn an answer worth remembering: a
 	// first REGISTER gets a fresh 401 each time, at no cost.
-	if req.GetHeader("Authorization") != nil {
+	if req.GetHeader("authorization") != nil {
 		reply.key = txKey(req)
 	}
 	if reply.key != "" {
@@ -195,6 +211,9 @@ type udpReply struct {
 	// in fast.answers, for retransmissions of req.
 	key   string
 	clean bool // the raw header section passed rawHeadersClean
+	// direct reports that parseRegister read req: answers are then
+	// written from it directly (writeAnswer), not built with sipgo.
+	direct bool
 }
 
 func (u *udpReply) headersClean() bool { return u.clean }
@@ -222,12 +241,17 @@ func rawHeadersClean(b []byte) bool {
 	return true
 }
 
-func (u *udpReply) Respond(res *sipmsg.Response) error {
+// answer writes the answer into a pooled buffer — straight from the raw
+// request when parseRegister read it, else with sipgo's Response — and
+// sends it with one WriteTo.
+func (u *udpReply) answer(r *Registrar, req *sipmsg.Request, code int, reason string, extra []hdr) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
-	res.StringWrite(buf)
-	if u.key != "" && res.StatusCode >= 200 && res.StatusCode != 401 {
+	if !u.direct || !writeAnswer(buf, req, code, reason, r.cfg.UserAgent, extra) {
+		r.toResponse(req, code, reason, extra).StringWrite(buf)
+	}
+	if u.key != "" && code >= 200 && code != 401 {
 		u.fast.answers.put(u.key, bytes.Clone(buf.Bytes()), u.fast.r.cfg.Now())
 	}
 	_, err := u.pc.WriteTo(buf.Bytes(), u.dest())

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	sipmsg "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 )
 
@@ -214,5 +215,123 @@ func TestUDPQueueFull(t *testing.T) {
 	}
 	if got := srv.UDPDropped(); got != 19 {
 		t.Fatalf("dropped %d of 20 REGISTERs with a queue of one, want 19", got)
+	}
+}
+
+// TestUDPDirectAnswers: a REGISTER parseRegister reads is answered from
+// the raw request (its To tag is a hash of the request, the same for a
+// repeated request), and one it leaves to sipgo (two Vias) is answered as
+// before, with every Via copied; both carry what sipgo's Response would.
+func TestUDPDirectAnswers(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	c, err := net.Dial("udp", srv.udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().(*net.UDPAddr)
+	toTag := func(res string) string {
+		for _, l := range strings.Split(res, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "To: "); ok {
+				_, tag, _ := strings.Cut(v, ";tag=")
+				return tag
+			}
+		}
+		return ""
+	}
+	first := rawRegister(ln.ext, "")
+	if _, ok := parseRegister([]byte(first)); !ok {
+		t.Fatalf("parseRegister refused %q", first)
+	}
+	a, b := rawSend(t, c, first), rawSend(t, c, first)
+	wantVia := fmt.Sprintf(";rport=%d;received=127.0.0.1\r\n", local.Port)
+	if firstLine(a) != "SIP/2.0 401 Unauthorized" || !strings.Contains(a, wantVia) || !strings.Contains(a, "WWW-Authenticate: ") ||
+		!strings.Contains(a, "\r\nServer: ") || !strings.HasSuffix(a, "\r\n\r\n") {
+		t.Fatalf("first REGISTER: %q", a)
+	}
+	if tag := toTag(a); tag == "" || tag != toTag(b) || strings.Contains(tag, "-") {
+		t.Fatalf("To tags %q and %q: want one hash for one request", toTag(a), toTag(b))
+	}
+	twoVias := strings.Replace(first, "Max-Forwards:", "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK-second\r\nMax-Forwards:", 1)
+	if _, ok := parseRegister([]byte(twoVias)); ok {
+		t.Fatalf("parseRegister read a REGISTER with two Vias")
+	}
+	res := rawSend(t, c, twoVias)
+	if firstLine(res) != "SIP/2.0 401 Unauthorized" || !strings.Contains(res, wantVia) ||
+		!strings.Contains(res, "Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK-second\r\n") || !strings.Contains(toTag(res), "-") {
+		t.Fatalf("REGISTER with two Vias (sipgo's answer, uuid To tag): %q", res)
+	}
+}
+
+// TestUDPReceiveStamp: the registrar's UDP socket records the kernel's
+// receive time of each datagram — before the read, not when it is read —
+// and the read filter drops, without answering, a REGISTER that waited in
+// the receive buffer past T1 (its sender has retransmitted it).
+func TestUDPReceiveStamp(t *testing.T) {
+	uc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	sc, ok := stampConn(uc).(*stampedConn)
+	if !ok {
+		t.Skip("no kernel receive timestamps on this platform")
+	}
+	c, err := net.Dial("udp", uc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Linux turns receive stamping on a moment after the first socket asks
+	// (a deferred static key); until then it stamps at read time. So try
+	// a few datagrams: one must carry its receive time.
+	var stamps []string
+	for range 20 {
+		before := time.Now()
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // the datagram waits in the buffer
+		read := time.Now()
+		_ = sc.SetReadDeadline(time.Now().Add(answerWait))
+		buf := make([]byte, 16)
+		if n, from, err := sc.ReadFrom(buf); err != nil || n != 1 || from == nil {
+			t.Fatalf("read: %d %v %v", n, from, err)
+		}
+		at := sc.received(time.Now())
+		if !at.Before(before.Add(-time.Second)) && at.Before(read) {
+			stamps = nil
+			break
+		}
+		stamps = append(stamps, fmt.Sprintf("%s (sent %s, read %s)", at.Format(time.StampNano),
+			before.Format(time.StampNano), read.Format(time.StampNano)))
+	}
+	if stamps != nil {
+		t.Fatalf("no datagram stamped between its send and its read: %v", stamps)
+	}
+
+	st := openStore(t)
+	newLine(t, st, "1001", lineOpts{})
+	srv := startServer(t, st, nil)
+	stale := &stampedConn{UDPConn: uc, at: time.Now().Add(-2 * dropAfter)}
+	srv.Registrar.udp.mu.Lock()
+	srv.Registrar.udp.conns[uc.LocalAddr().String()] = stale
+	srv.Registrar.udp.mu.Unlock()
+	props := sipmsg.TransportReadProps{Transport: "UDP", LocalAddr: uc.LocalAddr(), RemoteAddr: c.LocalAddr()}
+	lateBefore := srv.Registrar.udp.shed.late.Load()
+	if out, err := srv.Registrar.udp.filter(props, []byte(rawRegister("1001", ""))); out != nil || err != nil {
+		t.Fatalf("filter passed a REGISTER on: %q %v", out, err)
+	}
+	if got := srv.Registrar.udp.shed.late.Load() - lateBefore; got != 1 || len(srv.Registrar.udp.queue) != 0 {
+		t.Fatalf("stale REGISTER: %d counted late, %d queued; want 1 and 0", got, len(srv.Registrar.udp.queue))
+	}
+	stale.at = time.Now()
+	if out, err := srv.Registrar.udp.filter(props, []byte(rawRegister("1001", ""))); out != nil || err != nil {
+		t.Fatalf("filter passed a REGISTER on: %q %v", out, err)
+	}
+	if got := srv.Registrar.udp.shed.late.Load() - lateBefore; got != 1 {
+		t.Fatalf("a fresh REGISTER was counted late")
 	}
 }

@@ -12,11 +12,14 @@ import (
 // after T1 (500 ms) without an answer, so an answer later than that only
 // adds work: the queue in front of the workers is kept under T1 of work.
 // The workers keep a moving average of the time one REGISTER takes; when
-// the queue holds more than shedNewAfter of work, a REGISTER without
-// credentials (the start of a registration) is answered 503 with
-// Retry-After at once by the reader, without parsing; REGISTERs answering
-// a challenge (the end of one) are still queued. A worker drops, unread,
-// a job that waited longer than dropAfter: its sender has retransmitted.
+// the time a REGISTER already waited in the socket's receive buffer (the
+// kernel's receive timestamp, see stampedConn) plus the work queued ahead
+// of it exceeds shedNewAfter, a REGISTER without credentials (the start
+// of a registration) is answered 503 with Retry-After at once by the
+// reader, without parsing; REGISTERs answering a challenge (the end of
+// one) are still queued. The reader drops, unread and uncopied, a
+// REGISTER that waited in the receive buffer longer than dropAfter, and a
+// worker one that waited that long in all: its sender has retransmitted.
 const (
 	shedNewAfter = 250 * time.Millisecond
 	dropAfter    = 500 * time.Millisecond
