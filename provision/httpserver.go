@@ -3,8 +3,8 @@ package provision
 import (
 	"bufio"
 	"io"
-	"net"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
