@@ -1,11 +1,19 @@
 package provision
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net"
+	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/phoneprov/phoneprov/firmware"
 )
 
 // serveTest serves h's HTTP server on a loopback port (over TLS with tc,
@@ -34,4 +42,94 @@ func serveTest(tb testing.TB, h *Server, tc *tls.Config) string {
 		}
 	})
 	return scheme + l.Addr().String()
+}
+
+// TestFirmwareOverHTTPServer serves a firmware image through the HTTP
+// server (http.ServeContent streamed to the connection): the whole image
+// with its Content-Length, HEAD, one range, several ranges (multipart),
+// If-Range, If-None-Match, and a config fetch on the same connection
+// afterwards.
+func TestFirmwareOverHTTPServer(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{})
+	fw, err := firmware.Open(firmware.Config{Dir: filepath.Join(t.TempDir(), "fw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := make([]byte, 1<<20+17)
+	for i := range image {
+		image[i] = byte(i * 7)
+	}
+	entry, err := fw.Add(bytes.NewReader(image), "VVX 410", "5.9.7.4477", "3111-46162-001.sip.ld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.phones.fw = fw
+	etag := `"` + entry.SHA256 + `"`
+	c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	defer c.CloseIdleConnections()
+	do := func(method string, hdr ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.url+"/3111-46162-001.sip.ld", nil)
+		req.Header.Set("User-Agent", polyUA)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, b
+	}
+	for _, tc := range []struct {
+		name, method string
+		hdr          []string
+		status       int
+		body         []byte
+		length       int64
+	}{
+		{"whole", "GET", nil, 200, image, int64(len(image))},
+		{"head", "HEAD", nil, 200, nil, int64(len(image))},
+		{"range", "GET", []string{"Range", "bytes=1000-1999"}, 206, image[1000:2000], 1000},
+		{"suffix", "GET", []string{"Range", "bytes=-10"}, 206, image[len(image)-10:], 10},
+		{"if-range stale", "GET", []string{"Range", "bytes=0-9", "If-Range", `"old"`}, 200, image, int64(len(image))},
+		{"if-range current", "GET", []string{"Range", "bytes=0-9", "If-Range", etag}, 206, image[:10], 10},
+		{"not modified", "GET", []string{"If-None-Match", etag}, 304, nil, -1},
+		{"unsatisfiable", "GET", []string{"Range", "bytes=99999999-"}, 416, nil, -1},
+	} {
+		res, body := do(tc.method, tc.hdr...)
+		if res.StatusCode != tc.status || (tc.body != nil && !bytes.Equal(body, tc.body)) || (tc.length >= 0 && res.ContentLength != tc.length) {
+			t.Errorf("%s: %d, %d bytes, Content-Length %d; want %d, %d bytes, %d", tc.name, res.StatusCode, len(body),
+				res.ContentLength, tc.status, len(tc.body), tc.length)
+		}
+		if tc.status < 300 && res.Header.Get("ETag") != etag {
+			t.Errorf("%s: ETag %q, want %q", tc.name, res.Header.Get("ETag"), etag)
+		}
+	}
+	res, body := do("GET", "Range", "bytes=0-9,100-109")
+	_, params, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
+	if res.StatusCode != 206 || err != nil {
+		t.Fatalf("two ranges: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for _, want := range [][]byte{image[:10], image[100:110]} {
+		p, err := mr.NextPart()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(p); !bytes.Equal(got, want) {
+			t.Fatalf("part %q: %x, want %x", p.Header.Get("Content-Range"), got, want)
+		}
+	}
+	if fw.InFlight() != 0 {
+		t.Fatalf("%d downloads still hold a slot", fw.InFlight())
+	}
+	// The connection still serves requests afterwards.
+	if res, _ := do("HEAD"); res.StatusCode != 200 {
+		t.Fatalf("HEAD after the ranges: %d", res.StatusCode)
+	}
 }
