@@ -33,8 +33,11 @@ const (
 	// IdleTimeout closes a keep-alive connection idle that long.
 	IdleTimeout = 2 * time.Minute
 	// MaxHeaderBytes bounds a request's line and headers; more is
-	// answered 431.
-	MaxHeaderBytes = 64 << 10
+	// answered 431. It is the size of a connection's read buffer, which an
+	// idle connection keeps (the body streaming uploads need keeps it): 16
+	// KiB rather than net/http's 64 KiB of before, for 4 KB less per idle
+	// connection (phones send well under 1 KiB).
+	MaxHeaderBytes = 16 << 10
 	// MaxAdminBody bounds the body of a request to the admin API and the
 	// console (the largest they take: an import); more is answered 413
 	// without reading it. The routes' own smaller limits still apply.
@@ -148,9 +151,11 @@ func adminRefusal(ctx *fasthttp.RequestCtx, code int, msg string) {
 
 // Bounds of what is read and dropped of an unread body after a refusal:
 // enough for a client to finish sending a body a little over the largest
-// limit, so that it sees the answer rather than a failed write.
+// limit, so that it sees the answer rather than a failed write; a client
+// that sends nothing for lingerGap is done.
 const (
 	lingerTime  = 5 * time.Second
+	lingerGap   = 500 * time.Millisecond
 	lingerBytes = 2 * MaxAdminBody
 )
 
@@ -178,8 +183,20 @@ func closeLingering(ctx *fasthttp.RequestCtx) {
 		if cw, ok := c.(interface{ CloseWrite() error }); ok {
 			_ = cw.CloseWrite()
 		}
-		_ = c.SetReadDeadline(time.Now().Add(lingerTime))
-		_, _ = io.CopyN(io.Discard, c, lingerBytes)
+		end := time.Now().Add(lingerTime)
+		buf := make([]byte, 32<<10)
+		for n := 0; n < lingerBytes; {
+			dl := time.Now().Add(lingerGap)
+			if dl.After(end) {
+				dl = end
+			}
+			_ = c.SetReadDeadline(dl)
+			m, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			n += m
+		}
 	})
 }
 
