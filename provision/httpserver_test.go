@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -9,7 +10,9 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +31,12 @@ func serveTest(tb testing.TB, h *Server, tc *tls.Config) string {
 	if tc != nil {
 		l, scheme = tls.NewListener(l, tc), "https://"
 	}
+	serveOn(tb, h, l)
+	return scheme + l.Addr().String()
+}
+
+// serveOn serves h's HTTP server on l until the test ends.
+func serveOn(tb testing.TB, h *Server, l net.Listener) {
 	s := h.HTTPServer(nil)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
@@ -41,7 +50,73 @@ func serveTest(tb testing.TB, h *Server, tc *tls.Config) string {
 			tb.Errorf("serve: %v", err)
 		}
 	})
-	return scheme + l.Addr().String()
+}
+
+// countingListener counts the writes that reach the sockets.
+type countingListener struct {
+	net.Listener
+	writes *atomic.Int64
+}
+
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{c, l.writes}, nil
+}
+
+func (c *countingConn) Write(b []byte) (int, error) { c.writes.Add(1); return c.Conn.Write(b) }
+
+// TestConfigInOneWrite: a device's config (over 4 KiB, where net/http
+// needed two writes) leaves in one socket write with its headers, on a
+// new connection and on a kept-alive one; a HEAD and a 304 too.
+func TestConfigInOneWrite(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{})
+	e.phones.mode, e.phones.allow = DeviceAuthNetwork, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	var writes atomic.Int64
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveOn(t, e.h, countingListener{l, &writes})
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	var etag string
+	for _, tc := range []struct {
+		method, inm string
+		status      int
+	}{{"GET", "", 200}, {"GET", "", 200}, {"HEAD", "", 200}, {"GET", "etag", 304}} {
+		before := writes.Load()
+		req := tc.method + " /" + yealinkMAC + ".cfg HTTP/1.1\r\nHost: x\r\nUser-Agent: " + yealinkUA + "\r\n"
+		if tc.inm != "" {
+			req += "If-None-Match: " + etag + "\r\n"
+		}
+		if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(br, &http.Request{Method: tc.method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != tc.status || (tc.method == "GET" && tc.status == 200 && (len(b) <= 4096 || int64(len(b)) != res.ContentLength)) {
+			t.Fatalf("%s %s: %d, %d bytes, Content-Length %d", tc.method, tc.inm, res.StatusCode, len(b), res.ContentLength)
+		}
+		etag = res.Header.Get("ETag")
+		if w := writes.Load() - before; w != 1 {
+			t.Fatalf("%s %s (%d bytes): %d socket writes, want 1", tc.method, tc.inm, len(b), w)
+		}
+	}
 }
 
 // TestFirmwareOverHTTPServer serves a firmware image through the HTTP
