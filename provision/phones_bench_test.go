@@ -14,8 +14,7 @@ import (
 // lookup, headers, body, fetch record, metrics), through the HTTP server's
 // handler without the socket.
 func BenchmarkPhoneFetch(b *testing.B) {
-	t := &testing.T{}
-	e := newPhoneEnv(t, ThrottleConfig{})
+	e := newPhoneEnv(b, ThrottleConfig{})
 	// --device-auth network: the source's network is the proof, as in
 	// provision/bench/run-wrk.sh
 	e.phones.mode, e.phones.allow = DeviceAuthNetwork, []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}

@@ -26,7 +26,7 @@ const (
 )
 
 type phoneEnv struct {
-	t      *testing.T
+	t      testing.TB
 	url    string // the HTTP server's base URL
 	h      *Server
 	store  *devicedb.Store
@@ -35,7 +35,7 @@ type phoneEnv struct {
 	bob    *devicedb.User
 }
 
-func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
+func newPhoneEnv(t testing.TB, tc ThrottleConfig) *phoneEnv {
 	t.Helper()
 	ctx := context.Background()
 	s, err := devicedb.Open(ctx, dbtest.Options(t))
