@@ -2,12 +2,16 @@ package provision
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -200,6 +204,44 @@ func closeLingering(ctx *fasthttp.RequestCtx) {
 	})
 }
 
+// detached is a request from fasthttpadaptor made safe to keep: the
+// adaptor's strings (method, URL, host, header names and values) point
+// into the connection's buffers, which the next request overwrites, and
+// its context is the fasthttp.RequestCtx, which must not outlive the
+// request either (the database's context watchers can). Handlers keep
+// some of them past the request (metric labels, records, jobs), so they
+// get copies, and a context of their own.
+func detached(r *http.Request) *http.Request {
+	d := r.WithContext(context.Background())
+	d.Method, d.Proto, d.Host = strings.Clone(r.Method), strings.Clone(r.Proto), strings.Clone(r.Host)
+	d.RequestURI, d.RemoteAddr = strings.Clone(r.RequestURI), strings.Clone(r.RemoteAddr)
+	u := *r.URL
+	u.Scheme, u.Opaque, u.Host, u.Path = strings.Clone(u.Scheme), strings.Clone(u.Opaque), strings.Clone(u.Host), strings.Clone(u.Path)
+	u.RawPath, u.RawQuery = strings.Clone(u.RawPath), strings.Clone(u.RawQuery)
+	u.Fragment, u.RawFragment = strings.Clone(u.Fragment), strings.Clone(u.RawFragment)
+	if u.User != nil {
+		pw, ok := u.User.Password()
+		u.User = url.User(strings.Clone(u.User.Username()))
+		if ok {
+			u.User = url.UserPassword(u.User.Username(), strings.Clone(pw))
+		}
+	}
+	d.URL = &u
+	d.Header = make(http.Header, len(r.Header))
+	for k, vs := range r.Header {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			c[i] = strings.Clone(v)
+		}
+		d.Header[strings.Clone(k)] = c
+	}
+	d.TransferEncoding = slices.Clone(r.TransferEncoding)
+	for i, v := range d.TransferEncoding {
+		d.TransferEncoding[i] = strings.Clone(v)
+	}
+	return d
+}
+
 // serveStreamed runs a net/http handler whose body can be large (a
 // firmware image: http.ServeContent with its Range, If-Range and
 // conditional requests) with the body streamed from the handler to the
@@ -223,7 +265,7 @@ func serveStreamed(ctx *fasthttp.RequestCtx, h http.HandlerFunc) {
 			w.commit(http.StatusOK)
 			pw.Close()
 		}()
-		h(w, &r)
+		h(w, detached(&r)) // it runs on after the fasthttp handler returns
 	}()
 	<-w.head
 	ctx.SetStatusCode(w.status)

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,5 +208,40 @@ func TestFirmwareOverHTTPServer(t *testing.T) {
 	// The connection still serves requests afterwards.
 	if res, _ := do("HEAD"); res.StatusCode != 200 {
 		t.Fatalf("HEAD after the ranges: %d", res.StatusCode)
+	}
+}
+
+// TestAdminRequestOutlivesItsBuffer: what the router keeps of a request
+// past its end (here the method label of the request counter) is not
+// overwritten by the next requests on the connection: /metrics still
+// gathers (a corrupted label makes it answer 500) and counts each method.
+func TestAdminRequestOutlivesItsBuffer(t *testing.T) {
+	e := newPhoneEnv(t, ThrottleConfig{})
+	c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	defer c.CloseIdleConnections()
+	for i := range 20 {
+		for _, m := range []string{"POST", "GET", "PATCH", "DELETE", "PUT"} {
+			req, _ := http.NewRequest(m, e.url+"/api/v1/users?i="+strconv.Itoa(i), strings.NewReader(`{"username":"x"}`))
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	}
+	res, err := c.Get(e.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("/metrics: %d %.300s", res.StatusCode, b)
+	}
+	for _, m := range []string{"POST", "GET", "PATCH", "DELETE", "PUT"} {
+		if !strings.Contains(string(b), `method="`+m+`"`) {
+			t.Errorf("/metrics counts no %s", m)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package provision
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -145,12 +144,8 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.router = r
-	// The adaptor gives the handler its fasthttp.RequestCtx as the
-	// request's context; it must not outlive the request, and the
-	// database's context watchers can: each request gets a context of its
-	// own.
 	s.admin = fasthttpadaptor.NewFastHTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.ServeHTTP(w, req.WithContext(context.Background()))
+		r.ServeHTTP(w, detached(req))
 	}))
 	return s, nil
 }
