@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Defaults of the phone routes' admission control.
@@ -54,8 +56,8 @@ func (a *admission) leave() { <-a.slots }
 // busy answers a request that found no slot, and closes the connection:
 // a phone told to come back in seconds should not hold a connection (and
 // its goroutine and buffers) open meanwhile.
-func busy(w http.ResponseWriter) {
-	w.Header().Set("Retry-After", strconv.Itoa(5+rand.IntN(11)))
-	w.Header().Set("Connection", "close")
-	http.Error(w, "busy: retry later", http.StatusServiceUnavailable)
+func busy(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.Set("Retry-After", strconv.Itoa(5+rand.IntN(11)))
+	writeError(ctx, "busy: retry later", http.StatusServiceUnavailable)
+	closeLingering(ctx)
 }

@@ -3,10 +3,11 @@ package provision
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // TestAdmission: past the bound a request waits for a slot, gets one when
@@ -37,12 +38,12 @@ func TestAdmission(t *testing.T) {
 	if a.enter(cctx) {
 		t.Fatal("a request whose client left got a slot")
 	}
-	rec := httptest.NewRecorder()
-	busy(rec)
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Connection") != "close" {
-		t.Fatalf("busy answered %d, Connection %q", rec.Code, rec.Header().Get("Connection"))
+	var rc fasthttp.RequestCtx
+	busy(&rc)
+	if res := &rc.Response; res.StatusCode() != http.StatusServiceUnavailable || !res.ConnectionClose() {
+		t.Fatalf("busy answered %d, Connection: close %v", res.StatusCode(), res.ConnectionClose())
 	}
-	if n, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || n < 5 || n > 15 {
-		t.Fatalf("Retry-After %q, want 5-15", rec.Header().Get("Retry-After"))
+	if n, err := strconv.Atoi(string(rc.Response.Header.Peek("Retry-After"))); err != nil || n < 5 || n > 15 {
+		t.Fatalf("Retry-After %q, want 5-15", rc.Response.Header.Peek("Retry-After"))
 	}
 }

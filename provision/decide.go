@@ -112,9 +112,8 @@ type Decision struct {
 	promote  bool // the device used its rotated credential
 	enrolled bool // the device used its enrollment token for the first time
 	frozen   bool
-	model    string       // the device's model, once its file is rendered
-	buf      *[]byte      // Body's pooled buffer (release)
-	hdr      *fileHeaders // Body's header values, when cached
+	model    string  // the device's model, once its file is rendered
+	buf      *[]byte // Body's pooled buffer (release)
 }
 
 // release gives Body's buffer back to the pool; the Decision's Body must no
@@ -310,7 +309,7 @@ func (p *Phones) decideDevice(ctx context.Context, req *PhoneRequest, token stri
 	} else {
 		d.Body, d.buf = e.bodyOf()
 	}
-	d.ContentType, d.ETag, d.frozen, d.model, d.hdr = e.ctype, e.etag, e.frozen, e.model, e.hdr
+	d.ContentType, d.ETag, d.frozen, d.model = e.ctype, e.etag, e.frozen, e.model
 	if e.frozen {
 		d.Outcome = "frozen"
 	}
@@ -452,7 +451,7 @@ func (p *Phones) decideShared(d *Decision) {
 		return
 	}
 	d.Status, d.Outcome = http.StatusOK, "shared"
-	d.Body, d.ContentType, d.ETag, d.hdr = e.body, e.ctype, e.etag, e.hdr
+	d.Body, d.ContentType, d.ETag = e.body, e.ctype, e.etag
 }
 
 // decideFirmware decides on a firmware image: the model comes from the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
@@ -222,21 +223,33 @@ func (p *Phones) Close() { p.rec.close() }
 // unassigned, mismatched and unauthorised requests look the same.
 var notFoundBody = []byte("404 page not found\n")
 
-func writeNotFound(w http.ResponseWriter) {
-	h := w.Header()
+// writeNotFound answers with the uniform 404.
+func writeNotFound(ctx *fasthttp.RequestCtx) {
+	h := &ctx.Response.Header
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(notFoundBody)))
-	w.WriteHeader(http.StatusNotFound)
-	w.Write(notFoundBody)
+	ctx.SetStatusCode(http.StatusNotFound)
+	ctx.SetBody(notFoundBody)
 }
 
-func clientAddr(r *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+// writeError answers like http.Error: msg and a newline, as plain text.
+func writeError(ctx *fasthttp.RequestCtx, msg string, code int) {
+	h := &ctx.Response.Header
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	ctx.SetStatusCode(code)
+	ctx.SetBodyString(msg + "\n")
+}
+
+// sourceAddr is a connection's remote address, IPv4-mapped addresses
+// unmapped.
+func sourceAddr(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	ap, err := netip.ParseAddrPort(a.String())
 	if err != nil {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		a, _ := netip.ParseAddr(host)
-		return a.Unmap()
+		return netip.Addr{}
 	}
 	return ap.Addr().Unmap()
 }
@@ -253,63 +266,86 @@ func (p *Phones) allowed(a netip.Addr) bool {
 	return false
 }
 
-// ServeHTTP answers a phone's request for a file. Uploads (PUT) are read
+// serve answers a phone's request for a file. Uploads (PUT) are read
 // outside the admission slots, under their own limits.
-func (p *Phones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPut {
-		p.upload(w, r)
+func (p *Phones) serve(ctx *fasthttp.RequestCtx) {
+	if ctx.IsPut() {
+		p.upload(ctx)
 		return
 	}
-	if !p.admit.enter(r.Context()) {
-		busy(w)
+	// Not ctx itself: a fasthttp.RequestCtx must not outlive its request,
+	// and the database's context watchers can.
+	if !p.admit.enter(context.Background()) {
+		busy(ctx)
 		p.count("", "", "busy")
 		return
 	}
 	defer p.admit.leave()
-	d := p.Answer(r.Context(), phoneRequest(r))
-	p.write(w, r, &d)
+	d := p.Answer(context.Background(), phoneRequest(ctx))
+	p.write(ctx, &d)
 	d.release()
 	p.count(d.ID.Vendor, metricModel(d.ID), d.Outcome)
 }
 
+// methodOf is the request's method, without an allocation for the usual
+// ones.
+func methodOf(ctx *fasthttp.RequestCtx) string {
+	switch {
+	case ctx.IsGet():
+		return http.MethodGet
+	case ctx.IsHead():
+		return http.MethodHead
+	case ctx.IsPut():
+		return http.MethodPut
+	}
+	return string(ctx.Method())
+}
+
 // phoneRequest takes from an HTTP request what the decision needs.
-func phoneRequest(r *http.Request) PhoneRequest {
-	req := PhoneRequest{Method: r.Method, Path: r.URL.Path, RequestURI: r.URL.RequestURI(), UserAgent: r.UserAgent(),
-		Source: clientAddr(r), Authorization: r.Header.Get("Authorization"), TLS: r.TLS != nil,
-		IfNoneMatch: r.Header.Get("If-None-Match")}
-	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
-		req.CertMAC = certMAC(r.TLS.PeerCertificates[0])
-		if req.CertMAC == "" {
-			req.CertMAC = "-" // verified, but names no MAC: matches none
+func phoneRequest(ctx *fasthttp.RequestCtx) PhoneRequest {
+	h := &ctx.Request.Header
+	req := PhoneRequest{Method: methodOf(ctx), Path: string(ctx.Path()), UserAgent: string(h.UserAgent()),
+		Source: sourceAddr(ctx.RemoteAddr()), Authorization: string(h.Peek("Authorization")), TLS: ctx.IsTLS(),
+		IfNoneMatch: string(h.Peek("If-None-Match"))}
+	if uri := ctx.RequestURI(); req.Authorization != "" && string(uri) != req.Path {
+		req.RequestURI = string(uri) // what a digest response names
+	}
+	if req.TLS {
+		if st := ctx.TLSConnectionState(); st != nil && len(st.VerifiedChains) > 0 && len(st.PeerCertificates) > 0 {
+			req.CertMAC = certMAC(st.PeerCertificates[0])
+			if req.CertMAC == "" {
+				req.CertMAC = "-" // verified, but names no MAC: matches none
+			}
 		}
 	}
 	return req
 }
 
 // write answers an HTTP request with a decision.
-func (p *Phones) write(w http.ResponseWriter, r *http.Request, d *Decision) {
+func (p *Phones) write(ctx *fasthttp.RequestCtx, d *Decision) {
 	switch d.Status {
 	case http.StatusOK:
 		if d.Firmware != nil {
-			p.fw.Serve(w, r, *d.Firmware)
+			e := *d.Firmware
+			serveStreamed(ctx, func(w http.ResponseWriter, r *http.Request) { p.fw.Serve(w, r, e) })
 			return
 		}
-		writeFile(w, r, d)
+		writeFile(ctx, d)
 	case http.StatusUnauthorized:
 		for _, c := range d.Challenges {
-			w.Header().Add("WWW-Authenticate", c)
+			ctx.Response.Header.Add("WWW-Authenticate", c)
 		}
-		http.Error(w, "401 unauthorized", http.StatusUnauthorized)
+		writeError(ctx, "401 unauthorized", http.StatusUnauthorized)
 	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", strconv.Itoa(int(p.throttle.cfg.BlockFor.Seconds())))
-		http.Error(w, "too many requests", http.StatusTooManyRequests)
+		ctx.Response.Header.Set("Retry-After", strconv.Itoa(int(p.throttle.cfg.BlockFor.Seconds())))
+		writeError(ctx, "too many requests", http.StatusTooManyRequests)
 	case http.StatusInternalServerError:
 		if d.Outcome != "gone" {
 			p.log.Error("rendering config", "mac", d.ID.MAC, "kind", d.ID.Kind, "err", d.Reason)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			writeError(ctx, "internal error", http.StatusInternalServerError)
 		}
 	default:
-		writeNotFound(w)
+		writeNotFound(ctx)
 	}
 }
 

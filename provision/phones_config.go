@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/firmware"
 	"github.com/phoneprov/phoneprov/provision/ident"
@@ -47,7 +49,6 @@ type rendered struct {
 	// body is the file, or nil when delta holds it (bodyOf).
 	body   []byte
 	delta  *delta
-	hdr    *fileHeaders
 	etag   string
 	ctype  string
 	model  string // the device's catalog model, checked against the User-Agent
@@ -227,7 +228,6 @@ func (p *Phones) renderDevice(ctx context.Context, id *ident.Identity, path iden
 	}
 	e.body = buf.Bytes()
 	e.etag = etag(e.body)
-	e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 	return e, nil
 }
 
@@ -247,7 +247,6 @@ func (p *Phones) frozen(ctx context.Context, d *devicedb.Device, kind string, e 
 	}
 	e.body, e.ctype, e.frozen = []byte(f.Body), f.ContentType, true
 	e.etag = etag(e.body)
-	e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 	return e, nil
 }
 
@@ -271,7 +270,6 @@ func (p *Phones) shared(m templates.Model, id *ident.Identity) (*rendered, error
 			return nil, err
 		}
 		e = &rendered{gen: gen, body: buf.Bytes(), ctype: ct, etag: etag(buf.Bytes()), model: m.Model, family: m.Family}
-		e.hdr = newFileHeaders(e.etag, e.ctype, len(e.body))
 		p.cache.put(key, e)
 	}
 	return e, nil
@@ -321,35 +319,20 @@ func etag(b []byte) string {
 	return `"` + hex.EncodeToString(h[:16]) + `"`
 }
 
-// fileHeaders are a cached file's header values, made once: net/http
-// only reads them.
-type fileHeaders struct{ etag, ctype, length []string }
-
-func newFileHeaders(etag, ctype string, n int) *fileHeaders {
-	return &fileHeaders{etag: []string{etag}, ctype: []string{ctype}, length: []string{strconv.Itoa(n)}}
-}
-
-var noCache = []string{"no-cache"}
-
 // writeFile answers with a decided file, or 304 when the phone has it.
-func writeFile(w http.ResponseWriter, r *http.Request, d *Decision) {
-	fh := d.hdr
-	if fh == nil {
-		fh = newFileHeaders(d.ETag, d.ContentType, len(d.Body))
-	}
-	h := w.Header()
-	h["Etag"] = fh.etag
-	h["Cache-Control"] = noCache
-	if inm := r.Header["If-None-Match"]; d.NotModified || (len(inm) > 0 && etagMatch(inm[0], d.ETag)) {
-		w.WriteHeader(http.StatusNotModified)
+// The header values are copied into the response's own buffers: no
+// allocation.
+func writeFile(ctx *fasthttp.RequestCtx, d *Decision) {
+	h := &ctx.Response.Header
+	h.Set("ETag", d.ETag)
+	h.Set("Cache-Control", "no-cache")
+	if inm := ctx.Request.Header.Peek("If-None-Match"); d.NotModified || (len(inm) > 0 && etagMatch(b2s(inm), d.ETag)) {
+		ctx.SetStatusCode(http.StatusNotModified)
 		return
 	}
-	h["Content-Type"] = fh.ctype
-	h["Content-Length"] = fh.length
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(d.Body)
-	}
+	h.SetContentType(d.ContentType)
+	ctx.SetStatusCode(http.StatusOK)
+	ctx.SetBody(d.Body) // a HEAD's body is not sent; its Content-Length is
 }
 
 // etagMatch applies If-None-Match's list and weak comparison.

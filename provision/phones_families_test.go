@@ -65,7 +65,7 @@ func TestEveryFamilyBootSequence(t *testing.T) {
 				if ident.ParsePath("/"+name).Kind == ident.KindFirmware {
 					continue
 				}
-				req, _ := http.NewRequest("GET", e.srv.URL+"/"+name, nil)
+				req, _ := http.NewRequest("GET", e.url+"/"+name, nil)
 				res, body := e.do(req, c.ua)
 				want := 200
 				for _, miss := range c.missing {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -27,15 +26,16 @@ const (
 )
 
 type phoneEnv struct {
-	t      *testing.T
-	srv    *httptest.Server
+	t      testing.TB
+	url    string // the HTTP server's base URL
+	h      *Server
 	store  *devicedb.Store
 	phones *Phones
 	alice  *devicedb.User
 	bob    *devicedb.User
 }
 
-func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
+func newPhoneEnv(t testing.TB, tc ThrottleConfig) *phoneEnv {
 	t.Helper()
 	ctx := context.Background()
 	s, err := devicedb.Open(ctx, dbtest.Options(t))
@@ -55,8 +55,8 @@ func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &phoneEnv{t: t, srv: httptest.NewServer(h), store: s, phones: ph}
-	t.Cleanup(func() { e.srv.Close(); ph.Close(); s.Close() })
+	t.Cleanup(func() { ph.Close(); s.Close() })
+	e := &phoneEnv{t: t, url: serveTest(t, h, nil), h: h, store: s, phones: ph}
 	e.alice, _ = s.CreateUser(ctx, devicedb.NewUser{Username: "alice", FirstName: "Alice", LastName: "Archer", Extension: "1001"})
 	e.bob, _ = s.CreateUser(ctx, devicedb.NewUser{Username: "bob", FirstName: "Bob", Extension: "1002"})
 	l, _ := s.CreateLicense(ctx, devicedb.NewLicense{Type: "X4", Country: "US"})
@@ -82,7 +82,7 @@ func newPhoneEnv(t *testing.T, tc ThrottleConfig) *phoneEnv {
 // there is no such device.
 func (e *phoneEnv) get(path, ua string, hdr ...string) (*http.Response, []byte) {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req, _ := http.NewRequest("GET", e.url+path, nil)
 	return e.do(req, ua, hdr...)
 }
 
@@ -113,7 +113,7 @@ func (e *phoneEnv) do(req *http.Request, ua string, hdr ...string) (*http.Respon
 // getRaw fetches a file with no credential.
 func (e *phoneEnv) getRaw(path, ua string) (*http.Response, []byte) {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req, _ := http.NewRequest("GET", e.url+path, nil)
 	req.Header.Set("User-Agent", ua)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -291,7 +291,7 @@ func TestPendingDevicesAndUploads(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	req, _ := http.NewRequest("PUT", e.srv.URL+"/"+polyMAC+"-app.log", strings.NewReader("boot ok"))
+	req, _ := http.NewRequest("PUT", e.url+"/"+polyMAC+"-app.log", strings.NewReader("boot ok"))
 	if res, body := e.do(req, polyUA); res.StatusCode != 204 {
 		t.Fatalf("upload: %d %s", res.StatusCode, body)
 	}
@@ -299,18 +299,18 @@ func TestPendingDevicesAndUploads(t *testing.T) {
 	if len(us) != 1 || string(us[0].Body) != "boot ok" {
 		t.Fatalf("uploads: %+v", us)
 	}
-	req, _ = http.NewRequest("PUT", e.srv.URL+"/805ec0ffffff-app.log", strings.NewReader("x"))
+	req, _ = http.NewRequest("PUT", e.url+"/805ec0ffffff-app.log", strings.NewReader("x"))
 	if res, _ := e.do(req, polyUA); res.StatusCode != 404 {
 		t.Fatalf("upload by a stranger: %d", res.StatusCode)
 	}
 	// The Poly's upload without its credential: challenged, never stored.
-	req, _ = http.NewRequest("PUT", e.srv.URL+"/"+polyMAC+"-web.cfg", strings.NewReader("x"))
+	req, _ = http.NewRequest("PUT", e.url+"/"+polyMAC+"-web.cfg", strings.NewReader("x"))
 	req.Header.Set("User-Agent", polyUA)
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
 		t.Fatalf("upload without credential: %v %v", res, err)
 	}
 	// A Yealink does not upload, even with its credential.
-	req, _ = http.NewRequest("PUT", e.srv.URL+"/"+yealinkMAC+"-app.log", strings.NewReader("x"))
+	req, _ = http.NewRequest("PUT", e.url+"/"+yealinkMAC+"-app.log", strings.NewReader("x"))
 	if res, _ := e.do(req, polyUA); res.StatusCode != 404 {
 		t.Fatalf("upload for a Yealink: %d", res.StatusCode)
 	}
@@ -328,7 +328,7 @@ func TestDeviceHTTPDigest(t *testing.T) {
 		t.Fatalf("without credentials: %d", res.StatusCode)
 	}
 	c := &http.Client{Transport: &digest.Transport{Username: user, Password: pw}}
-	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req, _ := http.NewRequest("GET", e.url+path, nil)
 	req.Header.Set("User-Agent", yealinkUA)
 	res, err := c.Do(req)
 	if err != nil {
@@ -340,7 +340,7 @@ func TestDeviceHTTPDigest(t *testing.T) {
 		t.Fatalf("with credentials: %d\n%s", res.StatusCode, body)
 	}
 	c = &http.Client{Transport: &digest.Transport{Username: user, Password: "wrong"}}
-	req, _ = http.NewRequest("GET", e.srv.URL+path, nil)
+	req, _ = http.NewRequest("GET", e.url+path, nil)
 	req.Header.Set("User-Agent", yealinkUA)
 	if res, err = c.Do(req); err != nil || res.StatusCode != 404 {
 		t.Fatalf("wrong password: %v %v, want the uniform 404", res, err)

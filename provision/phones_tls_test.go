@@ -9,8 +9,8 @@ import (
 	"crypto/x509/pkix"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -43,14 +43,18 @@ func TestDeviceCertificateMustMatchPath(t *testing.T) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca, &devKey.PublicKey, caKey)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	srv := httptest.NewUnstartedServer(e.srv.Config.Handler)
-	srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
-	srv.StartTLS()
-	defer srv.Close()
-	c := srv.Client()
-	c.Transport.(*http.Transport).TLSClientConfig.Certificates = []tls.Certificate{{Certificate: [][]byte{devDER}, PrivateKey: devKey}}
+	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srvDER, _ := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(3),
+		Subject: pkix.Name{CommonName: "127.0.0.1"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, ca, &srvKey.PublicKey, caKey)
+	url := serveTest(t, e.h, &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}}})
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{devDER}, PrivateKey: devKey}}}}}
+	defer c.CloseIdleConnections()
 	get := func(path, ua string) int {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req, _ := http.NewRequest("GET", url+path, nil)
 		req.Header.Set("User-Agent", ua)
 		res, err := c.Do(req)
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/provision/api"
@@ -55,6 +56,7 @@ type Config struct {
 // Server is the HTTP handler shared by the HTTP and HTTPS listeners.
 type Server struct {
 	router chi.Router
+	admin  fasthttp.RequestHandler // router, through the net/http adaptor
 	phones *Phones
 	// phoneReqs counts phone-route requests by status class, looked up
 	// once: the phone route is the hot path and skips the router.
@@ -136,13 +138,15 @@ func New(cfg Config) (*Server, error) {
 		})
 	}
 	if cfg.Phones != nil {
-		r.Handle("/*", cfg.Phones)
 		s.phones = cfg.Phones
 		for i := range s.phoneReqs {
 			s.phoneReqs[i] = s.reqs.WithLabelValues("/*", "phone", strconv.Itoa(i)+"xx")
 		}
 	}
 	s.router = r
+	s.admin = fasthttpadaptor.NewFastHTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.ServeHTTP(w, detached(req))
+	}))
 	return s, nil
 }
 
@@ -169,55 +173,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"status":"ok"}` + "\n"))
 }
 
-// ServeHTTP implements http.Handler. Phone requests (any path outside
-// /api/, /healthz, /metrics, /ca.crt and the console's) go straight to the config routes:
-// they are the hot path during a boot storm.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.phones != nil && isPhonePath(r.URL.Path) {
-		sw := statusWriters.Get().(*statusWriter)
-		*sw = statusWriter{ResponseWriter: w}
-		s.phones.ServeHTTP(sw, r)
-		s.phoneReqs[sw.status/100%6].Inc()
-		*sw = statusWriter{}
-		statusWriters.Put(sw)
-		return
-	}
-	s.router.ServeHTTP(w, r)
-}
-
+// isPhonePath reports whether a path is for the config routes: any path
+// outside /api/, /healthz, /metrics, /ca.crt and the console's.
 func isPhonePath(p string) bool {
 	switch {
 	case strings.HasPrefix(p, "/api/"), p == "/api", p == "/healthz", p == "/metrics", p == "/ca.crt", console.Paths(p):
 		return false
 	}
 	return true
-}
-
-// statusWriters keeps the phone route free of an allocation per request.
-var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
-
-// statusWriter remembers the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the connection (upload read
-// deadlines).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }
 
 // instrument counts requests by route pattern (never by MAC or IP).
@@ -257,5 +220,3 @@ func statusLabel(code int) string {
 	}
 	return strconv.Itoa(code)
 }
-
-var _ http.Handler = (*Server)(nil)

@@ -1,12 +1,16 @@
 package provision
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/sip/srclimit"
@@ -66,51 +70,54 @@ func (u *uploadLimit) leave(a netip.Addr) {
 
 // upload takes a file a device PUTs (Poly logs and override files) after
 // the same decision as a GET: the device's proof is checked on the
-// headers, before any of the body is read.
-func (p *Phones) upload(w http.ResponseWriter, r *http.Request) {
-	req := phoneRequest(r)
+// headers, before the body is read (the server reads at most its first
+// 8 KiB ahead: the body is streamed).
+func (p *Phones) upload(ctx *fasthttp.RequestCtx) {
+	req := phoneRequest(ctx)
 	if !p.uploads.enter(req.Source) {
-		w.Header().Set("Connection", "close")
-		busy(w)
+		busy(ctx)
 		p.count("", "", "busy")
 		return
 	}
 	defer p.uploads.leave(req.Source)
-	d := p.Answer(r.Context(), req)
+	d := p.Answer(context.Background(), req) // not ctx: see serve
 	defer func() { p.count(d.ID.Vendor, metricModel(d.ID), d.Outcome) }()
 	if d.Status != http.StatusNoContent {
 		// Do not read a body that is refused.
-		w.Header().Set("Connection", "close")
-		p.write(w, r, &d)
+		p.write(ctx, &d)
+		closeLingering(ctx)
 		return
 	}
-	if r.ContentLength > devicedb.MaxUpload {
-		w.Header().Set("Connection", "close")
-		http.Error(w, "upload over 1 MiB", http.StatusRequestEntityTooLarge)
+	if ctx.Request.Header.ContentLength() > devicedb.MaxUpload {
+		writeError(ctx, "upload over 1 MiB", http.StatusRequestEntityTooLarge)
+		closeLingering(ctx)
 		d.Outcome = "upload_too_big"
 		return
 	}
-	body, err := io.ReadAll(&rateReader{r: http.MaxBytesReader(w, r.Body, devicedb.MaxUpload), rc: http.NewResponseController(w),
-		start: time.Now()})
-	var tooBig *http.MaxBytesError
+	var body io.Reader = bytes.NewReader(ctx.Request.Body())
+	if s := ctx.RequestBodyStream(); s != nil {
+		body = s
+	}
+	b, err := io.ReadAll(&rateReader{r: io.LimitReader(body, devicedb.MaxUpload+1), conn: ctx, start: time.Now()})
 	switch {
-	case errors.As(err, &tooBig):
-		http.Error(w, "upload over 1 MiB", http.StatusRequestEntityTooLarge)
+	case err == nil && len(b) > devicedb.MaxUpload:
+		writeError(ctx, "upload over 1 MiB", http.StatusRequestEntityTooLarge)
+		closeLingering(ctx)
 		d.Outcome = "upload_too_big"
 		return
 	case err != nil:
-		w.Header().Set("Connection", "close")
-		http.Error(w, "upload too slow", http.StatusRequestTimeout)
+		writeError(ctx, "upload too slow", http.StatusRequestTimeout)
+		closeLingering(ctx)
 		d.Outcome = "upload_slow"
 		return
 	}
-	if err := p.store.SaveUpload(r.Context(), d.ID.MAC, d.ID.File, body); err != nil {
+	if err := p.store.SaveUpload(context.Background(), d.ID.MAC, d.ID.File, b); err != nil {
 		p.log.Error("saving upload", "mac", d.ID.MAC, "file", d.ID.File, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		writeError(ctx, "internal error", http.StatusInternalServerError)
 		d.Outcome = "error"
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	ctx.SetStatusCode(http.StatusNoContent)
 }
 
 // errTooSlow ends an upload body that comes too slowly.
@@ -121,7 +128,7 @@ var errTooSlow = errors.New("upload body below the minimum rate")
 // uploadGrace the body must keep uploadMinRate.
 type rateReader struct {
 	r     io.Reader
-	rc    *http.ResponseController
+	conn  interface{ SetReadDeadline(time.Time) error }
 	start time.Time
 	n     int64
 }
@@ -136,7 +143,7 @@ func (b *rateReader) Read(buf []byte) (int, error) {
 	if end := b.start.Add(uploadMax); dl.After(end) {
 		dl = end
 	}
-	_ = b.rc.SetReadDeadline(dl)
+	_ = b.conn.SetReadDeadline(dl)
 	n, err := b.r.Read(buf)
 	b.n += int64(n)
 	return n, err

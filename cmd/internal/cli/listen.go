@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/phoneprov/phoneprov/provision"
 	"github.com/phoneprov/phoneprov/provision/tlsca"
 )
 
@@ -159,7 +158,6 @@ func listen(c *serveConfig, log *slog.Logger, hosts []string) (*listeners, error
 		if ls.http, err = net.Listen("tcp", c.HTTPAddr); err != nil {
 			return nil, fmt.Errorf("--http-addr: %w", err)
 		}
-		ls.http = provision.CoalescingListener(ls.http)
 	}
 	tlsMin, _ := tlsMinVersion(c.TLSMinVersion)
 	if c.HTTPSAddr != "" || c.SIPSAddr != "" {

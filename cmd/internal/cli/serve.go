@@ -142,7 +142,7 @@ func run(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer
 		if err != nil {
 			return err
 		}
-		servers = append(servers, ds)
+		servers = append(servers, ds.Shutdown)
 	}
 	stopNet, err := startNetServices(c, ls, reg, store, log)
 	if err != nil {
@@ -264,33 +264,33 @@ func startDebug(addr string, log *slog.Logger) (*http.Server, error) {
 
 // drain is the first step of shutdown: /healthz turns 503 and the HTTP
 // servers finish their in-flight requests (15 s at most).
-func drain(h *provision.Server, servers []*http.Server, log *slog.Logger) {
+func drain(h *provision.Server, servers []func(context.Context) error, log *slog.Logger) {
 	log.Info("shutting down: draining in-flight requests")
 	h.SetReady(false)
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil {
+	for _, shutdown := range servers {
+		if err := shutdown(sctx); err != nil {
 			log.Warn("http shutdown", "err", err)
 		}
 	}
 }
 
-func startHTTP(h http.Handler, ls *listeners, log *slog.Logger) []*http.Server {
-	var out []*http.Server
+// startHTTP serves the HTTP and HTTPS listeners (fasthttp) and returns
+// their graceful shutdowns.
+func startHTTP(h *provision.Server, ls *listeners, log *slog.Logger) []func(context.Context) error {
+	var out []func(context.Context) error
 	for _, l := range []net.Listener{ls.http, ls.https} {
 		if l == nil {
 			continue
 		}
-		s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-			WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+		s := h.HTTPServer(log)
 		go func(l net.Listener) {
-			if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := s.Serve(l); err != nil {
 				log.Error("http server", "addr", l.Addr().String(), "err", err)
 			}
 		}(l)
-		out = append(out, s)
+		out = append(out, s.ShutdownWithContext)
 	}
 	return out
 }

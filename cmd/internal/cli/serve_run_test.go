@@ -49,5 +49,5 @@ func TestRunStopsEverything(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not return within 60 s of its context ending")
 	}
-	goleak.VerifyNone(t, before)
+	goleak.VerifyNone(t, append(fasthttpIgnored, before)...)
 }
