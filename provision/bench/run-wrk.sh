@@ -465,11 +465,11 @@ MET=$(awk -v r="$RATIO" -v p="$PP_P99" -v n="$PP_NON2XX" -v e="$PP_SERR" \
       "$(col $s 15 | paste -sd' ')" "$(col $s 14 | paste -sd' ')" "$(col $s 19 | paste -sd' ')"
   done
   echo "ratio phoneprov/nginx (median rps): $RATIO; target (issue 11) >= 1.0 with p99 < 5 ms and 0 non-2xx: $MET"
-  awk '/^phoneprov_config_fetches_total\{/ { if ($1 ~ /outcome="ok"/) ok += $2; else { bad += $2; o[$1] += $2 } }
+  awk '/^phoneprov_config_fetches_total\{/ { if ($0 ~ /outcome="ok"/) ok += $NF; else { bad += $NF; o[$1] += $NF } }
     END { printf "phoneprov phone route (whole run, from /metrics): %.0f files served, %.0f other answers (the checks: 1 wrong User-Agent; with REQ=basic one challenge per fetch of the seeding)\n", ok, bad }' "$RUN/metrics.txt" 2>/dev/null || true
   grep -E '^phoneprov_fetch_records_dropped_total ' "$RUN/metrics.txt" 2>/dev/null || true
   if [ -s "$RUN/syscalls.txt" ]; then cat "$RUN/syscalls.txt"; fi
-  ((${#IDLE_OUT[@]})) && printf '%s\n' "${IDLE_OUT[@]}"
-  [ -n "$COLD_OUT" ] && echo "$COLD_OUT"
+  if ((${#IDLE_OUT[@]})); then printf '%s\n' "${IDLE_OUT[@]}"; fi
+  if [ -n "$COLD_OUT" ]; then echo "$COLD_OUT"; fi
 } | tee -a "$RESULTS/summary.txt"
 ((PP_NON2XX == 0)) || { echo "phoneprov answered $PP_NON2XX non-2xx responses: the measurement is not valid"; exit 1; }
