@@ -229,18 +229,40 @@ func (t *table) len() int {
 	return n
 }
 
-// load adds records, e.g. those persisted before a restart.
-// Only the User-Agent is interned: auth users and MACs are (nearly) one per
-// line, and interning them would fill the interner before the User-Agents.
+// load adds records, e.g. those persisted before a restart. The strings a
+// record brings (AOR, contact, auth user, MAC, Call-ID, instance, source)
+// are copied into one allocation they share, and the User-Agent is
+// interned: auth users and MACs are (nearly) one per line, and interning
+// them would fill the interner before the User-Agents.
 func (t *table) load(recs []devicedb.Binding, intern func(string) string) {
 	for i := range recs {
 		r := &recs[i]
+		packStrings(&r.AOR, &r.Contact, &r.AuthUser, &r.MAC, &r.CallID, &r.Instance, &r.Source)
 		b := fromRecord(r)
 		b.userAgent = intern(b.userAgent)
-		_ = t.update(r.AOR, func(cur []binding) ([]binding, error) {
-			out := slices.DeleteFunc(slices.Clone(cur), func(x binding) bool { return x.contact == b.contact })
-			return append(out, b), nil
-		})
+		s := t.shard(r.AOR)
+		s.mu.Lock()
+		out := slices.DeleteFunc(slices.Clone(s.m[r.AOR]), func(x binding) bool { return x.contact == b.contact })
+		s.m[r.AOR] = append(out, b)
+		s.mu.Unlock()
+	}
+}
+
+// packStrings copies the strings ss point to into one new allocation and
+// points them at their copies.
+func packStrings(ss ...*string) {
+	n := 0
+	for _, s := range ss {
+		n += len(*s)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, s := range ss {
+		sb.WriteString(*s)
+	}
+	all := sb.String()
+	for _, s := range ss {
+		*s, all = all[:len(*s)], all[len(*s):]
 	}
 }
 

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/phoneprov/phoneprov/devicedb"
@@ -77,6 +78,10 @@ func (c *credCache) get(ctx context.Context, authUser string) (*credential, erro
 		return nil, err
 	}
 	cr := &credential{LineCredential: *lc}
+	// The Directory may hand back the name it was asked for, a substring
+	// of the request's Authorization header: kept by the cache and by every
+	// binding of the line, it would keep that whole header alive.
+	cr.AuthUser = strings.Clone(cr.AuthUser)
 	cr.ha1MD5 = digest.HA1(digest.MD5, lc.AuthUser, c.realm, lc.Password)
 	cr.ha1SHA256 = digest.HA1(digest.SHA256, lc.AuthUser, c.realm, lc.Password)
 	c.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/phoneprov/phoneprov/devicedb"
 	"github.com/phoneprov/phoneprov/sip/digest"
@@ -245,5 +246,34 @@ func TestLagging(t *testing.T) {
 	}
 	if all := tb.lagging(now, 1<<62); len(all) != 1 || all[0].Contact != "sip:c" {
 		t.Fatalf("lagging with no horizon = %+v, want sip:c", all)
+	}
+}
+
+// TestPackStrings: the packed strings keep their values and lie end to end
+// in one allocation.
+func TestPackStrings(t *testing.T) {
+	for _, in := range [][]string{
+		{"sip:1001@example.test", "sip:1001@192.0.2.1:5060", "", "0004f2000001", "abc@192.0.2.1"},
+		{"", "", ""},
+		{"only"},
+	} {
+		got := slices.Clone(in)
+		ptrs := make([]*string, len(got))
+		for i := range got {
+			ptrs[i] = &got[i]
+		}
+		packStrings(ptrs...)
+		if !slices.Equal(got, in) {
+			t.Fatalf("packed %q, want %q", got, in)
+		}
+		for i := 1; i < len(got); i++ {
+			if len(got[i-1]) > 0 && len(got[i]) > 0 &&
+				unsafe.Pointer(unsafe.StringData(got[i])) != unsafe.Add(unsafe.Pointer(unsafe.StringData(got[i-1])), len(got[i-1])) {
+				t.Errorf("%q and %q are not adjacent", got[i-1], got[i])
+			}
+		}
+		if len(got[0]) > 0 && unsafe.StringData(got[0]) == unsafe.StringData(in[0]) {
+			t.Errorf("%q was not copied", got[0])
+		}
 	}
 }

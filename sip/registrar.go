@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -156,6 +157,13 @@ func New(cfg Config, dir Directory) (*Registrar, error) {
 		if ap, err := netip.ParseAddrPort(recs[i].Source); err == nil {
 			r.auth.PeerSuccess(digest.Peer{Addr: ap.Addr().Unmap(), User: recs[i].AuthUser})
 		}
+	}
+	if len(recs) > 0 {
+		// The records and the database driver's copies of their strings are
+		// garbage now, about as large as the table built from them: collect
+		// them and hand their pages back, or the process keeps that peak
+		// (and the GC's headroom over it) resident until traffic reuses it.
+		debug.FreeOSMemory()
 	}
 	r.persist = startPersister(r)
 	r.udp.start()

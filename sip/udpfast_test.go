@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
@@ -189,6 +190,23 @@ func TestCredCacheBound(t *testing.T) {
 	}
 	if _, ok := c.cached(ln.authUser); !ok {
 		t.Fatal("the credential just read is not cached")
+	}
+}
+
+// TestCredCacheCopiesAuthUser: the cached credential does not share the
+// storage of the auth user it was looked up by (a substring of a request's
+// Authorization header, which it would keep alive).
+func TestCredCacheCopiesAuthUser(t *testing.T) {
+	st := openStore(t)
+	ln := newLine(t, st, "1001", lineOpts{})
+	hdr := `Digest username="` + ln.authUser + `", realm="` + testDomain + `"`
+	name := hdr[len(`Digest username="`):][:len(ln.authUser)]
+	cr, err := newCredCache(st, testDomain).get(bg, name)
+	if err != nil || cr == nil || cr.AuthUser != ln.authUser {
+		t.Fatalf("get(%q) = %+v, %v", name, cr, err)
+	}
+	if unsafe.StringData(cr.AuthUser) == unsafe.StringData(name) {
+		t.Error("the cached auth user shares the header's storage")
 	}
 }
 

@@ -70,10 +70,13 @@ type srcKey struct {
 	udp bool
 }
 
-type knownKey struct {
-	src  netip.Addr
-	user string
-}
+// knownKey is a seeded 64-bit hash of a (source, user) pair: the table of
+// successes holds one for every line registered, so its entries hold no
+// string. Two pairs share a hash with a chance of about n²/2⁶⁵ (10⁻¹⁰ for
+// 100,000 pairs), and the seed is drawn per process, so no client can aim
+// for one; a shared hash would only exempt one more user from its source's
+// sweep verdict.
+type knownKey uint64
 
 // throttle counts failures per (source, transport, user) and, for
 // credential sweeps, the distinct users failing per (source, transport).
@@ -109,14 +112,22 @@ func newThrottle(c Config) *throttle {
 
 // keys returns the table keys of p; its address counts as the source it
 // belongs to (an IPv4 address, or an IPv6 /64).
-func keys(p Peer) (pairKey, srcKey, knownKey) {
+func (t *throttle) keys(p Peer) (pairKey, srcKey, knownKey) {
 	a := srclimit.SourceKey(p.Addr)
-	return pairKey{a, p.UDP, p.User}, srcKey{a, p.UDP}, knownKey{a, p.User}
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	b := a.As16()
+	_, _ = h.Write(b[:])
+	if a.Is4() {
+		_ = h.WriteByte(4)
+	}
+	_, _ = h.WriteString(p.User)
+	return pairKey{a, p.UDP, p.User}, srcKey{a, p.UDP}, knownKey(h.Sum64())
 }
 
 // failure counts one failed attempt by p.
 func (t *throttle) failure(p Peer, now time.Time) {
-	pk, sk, _ := keys(p)
+	pk, sk, _ := t.keys(p)
 	ts, h := now.UnixNano(), maphash.String(t.seed, p.User)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -165,7 +176,7 @@ func (t *throttle) count(s *state, ts int64, armed func(*state) bool) {
 // dropped, and remembers that p's user authenticated from its source. The
 // source's sweep record stays: one user's success forgives no other.
 func (t *throttle) success(p Peer, now time.Time) {
-	pk, _, kk := keys(p)
+	pk, _, kk := t.keys(p)
 	ts := now.UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -182,7 +193,7 @@ func (t *throttle) success(p Peer, now time.Time) {
 // status returns the verdict for p: its pair's, and unless p's user
 // authenticated from this source within knownFor, its source's.
 func (t *throttle) status(p Peer, now time.Time) Verdict {
-	pk, sk, kk := keys(p)
+	pk, sk, kk := t.keys(p)
 	ts := now.UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -215,7 +226,7 @@ func verdict[K comparable](m *lru[K, state], k K, ts int64) Verdict {
 // failing reports whether p, or its source on its transport, has failures
 // counted.
 func (t *throttle) failing(p Peer) bool {
-	pk, sk, _ := keys(p)
+	pk, sk, _ := t.keys(p)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := t.pairs.get(pk); s != nil && s.n > 0 {
