@@ -126,7 +126,7 @@ sipp_run() {
   (cd "$D" && exec timeout $((dur + 40)) "${SIPP:-sipp}" "127.0.0.1:$port" -sf "$SCEN" -inf "$csv" \
       -t "${SIPP_T:-u1}" "${tflags[@]}" -i 127.0.0.1 -p "$SIPP_PORT" -m "$m" -r "$rate" -l "$limit" -buff_size 4194304 \
       -max_recv_loops 10000 -max_sched_loops 10000 -recv_timeout 5000 -nd \
-      -key domain "$DOMAIN" -key expires "$expires" -auth_uri "$DOMAIN" \
+      -key domain "$DOMAIN" -key expires "$expires" -key contact_port "$SIPP_PORT" -auth_uri "$DOMAIN" \
       -timeout $((dur + 30))s -timeout_error -nostdin \
       -trace_stat -stf "$D/$tag.stat.csv" -fd 3600 -trace_err -error_file "$D/$tag.err" \
       -trace_rtt -rtt_freq 1000) > "$D/$tag.out" 2>&1 &
