@@ -13,7 +13,9 @@
 #     the config the phone would fetch;
 #  2. loads the same credentials into Kamailio's htables (auth user ->
 #     password, auth user -> extension) and starts it with 2 UDP workers;
-#  3. registers all N lines once on each (warm-up: 1000/s);
+#  3. registers all N lines once on each (warm-up: WARMUP_RATE, 1000/s; its
+#     SIPp run ends N/WARMUP_RATE + 40 s after its start: lower it where the
+#     first registrations are slower, e.g. TLS with a connection each);
 #  4. ramps RATES, interleaved (kamailio then phoneprov, the order swapped at
 #     every step), each step RATE*DURATION registrations (SIPp -m, -r). A step
 #     passes the shared criterion when every registration succeeded
@@ -144,7 +146,7 @@ server_pids() { if [ "$1" = kamailio ]; then pids_tree "$KAM_PID"; else echo "$P
 
 # 3. warm-up: every line registered once on each server
 for s in kamailio phoneprov; do
-  sipp_run "${PORT[$s]}" "$D/users.csv" "$N_LINES" 1000 "warmup-$s" 3600
+  sipp_run "${PORT[$s]}" "$D/users.csv" "$N_LINES" "${WARMUP_RATE:-1000}" "warmup-$s" 3600
   echo "warm-up $s: ok failed retrans elapsed timeouts = $(sipp_stats "warmup-$s")"
 done
 echo "bindings: phoneprov=$(pp_metric phoneprov_sip_bindings) kamailio=$(kamcmd -s "unix:$D/kamailio_ctl" stats.get_statistics usrloc: 2>/dev/null | awk '/location_contacts/ { print $NF }')"
