@@ -62,6 +62,12 @@
 #   built with OpenSSL: Debian's sip-tester is not, so the script builds SIPp
 #   3.6.1 with -DUSE_SSL=1 once into $D/sipp-tls (lib.sh ensure_sipp_tls;
 #   SIPP=path uses another TLS-capable SIPp).
+#   Known limits (2026-12-03): Kamailio 5.6.3 (Debian 12, OpenSSL 3) crashed
+#   in its tls module (double free, a TCP worker aborted) after about 10,000
+#   handshakes with CONN=per-call (kamailio/kamailio#3791; later versions
+#   have tls_threads_mode); SIPp 3.6.1's -t l1 stalled 10 s at its start in
+#   some runs (its watchdog fires), longer than phoneprov gives a connection
+#   for its handshake and first message (10 s), and then fails every call.
 #
 # Env: TRANSPORT=udp|tcp|tls CONN=per-call|shared (tcp, tls)
 #      N_LINES=10000 RATES DURATION=10 REPEATS=1 CHILDREN=2 QUIET_MAX=60
@@ -74,6 +80,7 @@
 # sqlite3, linux-perf, curl). Loopback only; every SIPp run is bounded by -m,
 # -timeout and `timeout`; the trap stops everything this script started.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 N_LINES="${N_LINES:-10000}"; DURATION="${DURATION:-10}"; REPEATS="${REPEATS:-1}"; CHILDREN="${CHILDREN:-2}"
 RATES="${RATES:-1000 2000 4000 6000 8000 10000 12000 14000 16000}"
