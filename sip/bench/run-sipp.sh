@@ -13,7 +13,9 @@
 #     the config the phone would fetch;
 #  2. loads the same credentials into Kamailio's htables (auth user ->
 #     password, auth user -> extension) and starts it with 2 UDP workers;
-#  3. registers all N lines once on each (warm-up: 1000/s);
+#  3. registers all N lines once on each (warm-up: WARMUP_RATE, 1000/s; its
+#     SIPp run ends N/WARMUP_RATE + 40 s after its start: lower it where the
+#     first registrations are slower, e.g. TLS with a connection each);
 #  4. ramps RATES, interleaved (kamailio then phoneprov, the order swapped at
 #     every step), each step RATE*DURATION registrations (SIPp -m, -r). A step
 #     passes the shared criterion when every registration succeeded
@@ -36,31 +38,73 @@
 #   sip/bench/run-sipp.sh
 #   RATES="1000 2000 4000" DURATION=5 PROFILE=0 sip/bench/run-sipp.sh
 #
-# Env: TRANSPORT=udp (or tcp: SIPp -t tn, Kamailio with -A WITH_TCP; TLS is
-#      not scripted: Kamailio's tls module and a certificate are not set up)
+# Transports (TRANSPORT, and CONN for TCP and TLS):
+#   udp (default)     SIPp -t u1: one socket, every REGISTER a datagram.
+#   tcp, CONN=per-call (default) SIPp -t tn: a new TCP connection per
+#                     registration (its REGISTER, 401, REGISTER, 200), closed
+#                     after it. Measures connection set-up and tear-down as
+#                     much as the REGISTER: a connection flood, or phones that
+#                     cannot keep a connection.
+#   tcp, CONN=shared  SIPp -t t1: every registration over one connection kept
+#                     for the whole step. Measures the REGISTER itself, as
+#                     phones re-register over the connection they keep (or an
+#                     edge proxy carries many phones); one connection is read
+#                     by one goroutine (phoneprov) or one TCP worker
+#                     (Kamailio) at a time.
+#   tls, CONN=per-call SIPp -t ln: a new TLS connection per registration, a
+#                     full handshake each (no session resumption): mostly the
+#                     handshake's cost (ECDSA P-256 signature, ECDHE).
+#   tls, CONN=shared  SIPp -t l1: one TLS connection for the whole step.
+#   phoneprov serves TLS on its SIPS listener (PP_TLS_PORT, --sips-addr) with
+#   the server certificate of its local CA (ECDSA P-256); Kamailio's tls
+#   module (kamailio-tls-modules) gets a copy of that certificate and key,
+#   TLS 1.2 or newer, no client certificate asked for by either. SIPp must be
+#   built with OpenSSL: Debian's sip-tester is not, so the script builds SIPp
+#   3.6.1 with -DUSE_SSL=1 once into $D/sipp-tls (lib.sh ensure_sipp_tls;
+#   SIPP=path uses another TLS-capable SIPp).
+#   Known limits (2026-12-03): Kamailio 5.6.3 (Debian 12, OpenSSL 3) crashed
+#   in its tls module (double free, a TCP worker aborted) after about 10,000
+#   handshakes with CONN=per-call (kamailio/kamailio#3791; later versions
+#   have tls_threads_mode); SIPp 3.6.1's -t l1 stalled 10 s at its start in
+#   some runs (its watchdog fires), longer than phoneprov gives a connection
+#   for its handshake and first message (10 s), and then fails every call.
+#
+# Env: TRANSPORT=udp|tcp|tls CONN=per-call|shared (tcp, tls)
 #      N_LINES=10000 RATES DURATION=10 REPEATS=1 CHILDREN=2 QUIET_MAX=60
 #      PROFILE=1 PROFILE_RATE (default: 3/4 of phoneprov's best, >= 1000)
 #      PP_BIN (a phoneprov binary to test instead of building one) and
 #      LABEL (suffix of the output files, e.g. the candidate's name)
-#      PP_PORT=15070 KAM_PORT=15060 SIPP_PORT=15080 DOMAIN=phoneprov.test
+#      PP_PORT=15070 PP_TLS_PORT=15071 (phoneprov's SIPS, TRANSPORT=tls)
+#      KAM_PORT=15060 (Kamailio, any transport) SIPP_PORT=15080 DOMAIN=phoneprov.test
 # Needs: Go, root for apt-get (sip-tester, kamailio, kamailio-sqlite-modules,
 # sqlite3, linux-perf, curl). Loopback only; every SIPp run is bounded by -m,
 # -timeout and `timeout`; the trap stops everything this script started.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 N_LINES="${N_LINES:-10000}"; DURATION="${DURATION:-10}"; REPEATS="${REPEATS:-1}"; CHILDREN="${CHILDREN:-2}"
 RATES="${RATES:-1000 2000 4000 6000 8000 10000 12000 14000 16000}"
 QUIET_MAX="${QUIET_MAX:-60}"; PROFILE="${PROFILE:-1}"; SFX="${LABEL:+-$LABEL}"
-TRANSPORT="${TRANSPORT:-udp}"   # udp or tcp (SIPp -t tn: a TCP connection per registration)
-case "$TRANSPORT" in
-  udp) export SIPP_T=u1; KAM_TCP=() ;;
-  tcp) export SIPP_T=tn; KAM_TCP=(-A WITH_TCP); ulimit -n 65536 || true ;;
-  *) echo "TRANSPORT must be udp or tcp" >&2; exit 2 ;;
-esac
-PP_PORT="${PP_PORT:-15070}"; KAM_PORT="${KAM_PORT:-15060}"; SIPP_PORT="${SIPP_PORT:-15080}"
+TRANSPORT="${TRANSPORT:-udp}"   # udp, tcp or tls (see "Transports" above)
+CONN="${CONN:-per-call}"        # tcp and tls: per-call or shared
+PP_PORT="${PP_PORT:-15070}"; PP_TLS_PORT="${PP_TLS_PORT:-15071}"; KAM_PORT="${KAM_PORT:-15060}"; SIPP_PORT="${SIPP_PORT:-15080}"
 KAMMOD=/usr/lib/x86_64-linux-gnu/kamailio/modules
+KAM_TLS="$D/kamailio-tls"       # Kamailio's copy of phoneprov's server certificate and key
+case "$TRANSPORT/$CONN" in
+  udp/*) export SIPP_T=u1; KAM_TCP=() ;;
+  tcp/per-call) export SIPP_T=tn; KAM_TCP=(-A WITH_TCP) ;;
+  tcp/shared) export SIPP_T=t1; KAM_TCP=(-A WITH_TCP) ;;
+  tls/per-call | tls/shared)
+    SIPP_T="ln"; [ "$CONN" = shared ] && SIPP_T="l1"
+    export SIPP_T PP_SIPS_ADDR="127.0.0.1:$PP_TLS_PORT" SIPP_TLS_CERT="$KAM_TLS/server.crt" SIPP_TLS_KEY="$KAM_TLS/server.key"
+    KAM_TCP=(-A WITH_TCP -A WITH_TLS -A "TLSCERT=\"$KAM_TLS/server.crt\"" -A "TLSKEY=\"$KAM_TLS/server.key\"") ;;
+  *) echo "TRANSPORT must be udp, tcp or tls and CONN per-call or shared" >&2; exit 2 ;;
+esac
+# up to 15,000 SIPp sockets (-max_socket): as many descriptors as allowed
+[ "$TRANSPORT" = udp ] || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 ensure_pkgs sipp:sip-tester kamailio:kamailio "$KAMMOD/db_sqlite.so:kamailio-sqlite-modules" sqlite3:sqlite3 curl:curl
+[ "$TRANSPORT" = tls ] && { ensure_pkgs "$KAMMOD/tls.so:kamailio-tls-modules"; ensure_sipp_tls; export SIPP; echo "SIPp with TLS: $SIPP"; }
 [ "$PROFILE" = 1 ] && ensure_pkgs perf:linux-perf
 check_ports_free "$PP_PORT" "$KAM_PORT" "$SIPP_PORT"
 cleanup() {
@@ -76,6 +120,11 @@ build_tools
 rm -rf "$D/data-ramp"
 start_phoneprov "$D/data-ramp" "$PP_PORT"
 seed_lines "$D/data-ramp" 1 "$N_LINES" "$D/users.csv" "$D/creds.tsv" 32 | tee "$D/seed-ramp.txt"
+if [ "$TRANSPORT" = tls ]; then
+  rm -rf "$KAM_TLS"; mkdir -p "$KAM_TLS"
+  cp "$D/data-ramp/server.crt" "$D/data-ramp/server.key" "$KAM_TLS/"
+  echo "TLS certificate (both servers): $(openssl x509 -in "$KAM_TLS/server.crt" -noout -subject -ext subjectAltName 2>/dev/null | tr '\n' ' ')"
+fi
 
 # 2. Kamailio with the same credentials
 rm -f "$D/kamailio.db"
@@ -99,11 +148,12 @@ sleep 0.5
 echo "kamailio $(kamailio -v | head -1 | cut -d' ' -f2-3) children=$CHILDREN pid=$KAM_PID procs=$(pids_tree "$KAM_PID" | wc -l) htable rows=$(sqlite3 "$D/kamailio.db" 'select count(*) from htable')"
 
 declare -A PORT=([kamailio]="$KAM_PORT" [phoneprov]="$PP_PORT")
+[ "$TRANSPORT" = tls ] && PORT[phoneprov]="$PP_TLS_PORT"
 server_pids() { if [ "$1" = kamailio ]; then pids_tree "$KAM_PID"; else echo "$PP_PID"; fi; }
 
 # 3. warm-up: every line registered once on each server
 for s in kamailio phoneprov; do
-  sipp_run "${PORT[$s]}" "$D/users.csv" "$N_LINES" 1000 "warmup-$s" 3600
+  sipp_run "${PORT[$s]}" "$D/users.csv" "$N_LINES" "${WARMUP_RATE:-1000}" "warmup-$s" 3600
   echo "warm-up $s: ok failed retrans elapsed timeouts = $(sipp_stats "warmup-$s")"
 done
 echo "bindings: phoneprov=$(pp_metric phoneprov_sip_bindings) kamailio=$(kamcmd -s "unix:$D/kamailio_ctl" stats.get_statistics usrloc: 2>/dev/null | awk '/location_contacts/ { print $NF }')"
@@ -117,7 +167,7 @@ run_step() {
   local s="$1" rep="$2" rate="$3" try="$4" m=$(( $3 * DURATION )) tag="$1-r$2-$3-t$4"
   local pids c0 c1 a0 a1 s0 s1 msteal wall su ss ok failed retr el tmo mean p50 p99 achieved scpu cpuus r0 r1 refusals
   wait_quiet "$QUIET_MAX" 20 || echo "  (machine not quiet after $QUIET_MAX s; running anyway)" >&2
-  pids=($(server_pids "$s"))
+  mapfile -t pids < <(server_pids "$s")
   r0=0; [ "$s" = phoneprov ] && r0=$(pp_metric 'phoneprov_sip_registers_total[{]outcome="(forbidden|bad_request|interval_too_brief|out_of_order|throttled|dropped|error|unauthorized|stale)"')
   c0=$(cpu_ticks "${pids[@]}"); s0=$(sys_snap); a0=$(all_ticks)
   sipp_run "${PORT[$s]}" "$D/users.csv" "$m" "$rate" "$tag" 3600
@@ -205,11 +255,18 @@ fi
 
 # 6. summary
 us_at() { awk -F'\t' -v s="$1" -v r="$2" '$1 == s && $3 == r && $21 == 1 { v = $16 } END { print (v == "" ? "nan" : v) }' "$OUTF"; }
-mk=$(stats $(cat "$D/max-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/'); mp=$(stats $(cat "$D/max-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
-nk=$(stats $(cat "$D/maxnf-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/'); np=$(stats $(cat "$D/maxnf-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
+# shellcheck disable=SC2046  # the files hold one number a line, split on purpose
+mk=$(stats $(cat "$D/max-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/')
+# shellcheck disable=SC2046
+mp=$(stats $(cat "$D/max-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
+# shellcheck disable=SC2046
+nk=$(stats $(cat "$D/maxnf-kamailio.$$") | sed 's/^median=\([^ ]*\).*/\1/')
+# shellcheck disable=SC2046
+np=$(stats $(cat "$D/maxnf-phoneprov.$$") | sed 's/^median=\([^ ]*\).*/\1/')
 common=$(( mk < mp ? mk : mp )); rm -f "$D"/max*-*.$$
 {
-  echo "== SIPp REGISTER (digest MD5, ${TRANSPORT^^})${LABEL:+ [$LABEL]} $(date -u +%FT%TZ): phoneprov ${PP_BIN:-built from $REPO}; lines=$N_LINES duration=${DURATION}s/step repeats=$REPEATS rates=\"$RATES\" kamailio children=$CHILDREN; load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
+  xport="${TRANSPORT^^}"; [ "$TRANSPORT" = udp ] || xport+=", CONN=$CONN: SIPp -t $SIPP_T"
+  echo "== SIPp REGISTER (digest MD5, $xport)${LABEL:+ [$LABEL]} $(date -u +%FT%TZ): phoneprov ${PP_BIN:-built from $REPO}; lines=$N_LINES duration=${DURATION}s/step repeats=$REPEATS rates=\"$RATES\" kamailio children=$CHILDREN; load average $LOAD0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "max rate, shared criterion (0 failed, 0 retrans, >=95% achieved): kamailio=$mk phoneprov=$mp ratio phoneprov/kamailio=$(awk -v a="$mp" -v b="$mk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
   echo "max rate with 0 failed/timed-out registrations: kamailio=$nk phoneprov=$np ratio=$(awk -v a="$np" -v b="$nk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
   echo "CPU-us per registration at each one's max: kamailio=$(us_at kamailio "$mk") phoneprov=$(us_at phoneprov "$mp"); at the common rate $common: kamailio=$(us_at kamailio "$common") phoneprov=$(us_at phoneprov "$common")"
