@@ -55,9 +55,9 @@ type applier struct {
 	extBatch, numBatch *rowBatch
 	licBatch           *rowBatch // new licenses given to the new users
 	batching           bool
-	hot              *txHot
-	done             int
-	feat             *featureState
+	hot                *txHot
+	done               int
+	feat               *featureState
 }
 
 // applyImport runs the plan in t and returns the report.
