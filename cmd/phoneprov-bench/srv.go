@@ -56,7 +56,7 @@ func lookupSRV(ctx context.Context, server string, local net.IP, domain, transpo
 		}
 	}
 	if len(ts) == 0 {
-		return srvTarget{}, fmt.Errorf("SRV %s: %w", owner, ErrNoSRV)
+		return srvTarget{}, fmt.Errorf("the SRV records of %s: %w", owner, ErrNoSRV)
 	}
 	pick := pickSRV(ts, rnd)
 	ip := addressIn(in.Extra, pick.Name)
@@ -66,7 +66,7 @@ func lookupSRV(ctx context.Context, server string, local net.IP, domain, transpo
 			return srvTarget{}, err
 		}
 		if ip = addressIn(a.Answer, pick.Name); ip == "" {
-			return srvTarget{}, fmt.Errorf("A %s: %w", pick.Name, ErrNoSRV)
+			return srvTarget{}, fmt.Errorf("address of %s: %w", pick.Name, ErrNoSRV)
 		}
 	}
 	pick.Addr = net.JoinHostPort(ip, pick.Addr)
