@@ -273,20 +273,28 @@ func TestUpgradeWindowToTheLetter(t *testing.T) {
 		imported <- res.StatusCode
 	}()
 	// Wait for the window (bounded), then look at everything inside it.
+	// The first 503s may come before the run has its id (the window opens
+	// first): wait for one that names it.
 	var window map[string]any
-	for i := 0; i < 600 && window == nil; i++ {
+	for i := 0; i < 600 && window["import_id"] == nil; i++ {
 		st, retry, body := p.get(nil, "/api/v1/users")
 		if st == 503 {
+			window = nil
 			json.Unmarshal([]byte(body), &window)
 			if retry == "" {
 				t.Fatalf("503 without Retry-After: %s", body)
 			}
-			break
+			if window["import_id"] != nil {
+				break
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if window == nil {
 		t.Fatal("the admin API never answered 503 during the import")
+	}
+	if window["import_id"] == nil {
+		t.Fatalf("no 503 during the import named the import's id: %v", window)
 	}
 	id := fmt.Sprint(window["import_id"])
 	checks := []struct {
