@@ -225,6 +225,13 @@ func (b *browser) click(css string) {
 // waitText waits up to 15 s for the element to contain want.
 func (b *browser) waitText(css, want string) string {
 	b.t.Helper()
+	return b.waitTextWithout(css, want, "")
+}
+
+// waitTextWithout is waitText for a text that also lacks unwanted (when
+// not empty): a page that still shows the previous answer is waited out.
+func (b *browser) waitTextWithout(css, want, unwanted string) string {
+	b.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var found []map[string]string
@@ -236,13 +243,13 @@ func (b *browser) waitText(css, want string) string {
 			if _, stale := err.(errStale); err != nil && !stale {
 				b.t.Fatal(err)
 			}
-			if err == nil && strings.Contains(s, want) {
+			if err == nil && strings.Contains(s, want) && (unwanted == "" || !strings.Contains(s, unwanted)) {
 				return s
 			}
 		}
 		if time.Now().After(deadline) {
 			b.screenshot("missing-text")
-			b.t.Fatalf("%q never showed %q; page:\n%.3000s", css, want, b.text("body"))
+			b.t.Fatalf("%q never showed %q (without %q); page:\n%.3000s", css, want, unwanted, b.text("body"))
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
