@@ -145,6 +145,11 @@ func TestPurgeRemovedLicenses(t *testing.T) {
 	if _, err := s.RemoveLicense(ctx, l.ID); err != nil {
 		t.Fatal(err)
 	}
+	// On PostgreSQL the removal's change notice comes back over the feed
+	// a moment later: let it land before reading Generation.
+	if err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 	gen := s.Generation()
 	if n, err := s.PurgeRemovedLicenses(ctx); n != 0 || err != nil {
 		t.Fatalf("purged %d (%v) inside the grace period", n, err)
