@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sort"
 	"strconv"
@@ -115,6 +114,3 @@ func pickSRV(ts []srvTarget, rnd float64) srvTarget {
 	}
 	return best[len(best)-1]
 }
-
-// randFloat is the source of pickSRV's choices in a storm.
-func randFloat() float64 { return rand.Float64() }

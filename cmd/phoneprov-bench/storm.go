@@ -251,7 +251,7 @@ func (s *storm) boot(ctx context.Context, d device) bool {
 	dest, node := s.c.SIP, ""
 	if s.c.DNS != "" {
 		t := time.Now()
-		pick, err := lookupSRV(rctx, s.c.DNS, local.IP, s.c.Domain, s.c.Transport, randFloat())
+		pick, err := lookupSRV(rctx, s.c.DNS, local.IP, s.c.Domain, s.c.Transport, rand.Float64())
 		if err != nil {
 			s.rec.fail("dns srv", fmt.Sprintf("%s %s: %v", d.v.name, d.mac, err))
 			return false

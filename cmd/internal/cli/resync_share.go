@@ -79,15 +79,21 @@ func (s *resyncShare) fetched(mac string, at time.Time) {
 	s.mu.Lock()
 	info := s.m[mac]
 	pending := info != nil && info.ConfirmedAt.IsZero() && !at.Before(info.SentAt)
+	if pending {
+		info.ConfirmedAt = at // here at once: the phone's next fetches tell nobody again
+	}
 	s.mu.Unlock()
 	if !pending {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.store.Broadcast(ctx, "resync-confirmed", mac+" "+at.UTC().Format(time.RFC3339Nano)); err != nil {
-		s.log.Warn("telling the other nodes a re-sync was confirmed", "mac", mac, "err", err)
-	}
+	// off the phone's request: the notice is a database round trip
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.store.Broadcast(ctx, "resync-confirmed", mac+" "+at.UTC().Format(time.RFC3339Nano)); err != nil {
+			s.log.Warn("telling the other nodes a re-sync was confirmed", "mac", mac, "err", err)
+		}
+	}()
 }
 
 func (s *resyncShare) onDone(p string) {
